@@ -1,0 +1,28 @@
+// Builds the project with tsc, then runs every compiled *.test.js under dist/ with Node's test runner.
+// Usage: node scripts/run-tests.mjs [path-substring ...]  (substrings filter the test files)
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+if (tsc.status !== 0) {
+  console.error('run-tests: type check failed');
+  process.exit(tsc.status ?? 1);
+}
+const files = [];
+function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith('.test.js')) files.push(p);
+  }
+}
+if (existsSync('dist')) walk('dist');
+const filters = process.argv.slice(2);
+const chosen = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+if (chosen.length === 0) {
+  console.error('run-tests: no test files found');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...chosen], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

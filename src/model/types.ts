@@ -1,0 +1,355 @@
+// The crash model: what every reader produces and every rule, diagnosis step and report consumes.
+// Documented field by field in docs/model.md. JSON output is this object, versioned by SCHEMA_VERSION.
+
+export const SCHEMA_VERSION = '1.0';
+
+/** The fixed event vocabulary (docs/model.md explains each kind). */
+export const EVENT_KINDS = [
+  'panic', 'oops', 'null-deref', 'paging-request', 'gpf', 'bug', 'stack-protector', 'soft-lockup',
+  'hard-lockup', 'hung-task', 'rcu-stall', 'warning', 'kasan', 'kfence', 'ubsan', 'kmsan',
+  'list-corruption', 'double-fault', 'stack-overflow', 'divide-error', 'invalid-opcode', 'oom', 'mce',
+  'sysrq', 'lockdep', 'unknown',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Where a piece of the model came from: a file and a 1-based inclusive line range. */
+export interface SourceRef {
+  file: string;
+  startLine: number;
+  endLine: number;
+}
+
+export interface Task {
+  pid: number | null;
+  comm: string | null;
+}
+
+/** A symbolised code location as the kernel prints it: `func+0x1a/0x40 [module]`. */
+export interface CodeLocation {
+  function: string | null;
+  offset: number | null;
+  size: number | null;
+  module: string | null;
+  /** Hex address, `0x`-less lower case, when one was printed (e.g. `ffffffffc04f2116`). */
+  address: string | null;
+}
+
+export interface Frame extends CodeLocation {
+  /** false for frames printed with a leading `? ` (the unwinder was not sure). */
+  reliable: boolean;
+  /** Stack section the frame was printed in: task, irq, softirq, nmi, exception (`<IRQ>` ... markers). */
+  context: 'task' | 'irq' | 'softirq' | 'nmi' | 'exception' | null;
+  /** The line as printed, without the log prefix. */
+  raw: string;
+}
+
+export interface EventTime {
+  /** Seconds since boot from the printk timestamp, null if the log has none. */
+  uptime: number | null;
+  /** Wall-clock time as ISO 8601 when the log carries one (syslog, journalctl, dmesg -T); year may be guessed. */
+  wallclock: string | null;
+}
+
+export interface PanicInfo {
+  /** The whole line, e.g. `Kernel panic - not syncing: Fatal exception`; null when none was printed (oops=panic + kdump). */
+  message: string | null;
+  task: Task;
+  cpu: number | null;
+}
+
+/** One crash report found in the input (DECISIONS.md section 1). */
+export interface CrashEvent {
+  /** Position among the report's events (0-based, log order). */
+  index: number;
+  kind: EventKind;
+  /** syzbot-style title (pkg/report rules). */
+  title: string;
+  altTitles: string[];
+  /** syzkaller's crash TYPE derived from the title (e.g. `KASAN-USE-AFTER-FREE-READ`, `HANG`), '' if unknown. */
+  type: string;
+  corrupted: boolean;
+  corruptedReason: string | null;
+  /** The header line exactly as printed, without the log prefix. */
+  header: string;
+  time: EventTime;
+  cpu: number | null;
+  task: Task;
+  /** Raw taint flags string of this event's CPU line (`G           OE`), null when `Not tainted` or absent. */
+  taint: string | null;
+  hardware: string | null;
+  rip: CodeLocation | null;
+  registers: Record<string, string>;
+  /** `Code:` bytes as printed (the `<xx>` marks the faulting byte). */
+  code: string | null;
+  frames: Frame[];
+  /** Modules of this report's `Modules linked in:` line (empty when none was printed). */
+  modules: ModuleInfo[];
+  /** Kind-specific facts (e.g. stuckSeconds, blockedSeconds, bugFile/bugLine, faultAddress, oomVictim). */
+  details: Record<string, string | number | boolean | null>;
+  /** True when this is the event that made the kernel panic (or jump to kdump). */
+  panicked: boolean;
+  /** Index of the boot that printed the event (0 = first boot in the file). */
+  boot: number;
+  source: SourceRef;
+  /** The event's lines without log prefixes (bounded: at most MAX_EVENT_LINES). */
+  lines: string[];
+}
+
+export const MAX_EVENT_LINES = 400;
+
+export interface ModuleInfo {
+  name: string;
+  /** Per-module taint flags printed in parentheses, e.g. `OE`, `P`, `U` (2.6-era unsupported), '' if none. */
+  flags: string;
+  /** `+` loading / `-` unloading markers when printed, else null. */
+  state: '+' | '-' | null;
+  /** True for third-party code: proprietary (P), out-of-tree (O), unsigned (E), unsupported (U), staging (C), forced (F). */
+  thirdParty: boolean;
+}
+
+export interface TaintFlag {
+  flag: string;
+  meaning: string;
+}
+
+export interface Taint {
+  raw: string;
+  flags: TaintFlag[];
+}
+
+export interface KernelInfo {
+  /** uname -r, e.g. `6.1.0-56-amd64`. */
+  release: string | null;
+  /** The `#1 SMP ...` / distribution version string, e.g. `#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2` or `Debian 6.1.192-2`. */
+  version: string | null;
+  arch: string | null;
+  hostname: string | null;
+  hardware: string | null;
+  taint: Taint | null;
+}
+
+/** Something that could not be read: the report names each gap (exit code 1). */
+export interface Gap {
+  source: string;
+  what: string;
+}
+
+export interface InputSource {
+  file: string;
+  /** What the reader recognised: dmesg, dmesg-T, syslog, rfc5424, journalctl, serial, crash-session, kdump, elf, flattened... */
+  format: string;
+  bytes: number;
+  lines: number | null;
+}
+
+// ---- Facts from `crash` sessions and vmcores (consumed by rules) ----
+
+export interface SyscallEntry {
+  number: number;
+  /** Symbol crash printed, null when it could not name the target. */
+  name: string | null;
+  address: string;
+  /** true when crash printed `invalid sys_call_table entry` or the address is outside kernel text. */
+  suspicious: boolean;
+  table: 'x64' | 'ia32' | 'unknown';
+  source: SourceRef;
+}
+
+export interface SymbolLookup {
+  address: string;
+  /** Symbol name or null for `invalid address` / no symbol. */
+  symbol: string | null;
+  module: string | null;
+  source: SourceRef;
+}
+
+export interface MemoryString {
+  address: string;
+  text: string;
+  source: SourceRef;
+}
+
+export interface Disassembly {
+  /** Function the listing is of (from the first `<func+off>` line). */
+  function: string | null;
+  instructions: { address: string; location: string | null; text: string; sourceLine: string | null }[];
+  source: SourceRef;
+}
+
+export interface StructFact {
+  /** e.g. `struct sock` or `struct request_sock`. */
+  type: string;
+  address: string | null;
+  size: number | null;
+  /** Members as printed: name -> value (or `[0x230] rwlock_t sk_callback_lock` offsets as `@0x230`). */
+  members: Record<string, string>;
+  offsets: Record<string, number>;
+  source: SourceRef;
+}
+
+export interface TaskState {
+  pid: number;
+  ppid: number | null;
+  cpu: number | null;
+  task: string | null;
+  state: string;
+  comm: string;
+  /** `>` mark: running on a CPU at the time of the dump. */
+  active: boolean;
+}
+
+export interface Backtrace {
+  pid: number | null;
+  task: string | null;
+  cpu: number | null;
+  comm: string | null;
+  frames: Frame[];
+  /** `[exception RIP: func+off]` frames with their registers. */
+  exceptions: { rip: CodeLocation; registers: Record<string, string>; origRax: string | null }[];
+  source: SourceRef;
+}
+
+/** What a vmcore or a crash session says about the machine besides the log. */
+export interface DumpFacts {
+  sys: Record<string, string>;
+  backtraces: Backtrace[];
+  syscallTable: SyscallEntry[];
+  symbols: SymbolLookup[];
+  strings: MemoryString[];
+  disassembly: Disassembly[];
+  structs: StructFact[];
+  tasks: TaskState[];
+  /** Modules as listed by `mod` (name, base address, size) or the dump's module list. */
+  loadedModules: { name: string; base: string | null; size: number | null; source: SourceRef }[];
+  memory: Record<string, string>;
+  /** Commands seen but not understood, kept verbatim. */
+  unparsed: { command: string; source: SourceRef }[];
+}
+
+export function emptyDumpFacts(): DumpFacts {
+  return {
+    sys: {}, backtraces: [], syscallTable: [], symbols: [], strings: [], disassembly: [], structs: [],
+    tasks: [], loadedModules: [], memory: {}, unparsed: [],
+  };
+}
+
+// ---- Diagnosis ----
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+export interface Evidence {
+  /** Source file (as given on the command line) or `vmcore`/`derived`. */
+  source: string;
+  /** 1-based line in that source, null for derived values. */
+  line: number | null;
+  text: string;
+}
+
+export interface Finding {
+  /** Stable id (e.g. `third-party-module`); see src/rules/<id>.ts. */
+  id: string;
+  severity: Severity;
+  summary: string;
+  evidence: Evidence[];
+  /** Events (by index) the finding is about. */
+  events: number[];
+  /** Free-form structured facts (module names, syscall numbers ...). */
+  data: Record<string, unknown>;
+}
+
+export interface EventRef {
+  index: number;
+  kind: EventKind;
+  title: string;
+  task: Task;
+  time: EventTime;
+}
+
+export interface RootCause {
+  /** An event kind, or `rootkit` / `hardware` / `known-issue` when the cause is not a single event. */
+  kind: string;
+  function: string | null;
+  module: string | null;
+  summary: string;
+  confidence: 'high' | 'medium' | 'low';
+  event: EventRef | null;
+  evidence: Evidence[];
+}
+
+export interface Consequence {
+  event: EventRef;
+  /** The rule that links it to the root cause (e.g. `lockup-blocks-rcu`). */
+  rule: string;
+  explanation: string;
+}
+
+export interface Culprit {
+  function: string | null;
+  module: string | null;
+  /** Taint flags of the culprit's module, '' for core kernel code. */
+  moduleFlags: string | null;
+  thirdParty: boolean;
+  frame: Frame | null;
+  reason: string;
+  /** Whether the backtrace the culprit comes from can be trusted. */
+  backtraceReliable: boolean;
+}
+
+export interface KnownIssueMatch {
+  id: string;
+  title: string;
+  /** First fixed version for this kernel's line, when known. */
+  fixedIn: string[];
+  references: string[];
+  workarounds: string[];
+  /** Why it matched. */
+  evidence: Evidence[];
+  /** Whether the running kernel is known to be affected (below the fix), unknown if versions cannot be compared. */
+  affected: 'yes' | 'no' | 'unknown';
+}
+
+export interface Recommendation {
+  id: string;
+  priority: number;
+  text: string;
+  /** Finding ids this follows from. */
+  because: string[];
+}
+
+export interface Diagnosis {
+  rootCause: RootCause | null;
+  consequences: Consequence[];
+  culprit: Culprit | null;
+  findings: Finding[];
+  knownIssues: KnownIssueMatch[];
+  recommendations: Recommendation[];
+}
+
+export interface PrimaryCrash {
+  index: number;
+  title: string;
+  kind: EventKind;
+  type: string;
+  corrupted: boolean;
+  task: Task;
+  cpu: number | null;
+}
+
+export interface Report {
+  schemaVersion: string;
+  tool: { name: 'ktriage'; version: string };
+  sources: InputSource[];
+  kernel: KernelInfo;
+  modules: ModuleInfo[];
+  /** `Last unloaded:` / `last unloaded:` module, when printed. */
+  lastUnloaded: string | null;
+  /** The primary crash: the first event of the log (DECISIONS.md 1). */
+  crash: PrimaryCrash | null;
+  panic: PanicInfo | null;
+  events: CrashEvent[];
+  /** Events beyond the detail limit, counted by title. */
+  eventsOmitted: { count: number; byTitle: Record<string, number> };
+  dump: DumpFacts | null;
+  diagnosis: Diagnosis;
+  gaps: Gap[];
+}
