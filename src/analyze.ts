@@ -1,0 +1,220 @@
+// The pipeline: inputs -> readers -> one merged crash model -> diagnosis -> Report.
+// Each artifact of one incident (console log, vmcore-dmesg.txt, crash session, vmcore) is read by its
+// reader; events are merged (duplicates printed by several artifacts are kept once) and diagnosed together.
+
+import { readFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  SCHEMA_VERSION, emptyDumpFacts,
+  type CrashEvent, type DumpFacts, type Gap, type InputSource, type KernelInfo, type ModuleInfo,
+  type PanicInfo, type Report,
+} from './model/types.js';
+import { readLog, type LogReadResult } from './readers/log/index.js';
+import { readCrashSession, looksLikeCrashSession } from './readers/crash-session/index.js';
+import { readVmcore } from './readers/vmcore/index.js';
+import { diagnose } from './diagnose/index.js';
+import { VERSION } from './version.js';
+
+/** One input: a file path, or in-memory bytes with a display name (stdin is `-`). */
+export type AnalyzeInput = string | { name: string; data: Buffer | string };
+
+export interface AnalyzeOptions {
+  /** Called with progress messages for long work (the CLI shows them on a TTY only). */
+  onProgress?: (message: string) => void;
+}
+
+export type InputKind = 'vmcore' | 'crash-session' | 'log' | 'zstd' | 'empty';
+
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+/** Recognises a dump by its first bytes, a crash transcript by its shape, anything else is a log. */
+export function detectInputKind(head: Buffer): InputKind {
+  if (head.length === 0) return 'empty';
+  if (head.subarray(0, 8).toString('latin1') === 'KDUMP   ') return 'vmcore';
+  if (head.subarray(0, 4).toString('latin1') === '\x7fELF') return 'vmcore';
+  if (head.subarray(0, 12).toString('latin1') === 'makedumpfile') return 'vmcore';
+  if (head.subarray(0, 4).equals(ZSTD_MAGIC)) return 'zstd';
+  if (looksLikeCrashSession(head.toString('latin1'))) return 'crash-session';
+  return 'log';
+}
+
+function readHead(path: string, n = 65536): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const got = readSync(fd, buf, 0, n, 0);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface Partial {
+  sources: InputSource[];
+  logs: LogReadResult[];
+  kernel: Partial<KernelInfo>[];
+  dump: DumpFacts | null;
+  panicMessages: string[];
+  gaps: Gap[];
+}
+
+function mergeKernel(parts: Partial<KernelInfo>[]): KernelInfo {
+  const k: KernelInfo = { release: null, version: null, arch: null, hostname: null, hardware: null, taint: null };
+  for (const p of parts) {
+    for (const key of Object.keys(k) as (keyof KernelInfo)[]) {
+      if (k[key] == null && p[key] != null) (k as unknown as Record<string, unknown>)[key] = p[key];
+    }
+  }
+  return k;
+}
+
+function mergeDump(into: DumpFacts, from: DumpFacts): void {
+  Object.assign(into.sys, from.sys);
+  Object.assign(into.memory, from.memory);
+  into.backtraces.push(...from.backtraces);
+  into.syscallTable.push(...from.syscallTable);
+  into.symbols.push(...from.symbols);
+  into.strings.push(...from.strings);
+  into.disassembly.push(...from.disassembly);
+  into.structs.push(...from.structs);
+  into.tasks.push(...from.tasks);
+  into.loadedModules.push(...from.loadedModules);
+  into.unparsed.push(...from.unparsed);
+}
+
+/** Events printed by several artifacts of the same incident (console + vmcore-dmesg + crash `log`) count once. */
+function eventKey(e: CrashEvent): string {
+  const t = e.time.uptime == null ? '' : e.time.uptime.toFixed(6);
+  return `${e.header.trim()}|${t}|${e.task.pid ?? ''}`;
+}
+
+function readOne(input: AnalyzeInput, acc: Partial, opts: AnalyzeOptions): void {
+  const name = typeof input === 'string' ? input : input.name;
+  let head: Buffer;
+  let data: Buffer | string | null = null;
+  try {
+    if (typeof input === 'string') {
+      if (statSync(input).isDirectory()) throw new Error('is a directory');
+      head = readHead(input);
+    } else {
+      data = input.data;
+      head = Buffer.isBuffer(data) ? data.subarray(0, 65536) : Buffer.from(data.slice(0, 65536), 'utf8');
+    }
+  } catch (err) {
+    acc.gaps.push({ source: name, what: `cannot read: ${(err as Error).message}` });
+    return;
+  }
+  const kind = detectInputKind(head);
+  if (kind === 'empty') {
+    acc.sources.push({ file: name, format: 'empty', bytes: 0, lines: 0 });
+    return;
+  }
+  if (kind === 'zstd') {
+    acc.gaps.push({ source: name, what: 'zstd-compressed file: decompress it first (zstd -d; add --long=31 for large windows)' });
+    return;
+  }
+  if (kind === 'vmcore') {
+    if (typeof input !== 'string') {
+      acc.gaps.push({ source: name, what: 'a vmcore must be given as a file path, not on standard input' });
+      return;
+    }
+    opts.onProgress?.(`reading vmcore ${basename(name)}`);
+    try {
+      const v = readVmcore(input);
+      acc.sources.push(v.source);
+      acc.gaps.push(...v.gaps);
+      acc.kernel.push(v.kernel);
+      if (v.log) {
+        const log = readLog(name, v.log);
+        log.source.format = `${v.source.format} (kernel log)`;
+        acc.logs.push(log);
+        acc.gaps.push(...log.gaps);
+      }
+    } catch (err) {
+      acc.gaps.push({ source: name, what: (err as Error).message });
+    }
+    return;
+  }
+  if (data == null) data = readFileSync(name);
+  if (kind === 'crash-session') {
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : data;
+    const s = readCrashSession(name, text);
+    acc.sources.push(s.source);
+    acc.gaps.push(...s.gaps);
+    acc.kernel.push(s.kernel);
+    if (s.panicMessage) acc.panicMessages.push(s.panicMessage);
+    if (!acc.dump) acc.dump = emptyDumpFacts();
+    mergeDump(acc.dump, s.facts);
+    if (s.log) {
+      const log = readLog(name, s.log.text, { firstLine: s.log.firstLine });
+      acc.logs.push(log);
+      acc.gaps.push(...log.gaps);
+    }
+    return;
+  }
+  const log = readLog(name, data);
+  acc.sources.push(log.source);
+  acc.logs.push(log);
+  acc.gaps.push(...log.gaps);
+  acc.kernel.push(log.kernel);
+}
+
+export const MAX_DETAILED_EVENTS = 1000;
+
+/** Reads every input of one incident and returns the merged, diagnosed report (the same object as `--json`). */
+export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Report {
+  const acc: Partial = { sources: [], logs: [], kernel: [], dump: null, panicMessages: [], gaps: [] };
+  for (const input of inputs) readOne(input, acc, opts);
+
+  // Merge events: the first source that printed an event keeps it.
+  const seen = new Set<string>();
+  const events: CrashEvent[] = [];
+  const omitted = { count: 0, byTitle: {} as Record<string, number> };
+  let panic: PanicInfo | null = null;
+  const modules = new Map<string, ModuleInfo>();
+  let lastUnloaded: string | null = null;
+  for (const log of acc.logs) {
+    for (const e of log.events) {
+      const key = eventKey(e);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (events.length < MAX_DETAILED_EVENTS) events.push(e);
+      else {
+        omitted.count++;
+        omitted.byTitle[e.title] = (omitted.byTitle[e.title] ?? 0) + 1;
+      }
+    }
+    omitted.count += log.eventsOmitted.count;
+    for (const [t, n] of Object.entries(log.eventsOmitted.byTitle)) omitted.byTitle[t] = (omitted.byTitle[t] ?? 0) + n;
+    if (!panic && log.panic) panic = log.panic;
+    for (const m of log.modules) if (!modules.has(m.name)) modules.set(m.name, m);
+    if (!lastUnloaded && log.lastUnloaded) lastUnloaded = log.lastUnloaded;
+  }
+  // Logs are read one by one; order the merged list by boot and time where both are known, stably.
+  events.forEach((e, i) => { e.index = i; });
+  if (!panic && acc.panicMessages.length > 0) {
+    panic = { message: acc.panicMessages[0]!, task: { pid: null, comm: null }, cpu: null };
+  }
+
+  const kernel = mergeKernel(acc.kernel);
+  const first = events[0] ?? null;
+  const draft: Omit<Report, 'diagnosis'> = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'ktriage', version: VERSION },
+    sources: acc.sources,
+    kernel,
+    modules: [...modules.values()],
+    lastUnloaded,
+    crash: first && {
+      index: first.index, title: first.title, kind: first.kind, type: first.type, corrupted: first.corrupted,
+      task: first.task, cpu: first.cpu,
+    },
+    panic,
+    events,
+    eventsOmitted: omitted,
+    dump: acc.dump,
+    gaps: acc.gaps,
+  };
+  const diagnosis = diagnose(draft);
+  return { ...draft, diagnosis };
+}

@@ -1,0 +1,98 @@
+// `ktriage analyze`: parse options, read the inputs, print the report in the chosen format.
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { analyze, type AnalyzeInput } from '../analyze.js';
+import { render, type ReportFormat } from '../report/index.js';
+import { runCrash, findDebugVmlinux } from '../readers/crash-session/driver.js';
+import type { Report } from '../model/types.js';
+import { type CliIO, usageError, progress, readStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
+
+const FORMATS: ReportFormat[] = ['text', 'json', 'md', 'html'];
+
+/** 0: done; 1: some input read only in part; 2: nothing could be read. */
+export function exitCodeOf(report: Report): number {
+  const readable = report.sources.length > 0;
+  if (!readable) return EXIT_USAGE;
+  return report.gaps.length > 0 ? EXIT_PARTIAL : EXIT_OK;
+}
+
+export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', short: 'f' },
+        json: { type: 'boolean' },
+        each: { type: 'boolean' },
+        output: { type: 'string', short: 'o' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        'crash-vmlinux': { type: 'string' },
+        debuginfo: { type: 'string' },
+        'crash-timeout': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    return usageError(io, (err as Error).message);
+  }
+  const v = parsed.values;
+  const format = (v.json ? 'json' : v.format ?? 'text') as ReportFormat;
+  if (!FORMATS.includes(format)) return usageError(io, `unknown format '${format}' (text, json, md, html)`);
+  const files = parsed.positionals;
+  if (files.length === 0) return usageError(io, 'analyze needs at least one FILE (or - for standard input)');
+  const color = v['no-color'] ? false : v.color ?? Boolean(io.stdoutIsTTY && !v.output);
+
+  const prog = progress(io);
+  const inputs: AnalyzeInput[] = [];
+  let stdinUsed = false;
+  for (const f of files) {
+    if (f === '-') {
+      if (stdinUsed) return usageError(io, "standard input ('-') can be given once");
+      stdinUsed = true;
+      inputs.push({ name: '-', data: await readStdin(io) });
+    } else inputs.push(f);
+  }
+
+  // `--crash-vmlinux VMLINUX` (or `--debuginfo DIR` with crash on PATH) runs crash on each vmcore.
+  const vmlinux = v['crash-vmlinux'] ?? (v.debuginfo ? findDebugVmlinux(v.debuginfo, files) : null);
+  if (vmlinux) {
+    const vmcores = files.filter((f) => f !== '-');
+    for (const vmcore of vmcores) {
+      prog.update(`running crash on ${vmcore}`);
+      try {
+        const transcript = await runCrash({ vmlinux, vmcore, timeoutMs: v['crash-timeout'] ? Number(v['crash-timeout']) * 1000 : undefined });
+        inputs.push({ name: `crash:${vmcore}`, data: transcript });
+      } catch (err) {
+        prog.done();
+        return usageError(io, (err as Error).message);
+      }
+    }
+  }
+
+  const out: string[] = [];
+  let code = EXIT_OK;
+  const groups: AnalyzeInput[][] = v.each ? inputs.map((i) => [i]) : [inputs];
+  for (const group of groups) {
+    const report = analyze(group, { onProgress: (m) => prog.update(m) });
+    prog.done();
+    const c = exitCodeOf(report);
+    if (c === EXIT_USAGE && groups.length === 1) {
+      const gap = report.gaps[0];
+      return usageError(io, gap ? `${gap.source}: ${gap.what}` : 'no input could be read');
+    }
+    code = Math.max(code, c);
+    if (v.each && format === 'json') out.push(JSON.stringify(report) + '\n');
+    else out.push(render(report, format, { color }));
+  }
+  const text = out.join(v.each && format !== 'json' ? '\n' : '');
+  if (v.output) {
+    try {
+      writeFileSync(v.output, text);
+    } catch (err) {
+      return usageError(io, `cannot write ${v.output}: ${(err as Error).message}`);
+    }
+  } else io.stdout.write(text);
+  return code;
+}

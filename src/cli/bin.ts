@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// The `ktriage` executable: runs the CLI with the process's streams and sets the exit code.
+import { main } from './main.js';
+import { fail, type CliIO } from './io.js';
+
+const io: CliIO = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  isTTY: Boolean(process.stderr.isTTY),
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+  stdin: process.stdin,
+};
+// A closed pipe (ktriage ... | head) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
+main(process.argv.slice(2), io).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => { process.exitCode = fail(io, err); },
+);

@@ -1,0 +1,54 @@
+// ktriage command line: dispatches to one module per command. Commands hold no analysis logic.
+import { runAnalyze } from './analyze.js';
+import { runTitle } from './title.js';
+import { run as runDmesg } from './dmesg.js';
+import { run as runInfo } from './info.js';
+import { type CliIO, usageError, fail } from './io.js';
+import { VERSION } from '../version.js';
+
+const HELP = `ktriage ${VERSION}: Linux kernel crash triage
+
+Usage:
+  ktriage analyze [options] FILE... | -   diagnose one incident from its artifacts
+      --format text|json|md|html           output format (default text); --json = --format json
+      --each                               one report per file (JSON lines with --json)
+      -o, --output FILE                    write the report to FILE
+      --color / --no-color                 ANSI colour in text output (default: on a terminal)
+      --crash-vmlinux VMLINUX VMCORE       run the crash utility on VMCORE and read its output
+      --debuginfo DIR                      find the matching debug vmlinux in DIR for crash
+  ktriage title [-H] FILE...               the first crash's syzbot-style title (NAME<TAB>TITLE for several files)
+  ktriage dmesg VMCORE                     the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it
+  ktriage info VMCORE                      what a vmcore holds: format, pages, release, crash time, CPUs
+
+Inputs are recognised by content: kernel logs (dmesg, dmesg -T, syslog, RFC 5424, journalctl, serial
+console, vmcore-dmesg), saved crash sessions, and vmcores (kdump-compressed, flattened, ELF).
+Exit codes: 0 analysis done; 1 done, but some input was only read in part; 2 bad usage or no input read.
+`;
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'analyze':
+      return runAnalyze(rest, io);
+    case 'title':
+      return runTitle(rest, io);
+    case 'dmesg':
+      return runDmesg(rest, io);
+    case 'info':
+      return runInfo(rest, io);
+    case '-h':
+    case '--help':
+    case 'help':
+      io.stdout.write(HELP);
+      return 0;
+    case '-V':
+    case '--version':
+      io.stdout.write(`ktriage ${VERSION}\n`);
+      return 0;
+    case undefined:
+      io.stderr.write(HELP);
+      return 2;
+    default:
+      return usageError(io, `unknown command '${cmd}' (try 'ktriage --help')`);
+  }
+}

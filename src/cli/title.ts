@@ -1,0 +1,36 @@
+// `ktriage title FILE...`: the first crash's syzbot-style title; NAME<TAB>TITLE per file for several files.
+import { parseArgs } from 'node:util';
+import { analyze, type AnalyzeInput } from '../analyze.js';
+import { escapeTerminal } from '../util/escape.js';
+import { type CliIO, usageError, readStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
+import { exitCodeOf } from './analyze.js';
+
+export async function runTitle(args: string[], io: CliIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { 'with-filename': { type: 'boolean', short: 'H' } } });
+  } catch (err) {
+    return usageError(io, (err as Error).message);
+  }
+  const files = parsed.positionals;
+  if (files.length === 0) return usageError(io, 'title needs at least one FILE (or - for standard input)');
+  const withName = files.length > 1 || Boolean(parsed.values['with-filename']);
+  let code = EXIT_OK;
+  let readAny = false;
+  for (const f of files) {
+    const input: AnalyzeInput = f === '-' ? { name: '-', data: await readStdin(io) } : f;
+    const report = analyze([input]);
+    const c = exitCodeOf(report);
+    if (c === EXIT_USAGE) {
+      const gap = report.gaps[0];
+      io.stderr.write(`ktriage: ${escapeTerminal(gap ? `${gap.source}: ${gap.what}` : `${f}: cannot be read`)}\n`);
+      code = Math.max(code, EXIT_PARTIAL);
+      continue;
+    }
+    readAny = true;
+    code = Math.max(code, c);
+    const title = escapeTerminal(report.crash?.title ?? '');
+    io.stdout.write(withName ? `${escapeTerminal(f)}\t${title}\n` : `${title}\n`);
+  }
+  return readAny ? code : EXIT_USAGE;
+}
