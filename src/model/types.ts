@@ -152,6 +152,10 @@ export interface SyscallEntry {
   /** true when crash printed `invalid sys_call_table entry` or the address is outside kernel text. */
   suspicious: boolean;
   table: 'x64' | 'ia32' | 'unknown';
+  /** The system call's own name for this number in its table (`read` for x64 0), when known. */
+  syscall?: string | null;
+  /** crash's FILE AND LINE NUMBER column, when printed. */
+  file?: string | null;
   source: SourceRef;
 }
 
@@ -205,7 +209,11 @@ export interface Backtrace {
   comm: string | null;
   frames: Frame[];
   /** `[exception RIP: func+off]` frames with their registers. */
-  exceptions: { rip: CodeLocation; registers: Record<string, string>; origRax: string | null }[];
+  exceptions: { rip: CodeLocation; registers: Record<string, string>; origRax: string | null; userMode?: boolean }[];
+  /** The command that printed it (`bt`, `bt -a`, `foreach bt` ...), when known. */
+  command?: string;
+  /** `bt -r`: stack slots that hold a symbolised word (`func+off`), in stack order (bounded). */
+  stackSymbols?: { address: string; symbol: string; offset: number | null }[];
   source: SourceRef;
 }
 
@@ -220,8 +228,14 @@ export interface DumpFacts {
   structs: StructFact[];
   tasks: TaskState[];
   /** Modules as listed by `mod` (name, base address, size) or the dump's module list. */
-  loadedModules: { name: string; base: string | null; size: number | null; source: SourceRef }[];
+  loadedModules: { name: string; base: string | null; size: number | null; source: SourceRef; taint?: string | null }[];
   memory: Record<string, string>;
+  /** `rd` memory words as printed (address of the line, words, ASCII column). */
+  memoryWords?: { address: string; words: string[]; ascii: string | null; source: SourceRef }[];
+  /** `runq`: per-CPU current task and queued tasks. */
+  runqueues?: { cpu: number; current: { pid: number; task: string | null; comm: string } | null; queued: { pid: number; task: string | null; comm: string; prio: number | null }[]; source: SourceRef }[];
+  /** Errors and warnings the tool printed (`sym: invalid address: ...`, `invalid kernel virtual address: ...`). */
+  errors?: { command: string | null; text: string; source: SourceRef }[];
   /** Commands seen but not understood, kept verbatim. */
   unparsed: { command: string; source: SourceRef }[];
 }
