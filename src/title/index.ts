@@ -1,5 +1,17 @@
 // syzbot-compatible crash titles (a reimplementation of the rules of syzkaller's pkg/report for Linux).
-// CONTRACT used by the log reader; the implementation lives in this folder.
+// CONTRACT used by the log reader; the implementation lives in this folder:
+//   goregex.ts       Go regex notation of the rule tables -> JS
+//   rules.ts         the table vocabulary (oops, formats, stack rules)
+//   linux-oopses.ts  the oops table, report-start ignores, suppressions
+//   linux-stack.ts   stack starts, frame lines, skipped frames, syscall prefixes, stall/hang frame choice
+//   parse.ts         finding the report, cutting it out of interleaved output, titling, corruption
+//   normalize.ts     title normalisation and templates
+//   types.ts         TYPE from the title
+
+import { containsCrash as containsCrashImpl, parseFirstReport } from './parse.js';
+
+export { typeOfTitle } from './types.js';
+export { normalizeTitle } from './normalize.js';
 
 export interface SyzReport {
   /** syzbot title, e.g. `KASAN: use-after-free Read in tty_ldisc_hangup`. */
@@ -15,19 +27,37 @@ export interface SyzReport {
   /** Character offsets in the given text of the report's start (header line) and end. */
   start: number;
   end: number;
+  /** True when the text contains `Kernel panic - not syncing` (syzkaller's PANICKED). */
+  panicked?: boolean;
 }
 
 /**
  * Finds the first crash report in console output `text` (any log prefixes) and titles it the way
- * syzkaller does. Returns null when the text holds no crash.
- * PLACEHOLDER until the pkg/report port lands: titles the first line that starts with a known header word.
+ * syzkaller does. Returns null when the text holds no crash. Never throws; linear in the input
+ * (lines are examined up to 4 KiB each, a report up to 1 MiB).
  */
 export function findFirstCrash(text: string): SyzReport | null {
-  const m = /^.*?((?:BUG|WARNING|INFO|Kernel panic|general protection fault|kernel BUG)[^\n]*)$/m.exec(text);
-  if (!m) return null;
-  const start = m.index + (m[0].length - m[1]!.length);
-  return {
-    title: m[1]!.trim(), altTitles: [], type: '', corrupted: false, corruptedReason: null, frame: null,
-    suppressed: false, start, end: text.length,
-  };
+  if (typeof text !== 'string' || text.length === 0) return null;
+  try {
+    const r = parseFirstReport(text);
+    if (!r) return null;
+    return {
+      title: r.title, altTitles: r.altTitles, type: r.type, corrupted: r.corrupted,
+      corruptedReason: r.corruptedReason, frame: r.frame, suppressed: r.suppressed, start: r.start, end: r.end,
+      panicked: r.panicked,
+    };
+  } catch {
+    // A rule that fails on hostile input must not take the pipeline down: no title.
+    return null;
+  }
+}
+
+/** True when the text contains a line that starts a crash report. */
+export function containsCrash(text: string): boolean {
+  if (typeof text !== 'string' || text.length === 0) return false;
+  try {
+    return containsCrashImpl(text);
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,108 @@
+// `npm run eval:syzkaller`: agreement of ktriage's titles with syzkaller's expected results on
+// <repo>/../shared/corpus/syzkaller-linux (an evaluation, not a test). Exit 0 when the corpus was
+// read, 2 when it is missing.
+import { findFirstCrash } from '../src/title/index.js';
+import { corpusDir, readCorpus, type CorpusCase } from '../src/title/syzcorpus.js';
+
+/** The result for one log. THE function to point at another pipeline (e.g. the full ktriage analyze). */
+export interface TitleResult {
+  title: string;
+  altTitles: string[];
+  type: string;
+  corrupted: boolean;
+}
+
+export function titleLog(text: string): TitleResult | null {
+  const r = findFirstCrash(text);
+  return r ? { title: r.title, altTitles: r.altTitles, type: r.type, corrupted: r.corrupted } : null;
+}
+
+interface Mismatch {
+  file: string;
+  what: string;
+  expected: string;
+  got: string;
+}
+
+function pct(n: number, d: number): string {
+  return d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)} %`;
+}
+
+function sortedEq(a: string[], b: string[]): boolean {
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+function main(): number {
+  const dir = corpusDir();
+  const cases = readCorpus(dir);
+  if (!cases) {
+    console.error(`eval-syzkaller: corpus not found: ${dir}`);
+    return 2;
+  }
+  let crashFiles = 0;
+  let titleOk = 0;
+  let altOk = 0;
+  let altSetOk = 0;
+  let typeOk = 0;
+  let corruptedOk = 0;
+  let detectOk = 0;
+  let falseAlarms = 0;
+  let missed = 0;
+  const mismatches: Mismatch[] = [];
+  const t0 = process.hrtime.bigint();
+  let bytes = 0;
+  for (const c of cases) {
+    bytes += c.log.length;
+    const r = titleLog(c.log);
+    const expectCrash = c.title !== '';
+    if (expectCrash === (r !== null)) detectOk++;
+    if (!expectCrash) {
+      if (r) {
+        falseAlarms++;
+        mismatches.push({ file: c.name, what: 'FALSE-ALARM', expected: '(no crash)', got: r.title });
+      }
+      continue;
+    }
+    crashFiles++;
+    if (!r) {
+      missed++;
+      mismatches.push({ file: c.name, what: 'MISSED', expected: c.title, got: '(no crash)' });
+      continue;
+    }
+    check(c, r);
+  }
+  function check(c: CorpusCase, r: TitleResult): void {
+    if (r.title === c.title) titleOk++;
+    else mismatches.push({ file: c.name, what: 'TITLE', expected: c.title, got: r.title });
+    if (r.title === c.title || c.alt.includes(r.title)) altOk++;
+    if (sortedEq(r.altTitles, c.alt)) altSetOk++;
+    else mismatches.push({ file: c.name, what: 'ALT-SET', expected: JSON.stringify([...c.alt].sort()), got: JSON.stringify([...r.altTitles].sort()) });
+    if (r.type === c.type) typeOk++;
+    else mismatches.push({ file: c.name, what: 'TYPE', expected: c.type || '(unknown)', got: r.type || '(unknown)' });
+    if (r.corrupted === c.corrupted) corruptedOk++;
+    else mismatches.push({ file: c.name, what: 'CORRUPTED', expected: c.corrupted ? 'Y' : 'N', got: r.corrupted ? 'Y' : 'N' });
+  }
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const found = crashFiles - missed;
+  console.log(`syzkaller-linux corpus: ${cases.length} files, ${crashFiles} expect a crash, ${cases.length - crashFiles} none`);
+  console.log(`TITLE exact        ${titleOk}/${crashFiles}  ${pct(titleOk, crashFiles)}`);
+  console.log(`ALT (title in {TITLE} u ALT) ${altOk}/${crashFiles}  ${pct(altOk, crashFiles)}`);
+  console.log(`ALT set equal      ${altSetOk}/${found}  ${pct(altSetOk, found)}`);
+  console.log(`TYPE               ${typeOk}/${found}  ${pct(typeOk, found)}`);
+  console.log(`CORRUPTED          ${corruptedOk}/${found}  ${pct(corruptedOk, found)}`);
+  console.log(`crash/no-crash     ${detectOk}/${cases.length}  ${pct(detectOk, cases.length)}`);
+  console.log(`false alarms       ${falseAlarms}`);
+  console.log(`missed crashes     ${missed}`);
+  console.log(`time               ${ms.toFixed(0)} ms for ${(bytes / 1e6).toFixed(1)} MB`);
+  if (mismatches.length > 0) {
+    console.log(`\nmismatches (${mismatches.length}):`);
+    for (const m of mismatches) {
+      console.log(`${m.file}\t${m.what}\n  expected: ${m.expected}\n  got:      ${m.got}`);
+    }
+  }
+  return 0;
+}
+
+process.exitCode = main();
