@@ -209,6 +209,24 @@ export class KdumpMemory implements PhysMemory {
     }
   }
 
+  /** Calls fn for every page frame the 2nd bitmap marks as stored, in pfn order (the bitmap is read in blocks). */
+  forEachDumped(fn: (pfn: number) => void): void {
+    const base2 = this.bitmapOff + this.bitmapHalf;
+    const bytes = Math.ceil(this.maxPfn / 8);
+    for (let off = 0; off < bytes; off += 1 << 16) {
+      const b = this.f.read(base2 + off, Math.min(1 << 16, bytes - off));
+      for (let i = 0; i < b.length; i++) {
+        const v = b[i]!;
+        if (v) for (let k = 0; k < 8; k++) if ((v >> k) & 1) fn((off + i) * 8 + k);
+      }
+    }
+  }
+
+  /** Whether the 1st bitmap (RAM pages) has pfn. */
+  isRam(pfn: number): boolean {
+    return pfn >= 0 && pfn < this.maxPfn && this.bit(1, pfn);
+  }
+
   /** Compression codecs seen in the descriptors read so far. */
   get codecs(): string[] {
     return [...this.compressionSeen];

@@ -1,0 +1,354 @@
+// Test helpers of the vmcore reader (not part of the public API): where the lab is, unwrapping its
+// zstd-wrapped dumps into temporary files, and writers of small dumps in the exact on-disk layouts the
+// readers parse (ELF64 core: elf.h; kdump-compressed: makedumpfile's diskdump_mod.h; flattened:
+// makedumpfile.h). Fixtures built with these are marked hand-made in the tests that use them.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import snappy from 'snappyjs';
+import { Dump } from './dump.js';
+import { KdumpMemory } from './kdump.js';
+
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the repository root');
+}
+
+export const LAB = resolve(repoRoot(), '..', 'shared', 'lab', 'out');
+export const labPresent = existsSync(LAB);
+
+let tmpRoot: string | null = null;
+export function tempDir(): string {
+  if (!tmpRoot) {
+    tmpRoot = mkdtempSync(join(tmpdir(), 'ktriage-vmcore-'));
+    process.on('exit', () => rmSync(tmpRoot!, { recursive: true, force: true }));
+  }
+  return tmpRoot;
+}
+
+export function hasCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
+}
+
+const unwrapped = new Map<string, string>();
+/** Decompresses a .zst file into the temp dir (zstd CLI when present, else fzstd streaming; slow for big windows). */
+export function unzstd(src: string, long = false): string {
+  const hit = unwrapped.get(src);
+  if (hit) return hit;
+  const out = join(tempDir(), src.replace(/[^A-Za-z0-9.-]+/g, '_').slice(-80).replace(/\.zst$/, ''));
+  if (hasCommand('zstd')) {
+    const r = spawnSync('zstd', ['-q', '-d', '-f', ...(long ? ['--long=27'] : []), src, '-o', out]);
+    if (r.status !== 0) throw new Error(`zstd -d ${src} failed`);
+  } else {
+    const fd = openSync(src, 'r');
+    const wfd = openSync(out, 'w');
+    try {
+      const d = new Decompress((chunk) => {
+        writeSync(wfd, chunk);
+      });
+      for (let pos = 0; ; ) {
+        const buf = Buffer.alloc(1 << 20); // fzstd keeps references to pushed chunks: never reuse them
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        if (n <= 0) break;
+        d.push(buf.subarray(0, n));
+        pos += n;
+      }
+      d.push(new Uint8Array(0), true);
+    } finally {
+      closeSync(fd);
+      closeSync(wfd);
+    }
+  }
+  unwrapped.set(src, out);
+  return out;
+}
+
+// ---- ELF notes and cores ----
+
+export function note(name: string, type: number, desc: Buffer): Buffer {
+  const nm = Buffer.from(name + '\0', 'latin1');
+  const h = Buffer.alloc(12);
+  h.writeUInt32LE(nm.length, 0);
+  h.writeUInt32LE(desc.length, 4);
+  h.writeUInt32LE(type, 8);
+  const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((4 - (b.length % 4)) % 4)]);
+  return Buffer.concat([h, pad(nm), pad(desc)]);
+}
+
+/** An x86_64 NT_PRSTATUS (struct elf_prstatus, 336 bytes) with pid and the given registers. */
+export function prstatus(pid: number, regs: Record<string, bigint> = {}): Buffer {
+  const order = ['r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx', 'rdx', 'rsi', 'rdi', 'orig_rax', 'rip', 'cs', 'eflags', 'rsp', 'ss', 'fs_base', 'gs_base', 'ds', 'es', 'fs', 'gs'];
+  const b = Buffer.alloc(336);
+  b.writeInt32LE(pid, 32);
+  order.forEach((r, i) => b.writeBigUInt64LE(regs[r] ?? 0n, 112 + i * 8));
+  return note('CORE', 1, b);
+}
+
+export interface LoadSpec {
+  paddr: number;
+  vaddr?: bigint;
+  data: Buffer;
+  /** memsz beyond data.length (zero-filled). */
+  extra?: number;
+}
+
+/** Writes an ELF64 x86_64 core: one PT_NOTE, then the PT_LOADs; PN_XNUM is used past 65534 headers. */
+export function writeElfCore(path: string, notes: Buffer, loads: LoadSpec[]): void {
+  const phnum = loads.length + 1;
+  const xnum = phnum >= 0xffff;
+  const phoff = 64;
+  const shoff = phoff + phnum * 56;
+  let dataOff = shoff + (xnum ? 64 : 0);
+  const fd = openSync(path, 'w');
+  try {
+    const eh = Buffer.alloc(64);
+    eh.write('\x7fELF', 0, 'latin1');
+    eh[4] = 2;
+    eh[5] = 1;
+    eh[6] = 1;
+    eh.writeUInt16LE(4, 16);
+    eh.writeUInt16LE(62, 18);
+    eh.writeUInt32LE(1, 20);
+    eh.writeBigUInt64LE(BigInt(phoff), 32);
+    eh.writeBigUInt64LE(xnum ? BigInt(shoff) : 0n, 40);
+    eh.writeUInt16LE(64, 52);
+    eh.writeUInt16LE(56, 54);
+    eh.writeUInt16LE(xnum ? 0xffff : phnum, 56);
+    eh.writeUInt16LE(xnum ? 64 : 0, 58);
+    eh.writeUInt16LE(xnum ? 1 : 0, 60);
+    writeSync(fd, eh, 0, 64, 0);
+    if (xnum) {
+      const sh = Buffer.alloc(64);
+      sh.writeUInt32LE(phnum, 44);
+      writeSync(fd, sh, 0, 64, shoff);
+    }
+    const ph = Buffer.alloc(phnum * 56);
+    ph.writeUInt32LE(4, 0);
+    ph.writeBigUInt64LE(BigInt(dataOff), 8);
+    ph.writeBigUInt64LE(BigInt(notes.length), 32);
+    writeSync(fd, notes, 0, notes.length, dataOff);
+    dataOff += notes.length;
+    loads.forEach((l, i) => {
+      const o = (i + 1) * 56;
+      ph.writeUInt32LE(1, o);
+      ph.writeUInt32LE(7, o + 4);
+      ph.writeBigUInt64LE(BigInt(dataOff), o + 8);
+      ph.writeBigUInt64LE(l.vaddr ?? 0n, o + 16);
+      ph.writeBigUInt64LE(BigInt(l.paddr), o + 24);
+      ph.writeBigUInt64LE(BigInt(l.data.length), o + 32);
+      ph.writeBigUInt64LE(BigInt(l.data.length + (l.extra ?? 0)), o + 40);
+      if (l.data.length) writeSync(fd, l.data, 0, l.data.length, dataOff);
+      dataOff += l.data.length;
+    });
+    writeSync(fd, ph, 0, ph.length, phoff);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---- kdump-compressed ----
+
+export type Codec = 'zlib' | 'snappy' | 'zstd' | 'none';
+const CODEC_FLAG: Record<Codec, number> = { zlib: 0x1, snappy: 0x4, zstd: 0x20, none: 0 };
+
+/** A zstd frame holding `data` as one raw block (RFC 8878: single segment, 2-byte content size). */
+export function zstdRawFrame(data: Buffer): Buffer {
+  const h = Buffer.alloc(4 + 1 + 2 + 3);
+  h.writeUInt32LE(0xfd2fb528, 0);
+  h[4] = 0x60; // FCS_flag=1 (2 bytes, value-256), single segment
+  h.writeUInt16LE(data.length - 256, 5);
+  const bh = (data.length << 3) | 1; // last block, raw
+  h[7] = bh & 0xff;
+  h[8] = (bh >> 8) & 0xff;
+  h[9] = (bh >> 16) & 0xff;
+  return Buffer.concat([h, data]);
+}
+
+export interface KdumpSpec {
+  pageSize: number;
+  maxPfn: number;
+  /** Stored pages by pfn. */
+  pages: Map<number, Buffer>;
+  /** RAM pages that are not stored (1st bitmap only). */
+  excluded?: number[];
+  vmcoreinfo: string;
+  notes?: Buffer;
+  codec: Codec;
+  /** Pre-compressed page data by pfn (overrides codec for those pages), e.g. from the zstd CLI. */
+  compressed?: Map<number, Buffer>;
+  release?: string;
+  nrCpus?: number;
+}
+
+/** Writes a kdump-compressed v6 file laid out as makedumpfile does (shared zero page first). */
+export function writeKdump(path: string, s: KdumpSpec): void {
+  const bs = s.pageSize;
+  const bitmapBytes = Math.ceil(s.maxPfn / 8);
+  const bitmapBlocks = Math.ceil((bitmapBytes * 2) / bs / 2) * 2 || 2;
+  const half = (bitmapBlocks * bs) / 2;
+  const bm1 = Buffer.alloc(half);
+  const bm2 = Buffer.alloc(half);
+  const pfns = [...s.pages.keys()].sort((a, b) => a - b);
+  for (const p of pfns) {
+    bm1[p >> 3]! |= 1 << (p & 7);
+    bm2[p >> 3]! |= 1 << (p & 7);
+  }
+  for (const p of s.excluded ?? []) bm1[p >> 3]! |= 1 << (p & 7);
+  const vmci = Buffer.from(s.vmcoreinfo, 'latin1');
+  const notes = s.notes ?? Buffer.alloc(0);
+  const subHdrSize = Math.ceil((104 + vmci.length + notes.length) / bs);
+  const descOff = (1 + subHdrSize + bitmapBlocks) * bs;
+  let dataOff = descOff + pfns.length * 24;
+  const fd = openSync(path, 'w');
+  try {
+    const h = Buffer.alloc(bs);
+    h.write('KDUMP   ', 0, 'latin1');
+    h.writeInt32LE(6, 8);
+    const ut = ['Linux', '(none)', s.release ?? '', '#1', 'x86_64', '(none)'];
+    ut.forEach((u, i) => h.write(u, 12 + 65 * i, 'latin1'));
+    h.writeInt32LE(bs, 428);
+    h.writeInt32LE(subHdrSize, 432);
+    h.writeUInt32LE(bitmapBlocks, 436);
+    h.writeUInt32LE(Math.min(s.maxPfn, 0xffffffff), 440);
+    h.writeInt32LE(s.nrCpus ?? 1, 460);
+    writeSync(fd, h, 0, bs, 0);
+    const sub = Buffer.alloc(subHdrSize * bs);
+    sub.writeInt32LE(31, 8);
+    const vOff = bs + 104;
+    sub.writeBigUInt64LE(BigInt(vOff), 32);
+    sub.writeBigUInt64LE(BigInt(vmci.length), 40);
+    sub.writeBigUInt64LE(BigInt(vOff + vmci.length), 48);
+    sub.writeBigUInt64LE(BigInt(notes.length), 56);
+    sub.writeBigUInt64LE(BigInt(s.maxPfn), 96);
+    vmci.copy(sub, 104);
+    notes.copy(sub, 104 + vmci.length);
+    writeSync(fd, sub, 0, sub.length, bs);
+    writeSync(fd, bm1, 0, half, (1 + subHdrSize) * bs);
+    writeSync(fd, bm2, 0, half, (1 + subHdrSize) * bs + half);
+    // The shared zero page comes first, as makedumpfile writes it.
+    const zero = Buffer.alloc(bs);
+    const zeroOff = dataOff;
+    writeSync(fd, zero, 0, bs, zeroOff);
+    dataOff += bs;
+    const descs = Buffer.alloc(pfns.length * 24);
+    pfns.forEach((pfn, i) => {
+      const page = s.pages.get(pfn)!;
+      let off: number;
+      let size: number;
+      let flags = 0;
+      if (page.equals(zero)) {
+        off = zeroOff;
+        size = bs;
+      } else {
+        let c: Buffer | null = s.compressed?.get(pfn) ?? null;
+        if (c) flags = CODEC_FLAG.zstd;
+        else if (s.codec === 'zlib') c = deflateSync(page);
+        else if (s.codec === 'snappy') c = Buffer.from(snappy.compress(new Uint8Array(page)));
+        else if (s.codec === 'zstd') c = zstdRawFrame(page);
+        if (c && c.length < bs) {
+          flags = flags || CODEC_FLAG[s.codec];
+        } else {
+          c = page;
+          flags = 0;
+        }
+        off = dataOff;
+        size = c.length;
+        writeSync(fd, c, 0, c.length, dataOff);
+        dataOff += c.length;
+      }
+      descs.writeBigUInt64LE(BigInt(off), i * 24);
+      descs.writeUInt32LE(size, i * 24 + 8);
+      descs.writeUInt32LE(flags, i * 24 + 12);
+    });
+    writeSync(fd, descs, 0, descs.length, descOff);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Every stored page of a kdump file, with its VMCOREINFO and notes (to re-write it with another codec). */
+export function readKdumpPages(path: string): { spec: Omit<KdumpSpec, 'codec'>; excluded: number[] } {
+  const d = new Dump(path);
+  try {
+    if (!(d.mem instanceof KdumpMemory) || !d.kdump) throw new Error('not a kdump file');
+    const mem = d.mem;
+    const pages = new Map<number, Buffer>();
+    mem.forEachDumped((pfn) => {
+      const p = mem.readPage(pfn);
+      if (p.data) pages.set(pfn, Buffer.from(p.data));
+    });
+    const k = d.kdump;
+    const vOff = k.sub.offsetVmcoreinfo!;
+    const vmcoreinfo = d.file.read(vOff, k.sub.sizeVmcoreinfo!).toString('latin1');
+    const notes = d.file.read(k.sub.offsetNote!, k.sub.sizeNote!);
+    const excluded: number[] = [];
+    for (let pfn = 0; pfn < mem.maxPfn; pfn++) if (!pages.has(pfn) && mem.isRam(pfn)) excluded.push(pfn);
+    return { spec: { pageSize: mem.pageSize, maxPfn: mem.maxPfn, pages, vmcoreinfo, notes, release: k.utsname.release, nrCpus: k.nrCpus }, excluded };
+  } finally {
+    d.close();
+  }
+}
+
+/** Compresses pages with the zstd CLI (one frame per page), or null when zstd is not installed. */
+export function zstdCompressPages(pages: Map<number, Buffer>): Map<number, Buffer> | null {
+  if (!hasCommand('zstd')) return null;
+  const dir = join(tempDir(), `zpages-${Date.now()}`);
+  mkdirSync(dir);
+  for (const [pfn, data] of pages) writeFileSync(join(dir, String(pfn)), data);
+  const r = spawnSync('sh', ['-c', `cd "${dir}" && ls | xargs zstd -q -3 --rm`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`zstd failed: ${r.stderr}`);
+  const out = new Map<number, Buffer>();
+  for (const f of readdirSync(dir)) out.set(Number(f.replace(/\.zst$/, '')), readFileSync(join(dir, f)));
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+/**
+ * Rewrites a file in makedumpfile's flattened format: 4096-byte header, then {offset, size} records
+ * (big-endian) with their data, written out of order, with the first block written twice (as
+ * makedumpfile rewrites the header) and an end record {-1, -1}.
+ */
+export function writeFlattened(src: string, dst: string, chunk = 65536): void {
+  const data = readFileSync(src);
+  const fd = openSync(dst, 'w');
+  try {
+    const h = Buffer.alloc(4096);
+    h.write('makedumpfile', 0, 'latin1');
+    h.writeBigInt64BE(1n, 16);
+    h.writeBigInt64BE(1n, 24);
+    let pos = 0;
+    const put = (b: Buffer): void => {
+      writeSync(fd, b, 0, b.length, pos);
+      pos += b.length;
+    };
+    put(h);
+    const rec = (off: number, b: Buffer): void => {
+      const r = Buffer.alloc(16);
+      r.writeBigInt64BE(BigInt(off), 0);
+      r.writeBigInt64BE(BigInt(b.length), 8);
+      put(r);
+      put(b);
+    };
+    // A stale first block, overwritten later by the real one.
+    rec(0, Buffer.alloc(Math.min(4096, data.length), 0xee));
+    const order: number[] = [];
+    for (let off = 0; off < data.length; off += chunk) order.push(off);
+    // Odd chunks first, then even ones: records are not in file order.
+    for (const off of [...order.filter((_, i) => i % 2 === 1), ...order.filter((_, i) => i % 2 === 0)])
+      rec(off, data.subarray(off, Math.min(data.length, off + chunk)));
+    const end = Buffer.alloc(16);
+    end.writeBigInt64BE(-1n, 0);
+    end.writeBigInt64BE(-1n, 8);
+    put(end);
+  } finally {
+    closeSync(fd);
+  }
+}
