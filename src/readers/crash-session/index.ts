@@ -270,12 +270,23 @@ class Reader {
     }
     if (RE.rawWords.test(t) && (name === 'rd' || name === null)) return this.rd(cmd, i, end);
     if (RE.logLine.test(t)) {
-      let j = i;
-      while (j < end && (RE.logLine.test(this.lines[j]!.text))) j++;
-      if (!this.log) this.log = { text: this.lines.slice(i, j).map((l) => l.text).join('\n') + '\n', firstLine: this.lines[i]!.no };
+      // A bare `log`: timestamped lines and their untimestamped continuations, up to the next crash shape.
+      let j = i + 1;
+      while (j < end && !this.shapeStart(this.lines[j]!.text)) j++;
+      let b = j;
+      while (b > i && this.lines[b - 1]!.text.trim() === '') b--;
+      if (!this.log) this.log = { text: this.lines.slice(i, b).map((l) => l.text).join('\n') + '\n', firstLine: this.lines[i]!.no };
       return j;
     }
     return i;
+  }
+
+  /** Lines that start another command's output (used to end a bare log). */
+  private shapeStart(t: string): boolean {
+    if (RE.btHeader.test(t) || RE.sysCallHeader.test(t) || RE.psHeader.test(t) || RE.modHeader.test(t) || RE.modTHeader.test(t)) return true;
+    if (RE.kmemHeader.test(t) || RE.runqCpu.test(t) || RE.structHead.test(t) || /^0x[0-9a-f]{8,16} <[^>]+>:/.test(t)) return true;
+    const m = RE.sysLine.exec(t);
+    return Boolean(m && SYS_START_KEYS.has(m[1]!) && /^\s/.test(t));
   }
 
   // ---- sys ----
@@ -339,6 +350,15 @@ class Reader {
         }
       }
       let fm = RE.frame.exec(t);
+      if (fm && fm[2]!.length === 16 && fm[4]!.length < 16 && !fm[5] && j + 1 < end) {
+        // `... at ffffffff8ab7` + `4117`: an address cut by a terminal wrap.
+        const rest = /^([0-9a-f]+)((?:\s+\[[^\]]+\])?\s*)$/.exec(this.lines[j + 1]!.text.trim());
+        if (rest && fm[4]!.length + rest[1]!.length === 16) {
+          const joined = t.replace(/\s+$/, '') + this.lines[j + 1]!.text.trim();
+          const jm = RE.frame.exec(joined);
+          if (jm) { fm = jm; t = joined; j++; }
+        }
+      }
       if (!fm && j + 1 < end && /^\s*#\d+\s+\[/.test(t)) {
         // A frame line wrapped by a terminal: join it with the next line.
         const joined = t + this.lines[j + 1]!.text.trim();
@@ -483,11 +503,12 @@ class Reader {
     // 0xffffffffa0000000 before 4.x-era KASLR layouts, 0xffffffffc0000000 after.
     let textEnd = Number.isFinite(major) && major < 4 ? 0xffffffffa0000000n : 0xffffffffc0000000n;
     for (const b of modBases) if (b >= 0xffffffff80000000n && b < textEnd) textEnd = b;
+    // One sys_call_table per transcript: the machine, or the stub prefix of any named entry, tells which.
+    const names = this.facts.syscallTable.map((e) => e.name ?? '');
+    const table: 'x64' | 'ia32' | 'unknown' = /^i[3-6]86$/.test(machine) || names.some((n) => n.startsWith('__ia32_sys'))
+      ? 'ia32' : machine === 'x86_64' || names.some((n) => n.startsWith('__x64_sys')) ? 'x64' : 'unknown';
     for (const e of this.facts.syscallTable) {
-      if (e.table === 'unknown') {
-        if (e.name?.startsWith('__ia32_') || /^i[3-6]86$/.test(machine)) e.table = 'ia32';
-        else if (machine === 'x86_64' || e.name?.startsWith('__x64_')) e.table = 'x64';
-      }
+      if (e.table === 'unknown') e.table = table;
       e.syscall = syscallName(e.table, e.number);
       if (e.address && machine === 'x86_64' && /^[0-9a-f]{16}$/.test(e.address)) {
         const a = BigInt('0x' + e.address);
