@@ -1,0 +1,827 @@
+// The streaming kernel-log reader: bytes in, crash events out (DECISIONS.md 1-3).
+// Outside a report, whole chunks are scanned with one pre-filter regex and only lines that may start a
+// report (or carry boot facts) are parsed; inside a report every line is parsed.
+
+import { StringDecoder } from 'node:string_decoder';
+import {
+  MAX_EVENT_LINES,
+  type CrashEvent, type EventKind, type Gap, type InputSource, type KernelInfo, type ModuleInfo, type PanicInfo,
+} from '../../model/types.js';
+import { decodeTaint, isThirdPartyFlags } from '../../model/taint.js';
+import { findFirstCrash } from '../../title/index.js';
+import { normalizeLine, type LineFormat, type LogLine } from './normalize.js';
+import { INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, type HeaderMatch } from './headers.js';
+import {
+  looksLikeModuleContinuation, normVersion, parseCpuLine, parseFrameLine, parseLocation, parseModulesLine,
+  parseModuleList, parseRegisters, parseRip, parseTaintLine, type FrameContext,
+} from './body.js';
+
+/** Lines longer than this are cut (the rest of the line is skipped and the cut is noted as a gap). */
+export const MAX_LINE_CHARS = 64 * 1024;
+/** Events kept in a result by default; later ones are counted by title in `eventsOmitted`. */
+export const DEFAULT_MAX_EVENTS = 1000;
+const MAX_RAW_CHARS = 512 * 1024;
+const MAX_FRAMES = 256;
+const MAX_BOOTS_KEPT = 4096;
+const MAX_OMITTED_TITLES = 1000;
+
+export interface LogReadOptions {
+  /** Line number of the first line (a log embedded in a larger file). Default 1. */
+  firstLine?: number;
+  /** Year for syslog time stamps that carry none. Default: the current UTC year. */
+  year?: number;
+  /** Events kept in the result (default 1,000); the rest are counted in `eventsOmitted`. */
+  maxEvents?: number;
+  /** With an `onEvent` callback, also keep events in the result (default false: stream only). */
+  keepEvents?: boolean;
+}
+
+export interface LogReadResult {
+  source: InputSource;
+  kernel: Partial<KernelInfo>;
+  modules: ModuleInfo[];
+  lastUnloaded: string | null;
+  events: CrashEvent[];
+  panic: PanicInfo | null;
+  eventsOmitted: { count: number; byTitle: Record<string, number> };
+  gaps: Gap[];
+  /** Number of boots seen (kdump's capture kernel is one). */
+  boots: number;
+}
+
+export interface LogReader {
+  push(chunk: Buffer | Uint8Array | string): void;
+  /** Finishes the input and returns the result (events already streamed are not in it unless kept). */
+  end(): LogReadResult;
+}
+
+const FATAL_KINDS = new Set<EventKind>([
+  'oops', 'null-deref', 'paging-request', 'gpf', 'bug', 'list-corruption', 'double-fault', 'stack-overflow',
+  'divide-error', 'invalid-opcode', 'mce',
+]);
+
+interface Builder {
+  ev: CrashEvent;
+  raw: string[];
+  rawChars: number;
+  bodyStarted: boolean;
+  section: 'event' | 'panic';
+  cpuSeen: boolean;
+  panicTaskPending: boolean;
+  stack: 'none' | 'in' | 'done';
+  panicStack: 'none' | 'in' | 'done';
+  panicFrames: CrashEvent['frames'];
+  frameCtx: FrameContext;
+  userMode: boolean;
+  modulesOpen: boolean;
+  lastLine: number;
+  lastBodyLine: number;
+  lastUptime: number | null;
+  taskFromHeader: boolean;
+}
+
+interface BootInfo {
+  index: number;
+  release: string | null;
+  version: string | null;
+  hostname: string | null;
+  dmi: string | null;
+  taintModules: Map<string, string>;
+  panic: PanicInfo | null;
+  impliedPanic: PanicInfo | null;
+  pending: Builder | null;
+  lastEventEnd: number;
+  lastLine: number;
+  hasLines: boolean;
+  events: number;
+}
+
+function newBoot(index: number): BootInfo {
+  return {
+    index, release: null, version: null, hostname: null, dmi: null, taintModules: new Map(), panic: null,
+    impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0,
+  };
+}
+
+class Reader implements LogReader {
+  private decoder = new StringDecoder('utf8');
+  private carry = '';
+  private skipToNewline = false;
+  private lineNo: number;
+  private bytes = 0;
+  private lines = 0;
+  private cutLines = 0;
+  private firstCut = 0;
+  private dropped = 0;
+  private firstDrop = 0;
+  private binaryChunks = 0;
+  private firstBinaryLine = 0;
+  private formats = new Map<LineFormat, number>();
+  private boots: BootInfo[] = [];
+  private boot: BootInfo = newBoot(0);
+  private bootCount = 1;
+  private lastUptime: number | null = null;
+  private open: Builder | null = null;
+  private events: CrashEvent[] = [];
+  private emitted = 0;
+  private omitted = { count: 0, byTitle: {} as Record<string, number> };
+  private firstEvent: CrashEvent | null = null;
+  private firstEventBoot: BootInfo | null = null;
+  private firstModulesEvent: CrashEvent | null = null;
+  private frameModules = new Set<string>();
+  private anyHostname: string | null = null;
+  private firstBanner: { release: string; version: string | null } | null = null;
+  private ended = false;
+
+  constructor(private source: string, private onEvent: ((e: CrashEvent) => void) | undefined, private opts: LogReadOptions) {
+    this.lineNo = (opts.firstLine ?? 1) - 1;
+    this.boots.push(this.boot);
+  }
+
+  push(chunk: Buffer | Uint8Array | string): void {
+    if (this.ended) return;
+    let text: string;
+    if (typeof chunk === 'string') {
+      this.bytes += Buffer.byteLength(chunk);
+      text = chunk;
+    } else {
+      this.bytes += chunk.length;
+      text = this.decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    }
+    if (text.length === 0) return;
+    if (text.indexOf('\0') >= 0) {
+      this.binaryChunks++;
+      if (!this.firstBinaryLine) this.firstBinaryLine = this.lineNo + 1;
+    }
+    let start = 0;
+    // Finish a line being skipped (longer than MAX_LINE_CHARS).
+    if (this.skipToNewline) {
+      const nl = text.indexOf('\n');
+      if (nl < 0) return;
+      this.skipToNewline = false;
+      start = nl + 1;
+    }
+    const lastNl = text.lastIndexOf('\n');
+    if (lastNl < start) {
+      this.appendCarry(text.slice(start));
+      return;
+    }
+    const firstNl = text.indexOf('\n', start);
+    if (this.carry.length > 0) {
+      const line = this.carry + text.slice(start, firstNl);
+      this.carry = '';
+      this.processLine(line);
+      start = firstNl + 1;
+    }
+    if (start <= lastNl) this.processText(text, start, lastNl + 1);
+    this.appendCarry(text.slice(lastNl + 1));
+  }
+
+  private appendCarry(s: string): void {
+    if (s.length === 0) return;
+    this.carry += s;
+    if (this.carry.length > MAX_LINE_CHARS) {
+      const line = this.carry;
+      this.carry = '';
+      this.skipToNewline = true;
+      this.processLine(line); // processLine cuts it
+    }
+  }
+
+  /** Scans complete lines text[from, to) (to is just after a newline). */
+  private processText(text: string, from: number, to: number): void {
+    let pos = from;
+    const re = new RegExp(INTEREST_RE.source, 'g');
+    while (pos < to) {
+      if (this.open === null) {
+        re.lastIndex = pos;
+        const m = re.exec(text);
+        if (m === null || m.index >= to) {
+          this.skipLines(text, pos, to);
+          return;
+        }
+        const ls = text.lastIndexOf('\n', m.index) + 1;
+        const lineStart = ls < pos ? pos : ls;
+        if (lineStart > pos) this.skipLines(text, pos, lineStart);
+        pos = lineStart;
+      }
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0 || nl >= to) nl = to - 1;
+      this.processLine(text.slice(pos, nl));
+      pos = nl + 1;
+    }
+  }
+
+  /** Counts lines that need no parsing; keeps the uptime of the last one for boot detection. */
+  private skipLines(text: string, from: number, to: number): void {
+    let pos = from;
+    let last = from;
+    let n = 0;
+    while (pos < to) {
+      const nl = text.indexOf('\n', pos);
+      if (nl < 0 || nl >= to) break;
+      n++;
+      last = pos;
+      pos = nl + 1;
+    }
+    if (n === 0) return;
+    this.lineNo += n;
+    this.lines += n;
+    this.boot.lastLine = this.lineNo;
+    // Timestamp of the last skipped line (dmesg prefix only): notices restarts between two parsed lines.
+    if (text.charCodeAt(last) === 91) {
+      const lastLine = text.slice(last, Math.min(pos - 1, last + 40));
+      const l = normalizeLine(lastLine, this.lineNo, this.opts);
+      if (l.uptime != null) this.noteUptime(l);
+    }
+  }
+
+  private noteUptime(l: LogLine): void {
+    if (l.uptime == null) return;
+    const prev = this.lastUptime;
+    if (prev != null && l.uptime + 2 < prev && l.uptime < prev / 2) this.startBoot(l.line);
+    this.lastUptime = l.uptime;
+    this.boot.hasLines = true;
+  }
+
+  private processLine(lineIn: string): void {
+    this.lineNo++;
+    this.lines++;
+    let line = lineIn;
+    if (line.length > MAX_LINE_CHARS) {
+      line = line.slice(0, MAX_LINE_CHARS);
+      this.cutLines++;
+      if (!this.firstCut) this.firstCut = this.lineNo;
+    }
+    const L = normalizeLine(line, this.lineNo, this.opts);
+    this.formats.set(L.format, (this.formats.get(L.format) ?? 0) + 1);
+    if (L.dropped) {
+      this.dropped += L.dropped;
+      if (!this.firstDrop) this.firstDrop = L.line;
+    }
+    if (!L.kernel) {
+      this.boot.lastLine = L.line;
+      return;
+    }
+    const msg = L.text;
+    // Boots: a `Linux version` banner or restarting time stamps.
+    const banner = /^\s*Linux version (\S{1,128}) (.*)$/.exec(msg);
+    if (banner && !msg.startsWith('Linux version (') ) {
+      if (this.boot.hasLines || this.boot.release !== null || this.boot.events > 0) this.startBoot(L.line);
+      const ver = /(#\d+.*)$/.exec(banner[2]!);
+      this.boot.release = banner[1]!;
+      this.boot.version = ver ? normVersion(ver[1]!) : null;
+      if (!this.firstBanner) this.firstBanner = { release: this.boot.release, version: this.boot.version };
+      this.lastUptime = L.uptime;
+      this.boot.hasLines = true;
+    } else {
+      this.noteUptime(L);
+    }
+    this.boot.lastLine = L.line;
+    if (L.hostname && L.hostname !== '(none)' && L.hostname !== '-') {
+      if (!this.boot.hostname) this.boot.hostname = L.hostname;
+      if (!this.anyHostname) this.anyHostname = L.hostname;
+    }
+    if (!this.open) this.bootFacts(msg);
+
+    const h = matchHeader(msg);
+    if (h) {
+      this.onHeader(L, h);
+      return;
+    }
+    if (this.open) this.onBody(L);
+  }
+
+  /** Facts printed outside reports: module taint messages, DMI line. */
+  private bootFacts(msg: string): void {
+    let m = /^\s*([\w-]{1,64}): (?:loading out-of-tree module taints kernel|module verification failed: signature and\/or required key missing - tainting kernel|module license '[^']*' taints kernel|module is from the staging directory)/.exec(msg);
+    if (m) {
+      const name = m[1]!;
+      const flag = msg.includes('out-of-tree') ? 'O' : msg.includes('verification failed') ? 'E' : msg.includes('license') ? 'P' : 'C';
+      const cur = this.boot.taintModules.get(name) ?? '';
+      if (!cur.includes(flag) && this.boot.taintModules.size < 4096) this.boot.taintModules.set(name, sortFlags(cur + flag));
+      return;
+    }
+    m = /^\s*DMI: (.{1,256})$/.exec(msg);
+    if (m && !this.boot.dmi) this.boot.dmi = m[1]!.trim();
+  }
+
+  private startBoot(line: number): void {
+    this.closeOpen();
+    this.finishBoot(this.boot);
+    this.bootCount++;
+    const b = newBoot(this.bootCount - 1);
+    b.lastLine = line;
+    this.boot = b;
+    if (this.boots.length < MAX_BOOTS_KEPT) this.boots.push(b);
+    this.lastUptime = null;
+  }
+
+  /** End of a boot: the panic that sent a kernel to kdump without a panic line (oops=panic) is implied. */
+  private finishBoot(b: BootInfo): void {
+    const p = b.pending;
+    if (p && !b.panic && !p.ev.panicked && FATAL_KINDS.has(p.ev.kind) && b.lastLine - p.lastBodyLine <= 5) {
+      p.ev.panicked = true;
+      b.impliedPanic = { message: null, task: { ...p.ev.task }, cpu: p.ev.cpu };
+    }
+    if (p) this.deliver(p);
+    b.pending = null;
+  }
+
+  private onHeader(L: LogLine, h: HeaderMatch): void {
+    const rule = h.rule;
+    const o = this.open;
+    if (rule.panic) {
+      this.onPanic(L);
+      return;
+    }
+    if (o && o.section === 'event' && rule.secondary && !o.bodyStarted && L.line - o.lastLine <= 12) {
+      // One report printing several headers: the most specific kind wins.
+      if (KIND_RANK[rule.kind] > KIND_RANK[o.ev.kind]) o.ev.kind = rule.kind;
+      this.headerDetails(o, L.text, rule.id);
+      this.addLine(o, L, true);
+      return;
+    }
+    this.closeOpen();
+    this.openEvent(L, rule.kind, rule.id);
+  }
+
+  private openEvent(L: LogLine, kind: EventKind, ruleId: string): Builder {
+    const b = this.boot;
+    if (b.pending) {
+      this.deliver(b.pending);
+      b.pending = null;
+    }
+    const ev: CrashEvent = {
+      index: -1, kind, title: '', altTitles: [], type: '', corrupted: false, corruptedReason: null,
+      header: L.text.trim().slice(0, 4096), time: { uptime: L.uptime, wallclock: L.wallclock }, cpu: null,
+      task: { pid: null, comm: null }, taint: null, hardware: null, rip: null, registers: {}, code: null, frames: [],
+      modules: [], details: {}, panicked: false, boot: b.index,
+      source: { file: this.source, startLine: L.line, endLine: L.line }, lines: [],
+    };
+    const o: Builder = {
+      ev, raw: [], rawChars: 0, bodyStarted: false, section: 'event', cpuSeen: false, panicTaskPending: false,
+      stack: 'none', panicStack: 'none', panicFrames: [], frameCtx: null, userMode: false, modulesOpen: false,
+      lastLine: L.line, lastBodyLine: L.line, lastUptime: L.uptime, taskFromHeader: false,
+    };
+    this.headerDetails(o, L.text, ruleId);
+    this.addLine(o, L, true);
+    this.open = o;
+    b.events++;
+    return o;
+  }
+
+  /** Facts in header lines: task/cpu of soft lockups and hung tasks, BUG file:line, fault address ... */
+  private headerDetails(o: Builder, msg: string, ruleId: string): void {
+    const ev = o.ev;
+    let m: RegExpExecArray | null;
+    switch (ruleId) {
+      case 'soft-lockup':
+        m = /CPU#(\d+) stuck for (\d+)s! \[(.{1,64}):(\d+)\]/.exec(msg);
+        if (m) {
+          ev.cpu = Number(m[1]);
+          ev.details.stuckSeconds = Number(m[2]);
+          ev.task = { comm: m[3]!, pid: Number(m[4]) };
+          o.taskFromHeader = true;
+        }
+        break;
+      case 'hung-task':
+        m = /INFO: task (.{1,64}):(\d+) (?:blocked (?:in I\/O wait )?for more than (\d+) seconds|can't die)/.exec(msg);
+        if (m) {
+          ev.task = { comm: m[1]!, pid: Number(m[2]) };
+          if (m[3]) ev.details.blockedSeconds = Number(m[3]);
+          o.taskFromHeader = true;
+        }
+        break;
+      case 'hard-lockup':
+        m = /hard LOCKUP on cpu (\d+)/.exec(msg);
+        if (m) ev.cpu = Number(m[1]);
+        break;
+      case 'oom':
+        m = /^\s*(\S.{0,64}?) invoked oom-killer: (?:gfp_mask=(0x[0-9a-f]+)[^,]*, )?(?:nodemask=\S+, )?order=(-?\d+)/.exec(msg);
+        if (m) {
+          ev.task.comm = m[1]!;
+          if (m[2]) ev.details.gfpMask = m[2];
+          ev.details.order = Number(m[3]);
+        }
+        break;
+      case 'kernel-bug': case 'bug-list':
+        m = /[Kk]ernel BUG at ([^\s:]{1,256}):(\d+)!?/.exec(msg);
+        if (m) {
+          ev.details.bugFile = m[1]!;
+          ev.details.bugLine = Number(m[2]);
+        }
+        break;
+      case 'null-deref': case 'paging-request':
+        m = /(?:address: ?|at (?:virtual address )?|for address:? )(?:0x)?([0-9a-f]{8,16})/.exec(msg);
+        if (m && ev.details.faultAddress == null) ev.details.faultAddress = m[1]!;
+        break;
+      case 'list-corruption': case 'list-double-add':
+        m = /(list_\w+|hlist_\w+) (?:corruption|double add)/.exec(msg);
+        if (m && ev.details.listOp == null) ev.details.listOp = m[1]!;
+        break;
+      case 'kasan': case 'kfence': case 'kmsan': case 'ubsan':
+        m = /(?:BUG: )?(?:KASAN|KFENCE|KMSAN|UBSAN): ([\w -]{1,64}?)(?: in | on |$)/i.exec(msg);
+        if (m) ev.details.bugType = m[1]!.trim();
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onPanic(L: LogLine): void {
+    const msg = L.text.trim();
+    const cls = classifyPanic(msg);
+    const b = this.boot;
+    const candidate = this.open ?? b.pending;
+    let target: Builder | null = null;
+    if (candidate && cls.endsReport && !candidate.ev.panicked) {
+      const recent = L.line - candidate.lastLine <= 400 &&
+        (L.uptime == null || candidate.lastUptime == null || L.uptime - candidate.lastUptime <= 120);
+      if (recent && (cls.ends === null || cls.ends.includes(candidate.ev.kind))) target = candidate;
+    }
+    const panicInfo: PanicInfo = { message: msg.slice(0, 4096), task: { pid: null, comm: null }, cpu: null };
+    if (target) {
+      if (this.open !== target) {
+        this.closeOpen();
+        b.pending = null;
+        this.open = target;
+      }
+      target.ev.panicked = true;
+      target.section = 'panic';
+      target.panicTaskPending = !b.panic;
+      if (!b.panic) b.panic = panicInfo;
+      this.addLine(target, L, true);
+      return;
+    }
+    this.closeOpen();
+    const o = this.openEvent(L, cls.ownKind ?? 'panic', 'panic');
+    o.ev.panicked = true;
+    o.panicTaskPending = !b.panic;
+    if (!b.panic) b.panic = panicInfo;
+    const sp = /Kernel stack is corrupted in: ?(.{1,512})$/.exec(msg);
+    if (sp) {
+      o.ev.details.corruptedIn = sp[1]!.trim();
+      const loc = parseLocation(sp[1]!);
+      if (loc?.function) {
+        o.ev.details.corruptedFunction = loc.function;
+        if (loc.module) o.ev.details.corruptedModule = loc.module;
+      } else if (loc?.address) {
+        o.ev.details.corruptedAddress = loc.address;
+      }
+    }
+    const hl = /hard LOCKUP on cpu (\d+)/.exec(msg);
+    if (hl) o.ev.cpu = Number(hl[1]);
+  }
+
+  private addLine(o: Builder, L: LogLine, body: boolean): void {
+    o.lastLine = L.line;
+    if (L.uptime != null) o.lastUptime = L.uptime;
+    if (body) o.lastBodyLine = L.line;
+    o.ev.source.endLine = L.line;
+    if (o.ev.lines.length < MAX_EVENT_LINES) o.ev.lines.push(L.text);
+    if (o.raw.length < MAX_EVENT_LINES && o.rawChars + L.raw.length <= MAX_RAW_CHARS) {
+      o.raw.push(L.raw);
+      o.rawChars += L.raw.length + 1;
+    }
+  }
+
+  private onBody(L: LogLine): void {
+    const o = this.open!;
+    const msg = L.text;
+    // A long pause or a long run of unrelated lines ends a report.
+    if ((L.uptime != null && o.lastUptime != null && L.uptime - o.lastUptime > 10) || L.line - o.lastBodyLine > 200) {
+      this.closeOpen();
+      return;
+    }
+    if (/^-+\[ cut here \]-+/.test(msg)) {
+      if (o.bodyStarted) this.closeOpen();
+      return;
+    }
+    const recognised = this.parseBody(o, msg);
+    this.addLine(o, L, recognised);
+    if (/^\s*---\[ end (?:trace|Kernel panic)/.test(msg)) this.closeOpen();
+  }
+
+  /** Parses one body line into the event; returns true when the line was a known body line. */
+  private parseBody(o: Builder, msg: string): boolean {
+    const ev = o.ev;
+    const inPanic = o.section === 'panic';
+    // Wrapped module list.
+    if (o.modulesOpen) {
+      o.modulesOpen = false;
+      if (looksLikeModuleContinuation(msg) && !/^\s*(?:CPU|Pid|RIP|Call|Code|Hardware)\b/.test(msg)) {
+        const more = parseModuleList(msg);
+        if (!inPanic) ev.modules.push(...more.modules.slice(0, 4096 - ev.modules.length));
+        if (more.lastUnloaded && ev.details.lastUnloaded == null) ev.details.lastUnloaded = more.lastUnloaded;
+        o.modulesOpen = true;
+        return true;
+      }
+    }
+    const cpu = parseCpuLine(msg);
+    if (cpu) {
+      if (o.panicTaskPending) {
+        const p = this.boot.panic;
+        if (p) {
+          p.task = { pid: cpu.pid, comm: cpu.comm };
+          p.cpu = cpu.cpu;
+        }
+        o.panicTaskPending = false;
+      }
+      if (!o.cpuSeen) {
+        o.cpuSeen = true;
+        o.bodyStarted = true;
+        const hung = ev.kind === 'hung-task';
+        if (!o.taskFromHeader) {
+          if (ev.kind === 'oom' && ev.task.comm && cpu.comm && ev.task.comm !== cpu.comm) {
+            // The CPU line is of another task; keep the invoker's name.
+          } else if (!inPanic || (ev.task.pid == null && ev.task.comm == null) || ev.task.pid == null) {
+            ev.task = { pid: cpu.pid, comm: cpu.comm ?? ev.task.comm };
+          }
+          if (ev.cpu == null && cpu.cpu != null) ev.cpu = cpu.cpu;
+        }
+        if (!hung || ev.taint == null) {
+          if (!(inPanic && ev.taint != null)) ev.taint = cpu.taint;
+        }
+        if (cpu.release && ev.details.release == null) ev.details.release = cpu.release;
+        if (cpu.version && ev.details.version == null) ev.details.version = cpu.version;
+        if (cpu.hardware && !ev.hardware) ev.hardware = cpu.hardware;
+      }
+      return true;
+    }
+    const tl = parseTaintLine(msg);
+    if (tl) {
+      if (ev.taint == null && !o.cpuSeen) ev.taint = tl.taint;
+      if (ev.details.release == null) ev.details.release = tl.release;
+      if (ev.details.version == null) ev.details.version = tl.version;
+      return true;
+    }
+    let m = /^\s*CPU (\d+) ?$/.exec(msg);
+    if (m) {
+      if (ev.cpu == null && !o.taskFromHeader) ev.cpu = Number(m[1]);
+      return true;
+    }
+    m = /^\s*Hardware name: (.{1,512})$/.exec(msg);
+    if (m) {
+      if (!ev.hardware) ev.hardware = m[1]!.trim();
+      return true;
+    }
+    const mods = parseModulesLine(msg);
+    if (mods) {
+      if (!inPanic && ev.modules.length === 0) {
+        ev.modules = mods.modules;
+        o.modulesOpen = true;
+      }
+      if (mods.lastUnloaded && ev.details.lastUnloaded == null) ev.details.lastUnloaded = mods.lastUnloaded;
+      return true;
+    }
+    m = /^\s*(?:Last|last) unloaded: ([^\s\]]{1,64})/.exec(msg);
+    if (m) {
+      if (ev.details.lastUnloaded == null) ev.details.lastUnloaded = m[1]!;
+      return true;
+    }
+    if (/^\s*Call [Tt]race:/.test(msg)) {
+      o.bodyStarted = true;
+      if (inPanic) {
+        if (o.panicStack === 'none') o.panicStack = 'in';
+      } else if (o.stack === 'none') o.stack = 'in';
+      o.frameCtx = 'task';
+      return true;
+    }
+    const inStack = inPanic ? o.panicStack === 'in' : o.stack === 'in';
+    if (inStack) {
+      const f = parseFrameLine(msg, o.frameCtx);
+      if (f) {
+        if (f.context !== undefined) o.frameCtx = f.context;
+        if (f.frame) {
+          const list = inPanic ? o.panicFrames : ev.frames;
+          if (list.length < MAX_FRAMES) list.push(f.frame);
+          if (f.frame.module) this.frameModules.add(f.frame.module);
+        }
+        return true;
+      }
+    }
+    const rip = parseRip(msg);
+    if (rip) {
+      o.bodyStarted = true;
+      if (rip.user) o.userMode = true;
+      else if (!inPanic && !o.userMode && !ev.rip && rip.loc) {
+        ev.rip = rip.loc;
+        if (rip.loc.module) this.frameModules.add(rip.loc.module);
+      }
+      if (rip.cpu != null && ev.cpu == null && !o.taskFromHeader) ev.cpu = rip.cpu;
+      if (inStack && !inPanic && o.stack === 'in' && ev.frames.length > 0 && rip.user) o.stack = 'in';
+      return true;
+    }
+    if (/^\s*(?:pc|lr) : /.test(msg)) {
+      const lr = /^\s*lr : (?:\[<([0-9a-f]+)>\] )?(.*)$/.exec(msg);
+      if (lr && !inPanic && !o.userMode && ev.registers.lr == null) ev.registers.lr = lr[2]!.trim().slice(0, 256);
+      return true;
+    }
+    m = /^\s*Code: (.{0,2048})$/.exec(msg);
+    if (m) {
+      if (!inPanic && !o.userMode && ev.code == null) ev.code = m[1]!;
+      return true;
+    }
+    const regs = parseRegisters(msg);
+    if (regs) {
+      o.bodyStarted = true;
+      if (!inPanic && !o.userMode) {
+        for (const [k, v] of Object.entries(regs)) if (ev.registers[k] == null) ev.registers[k] = v;
+      }
+      if (regs.CR2 && ev.details.faultAddress == null && (ev.kind === 'null-deref' || ev.kind === 'paging-request')) {
+        ev.details.faultAddress = regs.CR2;
+      }
+      return true;
+    }
+    // A frame line outside a stack section ends nothing; other lines end the current stack section.
+    if (inStack) {
+      if (inPanic) o.panicStack = 'done';
+      else if (ev.frames.length > 0) o.stack = 'done';
+    }
+    if (ev.kind === 'oom') {
+      m = /(?:Out of memory|Memory cgroup out of memory): Kill(?:ed)? process (\d+) \((.{1,64}?)\)/.exec(msg);
+      if (m) {
+        ev.details.oomVictimPid = Number(m[1]);
+        ev.details.oomVictim = m[2]!;
+        return true;
+      }
+      if (/^\s*\[\s*\d+\]\s+\d+\s+\d+|Mem-Info|^\s*Node \d|pages|swap|oom-kill:|Tasks state|^\s*\[\s+pid\s+\]|active_anon|_reserve/.test(msg)) return true;
+    }
+    if (/Thread overran stack, or stack corrupted/.test(msg) && KIND_RANK['stack-overflow'] > KIND_RANK[ev.kind]) {
+      ev.kind = 'stack-overflow';
+      return true;
+    }
+    if (/^\s*(?:#PF:|PGD |IP: |Stack:|Kernel Offset:|Process |Pid: |task:|"echo 0 >|NMI backtrace|Sending NMI|RSP <|Dumping ftrace|irq event stamp|hardirqs |softirqs |\S+ state:|Allocated by task|Freed by task|The buggy address|Memory state around|Read of size|Write of size|INFO: lockdep|other info|stack backtrace:|\s*\(t=\d+|rcu: |\s+[0-9a-f]{16}( [0-9a-f]{16})+\s*$)/.test(msg)) {
+      return true;
+    }
+    return false;
+  }
+
+  private closeOpen(): void {
+    const o = this.open;
+    if (!o) return;
+    this.open = null;
+    // The panic's stack stands in when the report printed none (sysrq crash).
+    if (o.ev.frames.length === 0 && o.panicFrames.length > 0) o.ev.frames = o.panicFrames;
+    this.boot.pending = o;
+    this.boot.lastEventEnd = o.lastLine;
+  }
+
+  private deliver(o: Builder): void {
+    const ev = o.ev;
+    const text = o.raw.join('\n') + '\n';
+    let rep = null;
+    try {
+      rep = findFirstCrash(text);
+    } catch {
+      rep = null;
+    }
+    if (rep) {
+      ev.title = rep.title;
+      ev.altTitles = rep.altTitles;
+      ev.type = rep.type;
+      ev.corrupted = rep.corrupted;
+      ev.corruptedReason = rep.corruptedReason;
+    } else {
+      ev.title = ev.header;
+    }
+    ev.index = this.emitted++;
+    if (!this.firstEvent) {
+      this.firstEvent = ev;
+      this.firstEventBoot = this.boots.find((b) => b.index === ev.boot) ?? this.boot;
+    }
+    if (!this.firstModulesEvent && ev.modules.length > 0) this.firstModulesEvent = ev;
+    if (this.onEvent) {
+      this.onEvent(ev);
+      if (!this.opts.keepEvents) return;
+    }
+    const max = this.opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+    if (this.events.length < max) this.events.push(ev);
+    else {
+      this.omitted.count++;
+      const keys = Object.keys(this.omitted.byTitle).length;
+      const key = ev.title in this.omitted.byTitle || keys < MAX_OMITTED_TITLES ? ev.title : '(other titles)';
+      this.omitted.byTitle[key] = (this.omitted.byTitle[key] ?? 0) + 1;
+    }
+  }
+
+  end(): LogReadResult {
+    if (!this.ended) {
+      this.ended = true;
+      const rest = this.decoder.end();
+      if (rest) this.push(rest);
+      this.ended = true;
+      if (this.carry.length > 0 && !this.skipToNewline) {
+        const c = this.carry;
+        this.carry = '';
+        this.processLine(c);
+      }
+      this.closeOpen();
+      this.finishBoot(this.boot);
+    }
+    return this.result();
+  }
+
+  private result(): LogReadResult {
+    const gaps: Gap[] = [];
+    if (this.cutLines > 0) {
+      gaps.push({ source: this.source, what: `${this.cutLines} line(s) longer than ${MAX_LINE_CHARS} characters were cut (first at line ${this.firstCut})` });
+    }
+    if (this.dropped > 0) {
+      gaps.push({ source: this.source, what: `the kernel dropped ${this.dropped} printk message(s) (first noted at line ${this.firstDrop})` });
+    }
+    if (this.binaryChunks > 0) {
+      gaps.push({ source: this.source, what: `binary data (NUL bytes) in the log, read as text (first near line ${this.firstBinaryLine})` });
+    }
+    let format: LineFormat = 'plain';
+    let best = -1;
+    for (const [f, n] of this.formats) {
+      if (f !== 'plain' && n > best) { best = n; format = f; }
+    }
+    const cb = this.firstEventBoot ?? this.boots[0]!;
+    const fe = this.firstEvent;
+    const release = cb.release ?? (fe?.details.release as string | undefined) ?? this.firstBanner?.release ?? null;
+    const version = cb.release ? cb.version : ((fe?.details.version as string | undefined) ?? this.firstBanner?.version ?? null);
+    const kernel: Partial<KernelInfo> = {
+      release, version, arch: guessArch(release, fe), hostname: cb.hostname ?? this.anyHostname,
+      hardware: fe?.hardware ?? cb.dmi ?? null, taint: decodeTaint(fe?.taint ?? null),
+    };
+    // Report panic: the first boot with a panic line, else the first boot whose last report took it down.
+    let panic: PanicInfo | null = null;
+    for (const b of this.boots) if (b.panic) { panic = b.panic; break; }
+    if (!panic) for (const b of this.boots) if (b.impliedPanic) { panic = b.impliedPanic; break; }
+    let modules: ModuleInfo[];
+    let lastUnloaded: string | null = null;
+    const me = this.firstModulesEvent;
+    if (me) {
+      modules = me.modules;
+      lastUnloaded = (me.details.lastUnloaded as string | undefined) ?? null;
+    } else {
+      modules = [];
+      const seen = new Set<string>();
+      for (const [name, flags] of cb.taintModules) {
+        modules.push({ name, flags, state: null, thirdParty: isThirdPartyFlags(flags) });
+        seen.add(name);
+      }
+      for (const name of this.frameModules) {
+        if (seen.has(name) || modules.length >= 4096) continue;
+        seen.add(name);
+        modules.push({ name, flags: '', state: null, thirdParty: false });
+      }
+    }
+    if (!lastUnloaded && fe?.details.lastUnloaded) lastUnloaded = fe.details.lastUnloaded as string;
+    return {
+      source: { file: this.source, format, bytes: this.bytes, lines: this.lines },
+      kernel, modules, lastUnloaded, events: this.events, panic,
+      eventsOmitted: this.omitted, gaps, boots: this.bootCount,
+    };
+  }
+}
+
+function sortFlags(f: string): string {
+  const order = 'PFSRMBUDAWCIOEKXTNJ';
+  return [...f].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join('');
+}
+
+function guessArch(release: string | null, fe: CrashEvent | null): string | null {
+  if (release) {
+    if (/(?:amd64|x86_64)$/.test(release)) return 'x86_64';
+    if (/(?:arm64|aarch64)$/.test(release)) return 'arm64';
+    if (/(?:i[3-6]86|686(?:-pae)?)$/i.test(release)) return 'x86';
+    if (/(?:ppc64le|s390x|armhf|armv7l|riscv64)$/.test(release)) return release.replace(/^.*[.-]/, '');
+  }
+  if (fe) {
+    const r = fe.registers;
+    if (r.RAX || r.RSP || r.R8) return 'x86_64';
+    if (r.EAX || r.ESP) return 'x86';
+    if (r.x29 || r.x0 || r.pstate) return 'arm64';
+  }
+  return null;
+}
+
+/** A streaming reader: push chunks, then end(). With `onEvent`, events are handed out as they complete. */
+export function createLogReader(sourceName: string, onEvent?: (e: CrashEvent) => void, opts: LogReadOptions = {}): LogReader {
+  return new Reader(sourceName, onEvent, opts);
+}
+
+/** Reads a whole log held in memory. Never throws on bad input. */
+export function readLog(sourceName: string, data: Buffer | string, opts: LogReadOptions = {}): LogReadResult {
+  const r = new Reader(sourceName, undefined, opts);
+  const step = 4 * 1024 * 1024;
+  if (typeof data === 'string') {
+    for (let i = 0; i < data.length; i += step) r.push(data.slice(i, i + step));
+  } else {
+    for (let i = 0; i < data.length; i += step) r.push(data.subarray(i, i + step));
+  }
+  return r.end();
+}
+
+/** Reads a log from a stream (a file, stdin) chunk by chunk. */
+export async function readLogStream(
+  sourceName: string, stream: AsyncIterable<Buffer | string>, onEvent?: (e: CrashEvent) => void, opts: LogReadOptions = {},
+): Promise<LogReadResult> {
+  const r = new Reader(sourceName, onEvent, opts);
+  for await (const chunk of stream) r.push(chunk);
+  return r.end();
+}
