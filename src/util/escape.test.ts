@@ -83,6 +83,7 @@ test('markdown: code spans and fences are longer than any backtick run inside', 
   assert.equal(mdCode('`x`'), '`` `x` ``');
   assert.equal(mdCode(ATTACKS.backticks), '````` ```` ``` `` ` code ` `````');
   assert.equal(mdCode('a|b', { inTable: true }), '`a\\|b`');
+  assert.equal(mdCode('a\\|b', { inTable: true }), '`a\\\\\\|b`');
   assert.equal(mdCode(''), '');
   assert.equal(mdFence(['plain', 'has ```` four']), '`````text\nplain\nhas ```` four\n`````\n');
   assert.equal(mdFence(['\x1b[31m\tx']), '```text\n\\x1b[31m   x\n```\n');

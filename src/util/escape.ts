@@ -170,7 +170,8 @@ function longestRun(s: string, ch: string): number {
 
 /**
  * An inline code span holding `s` literally (invisible characters shown visibly): the backtick fence is
- * longer than any backtick run inside. In a table cell (`inTable`), `|` is written `\|` as GFM requires.
+ * longer than any backtick run inside. In a table cell (`inTable`), `|` is written `\|` as GFM requires
+ * (an input backslash right before a pipe is doubled, so it cannot unescape it).
  * An empty string gives ''.
  */
 export function mdCode(s: unknown, opts: { inTable?: boolean } = {}): string {
@@ -178,7 +179,9 @@ export function mdCode(s: unknown, opts: { inTable?: boolean } = {}): string {
   if (text.length === 0) return '';
   const fence = '`'.repeat(longestRun(text, '`') + 1);
   if (text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' '))) text = ` ${text} `;
-  if (opts.inTable) text = text.replace(/\|/g, '\\|');
+  // GFM splits cells at a `|` not escaped by a backslash, even inside code spans; a backslash run before
+  // the pipe is doubled so an input `\|` cannot unescape our `\|` (it then shows one extra backslash).
+  if (opts.inTable) text = text.replace(/(\\*)\|/g, (_m, bs: string) => `${bs}${bs}\\|`);
   return `${fence}${text}${fence}`;
 }
 
