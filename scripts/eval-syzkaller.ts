@@ -10,11 +10,22 @@ export interface TitleResult {
   altTitles: string[];
   type: string;
   corrupted: boolean;
+  /** Optional extras, checked when present. */
+  frame?: string | null;
+  suppressed?: boolean;
+  panicked?: boolean;
+  start?: number;
+  end?: number;
 }
 
 export function titleLog(text: string): TitleResult | null {
   const r = findFirstCrash(text);
-  return r ? { title: r.title, altTitles: r.altTitles, type: r.type, corrupted: r.corrupted } : null;
+  return r
+    ? {
+      title: r.title, altTitles: r.altTitles, type: r.type, corrupted: r.corrupted, frame: r.frame,
+      suppressed: r.suppressed, panicked: r.panicked ?? false, start: r.start, end: r.end,
+    }
+    : null;
 }
 
 interface Mismatch {
@@ -49,6 +60,7 @@ function main(): number {
   let corruptedOk = 0;
   let detectOk = 0;
   let falseAlarms = 0;
+  const extra = { frame: [0, 0], suppressed: [0, 0], panicked: [0, 0], span: [0, 0] };
   let missed = 0;
   const mismatches: Mismatch[] = [];
   const t0 = process.hrtime.bigint();
@@ -83,6 +95,29 @@ function main(): number {
     else mismatches.push({ file: c.name, what: 'TYPE', expected: c.type || '(unknown)', got: r.type || '(unknown)' });
     if (r.corrupted === c.corrupted) corruptedOk++;
     else mismatches.push({ file: c.name, what: 'CORRUPTED', expected: c.corrupted ? 'Y' : 'N', got: r.corrupted ? 'Y' : 'N' });
+    const yn = (b: boolean | undefined): string => (b ? 'Y' : 'N');
+    if (c.frame !== null && r.frame !== undefined) {
+      extra.frame[1]!++;
+      if (r.frame === c.frame) extra.frame[0]!++;
+      else mismatches.push({ file: c.name, what: 'FRAME', expected: c.frame, got: String(r.frame) });
+    }
+    if (r.suppressed !== undefined) {
+      extra.suppressed[1]!++;
+      if (r.suppressed === c.suppressed) extra.suppressed[0]!++;
+      else mismatches.push({ file: c.name, what: 'SUPPRESSED', expected: yn(c.suppressed), got: yn(r.suppressed) });
+    }
+    if (r.panicked !== undefined) {
+      extra.panicked[1]!++;
+      if (r.panicked === c.panicked) extra.panicked[0]!++;
+      else mismatches.push({ file: c.name, what: 'PANICKED', expected: yn(c.panicked), got: yn(r.panicked) });
+    }
+    if (c.start !== '' && r.start !== undefined && r.end !== undefined) {
+      extra.span[1]!++;
+      const endText = c.end !== '' ? c.end : c.start;
+      const want = [c.log.indexOf(c.start), c.log.indexOf(endText) + endText.length];
+      if (r.start === want[0] && r.end === want[1]) extra.span[0]!++;
+      else mismatches.push({ file: c.name, what: 'START/END', expected: want.join('-'), got: `${r.start}-${r.end}` });
+    }
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const found = crashFiles - missed;
@@ -92,6 +127,10 @@ function main(): number {
   console.log(`ALT set equal      ${altSetOk}/${found}  ${pct(altSetOk, found)}`);
   console.log(`TYPE               ${typeOk}/${found}  ${pct(typeOk, found)}`);
   console.log(`CORRUPTED          ${corruptedOk}/${found}  ${pct(corruptedOk, found)}`);
+  console.log(`FRAME              ${extra.frame[0]}/${extra.frame[1]}  ${pct(extra.frame[0]!, extra.frame[1]!)}`);
+  console.log(`SUPPRESSED         ${extra.suppressed[0]}/${extra.suppressed[1]}  ${pct(extra.suppressed[0]!, extra.suppressed[1]!)}`);
+  console.log(`PANICKED           ${extra.panicked[0]}/${extra.panicked[1]}  ${pct(extra.panicked[0]!, extra.panicked[1]!)}`);
+  console.log(`START/END          ${extra.span[0]}/${extra.span[1]}  ${pct(extra.span[0]!, extra.span[1]!)}`);
   console.log(`crash/no-crash     ${detectOk}/${cases.length}  ${pct(detectOk, cases.length)}`);
   console.log(`false alarms       ${falseAlarms}`);
   console.log(`missed crashes     ${missed}`);

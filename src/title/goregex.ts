@@ -81,6 +81,10 @@ export function translateGoRegex(src: string): { source: string; flags: string }
       out += '[^\\n]';
       continue;
     }
+    if (c === '\n') {
+      out += '\\n';
+      continue;
+    }
     out += c;
   }
   return { source: out, flags };
@@ -90,16 +94,44 @@ export function translateGoRegex(src: string): { source: string; flags: string }
 export interface GoRe {
   go: string;
   re: RegExp;
+  /**
+   * For `P(?:.*\n)+?...` patterns: P alone, and the whole pattern as a sticky regex. A match, if any,
+   * starts at the first match of P (a later start only sees a subset of the following lines), so
+   * only that start is tried: linear instead of quadratic when P occurs often and the rest fails.
+   */
+  lead?: { prefix: RegExp; sticky: RegExp };
 }
+
+const LINES_LAZY = '(?:[^\\n]*\\n)+?';
 
 /** compile(): placeholders expanded, then translated to a JS RegExp (no `g` flag: callers index). */
 export function compile(goPattern: string): GoRe {
   const go = expandTemplates(goPattern);
   const { source, flags } = translateGoRegex(go);
-  return { go, re: new RegExp(source, flags) };
+  const g: GoRe = { go, re: new RegExp(source, flags) };
+  const at = source.indexOf(LINES_LAZY);
+  if (at > 0) {
+    try {
+      g.lead = { prefix: new RegExp(source.slice(0, at), flags), sticky: new RegExp(source, flags + 'y') };
+    } catch {
+      // The prefix is not a whole pattern: no shortcut.
+    }
+  }
+  return g;
 }
 
-/** Like Go's Regexp.FindSubmatchIndex on a string: null, or the match index and groups (undefined for unset). */
+/** Go's FindStringSubmatch on a compiled rule: the leftmost(-first) match with its groups, or null. */
+export function execRule(r: GoRe, text: string): RegExpExecArray | null {
+  if (r.lead) {
+    const p = r.lead.prefix.exec(text);
+    if (!p) return null;
+    r.lead.sticky.lastIndex = p.index;
+    return r.lead.sticky.exec(text);
+  }
+  return r.re.exec(text);
+}
+
+/** exec() of a plain RegExp from the start (callers never use the `g` flag). */
 export function findSubmatch(re: RegExp, text: string): RegExpExecArray | null {
   re.lastIndex = 0;
   return re.exec(text);

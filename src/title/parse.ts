@@ -3,7 +3,7 @@
 // corruption. A port of the rules of syzkaller's pkg/report (linux.go, report.go).
 
 import { demangleFrame } from './demangle.js';
-import { findSubmatch, translateGoRegex, type GoRe } from './goregex.js';
+import { execRule, translateGoRegex, type GoRe } from './goregex.js';
 import { linuxCorruptedTitles, linuxStackParams, riscvSpecialStackStart } from './linux-stack.js';
 import {
   GCE_CONSOLE_HANGUP, INFO_MESSAGES_WITH_STACK, LINUX_OOPSES, LINUX_SUPPRESSIONS, REPORT_START_IGNORES,
@@ -47,7 +47,7 @@ const anyHeaderRe = new RegExp(
 );
 
 function matchesAny(text: string, res: GoRe[]): boolean {
-  for (const r of res) if (findSubmatch(r.re, text)) return true;
+  for (const r of res) if (execRule(r, text)) return true;
   return false;
 }
 
@@ -253,7 +253,7 @@ function appendStackFrame(frames: string[], match: RegExpExecArray | null, skipR
 
 function firstFrameMatch(line: string, res: GoRe[]): RegExpExecArray | null {
   for (const r of res) {
-    const m = findSubmatch(r.re, line);
+    const m = execRule(r, line);
     if (m) return m;
   }
   return null;
@@ -292,7 +292,7 @@ function extractStackFrameImpl(
         if (matchesAny(ln, params.stackStartRes)) break;
         if (partIdx !== parts.length - 1) {
           const nextPart = parts[partIdx + 1]!;
-          const m = nextPart === PARSE_STACK_TRACE ? null : findSubmatch(nextPart.re, ln);
+          const m = nextPart === PARSE_STACK_TRACE ? null : execRule(nextPart, ln);
           if (m) {
             appendStackFrame(rawFrames, m, skipRe);
             partIdx++;
@@ -308,7 +308,7 @@ function extractStackFrameImpl(
           ok = false;
           break;
         }
-        const m = findSubmatch(part.re, ln);
+        const m = execRule(part, ln);
         if (!m) continue;
         appendStackFrame(rawFrames, m, skipRe);
         break;
@@ -372,7 +372,7 @@ function extractDescription(output: string, oops: Oops, params: StackParams): De
   let altTitles: string[] = [];
   let format: OopsFormat | null = null;
   for (const f of oops.formats) {
-    let match = findSubmatch(f.title.re, output);
+    let match = execRule(f.title, output);
     if (!match || match.index > startPos) continue;
     if (match.index === startPos && desc !== '') continue;
     if (match.index < startPos) {
@@ -382,7 +382,7 @@ function extractDescription(output: string, oops: Oops, params: StackParams): De
     }
     matchedTitle = true;
     if (f.report) {
-      match = findSubmatch(f.report.re, output);
+      match = execRule(f.report, output);
       if (!match) continue;
     }
     const argPrefix = groups(match);
@@ -426,7 +426,7 @@ function isCorrupted(title: string, report: string, format: OopsFormat | null): 
   let hasStackTrace = false;
   const params = linuxStackParams;
   for (const key of params.stackStartRes) {
-    const m = findSubmatch(key.re, report);
+    const m = execRule(key, report);
     if (!m) continue;
     const rest = report.slice(m.index);
     // Only the first 16 lines are looked at.

@@ -17,6 +17,9 @@ export interface CorpusCase {
   corrupted: boolean;
   suppressed: boolean;
   panicked: boolean;
+  /** Text of the report's first line (START) and of its last line (END, defaults to START), '' if not given. */
+  start: string;
+  end: string;
 }
 
 /** Splits one test file (carriage returns are deleted first). */
@@ -24,6 +27,7 @@ export function parseCorpusFile(name: string, raw: string): CorpusCase {
   const data = raw.replace(/\r/g, '');
   const c: CorpusCase = {
     name, log: '', title: '', alt: [], type: '', frame: null, corrupted: false, suppressed: false, panicked: false,
+    start: '', end: '',
   };
   const lines = data.split('\n');
   // A final newline leaves an empty last element that is not a line.
@@ -45,6 +49,8 @@ export function parseCorpusFile(name: string, raw: string): CorpusCase {
     else if (key === 'CORRUPTED') c.corrupted = value === 'Y';
     else if (key === 'SUPPRESSED') c.suppressed = value === 'Y';
     else if (key === 'PANICKED') c.panicked = value === 'Y';
+    else if (key === 'START') c.start = value;
+    else if (key === 'END') c.end = value;
   }
   const log: string[] = [];
   let prevEmpty = false;
