@@ -6,7 +6,7 @@
 // keeps outputs apart without prompts. The fixed script (docs/crash-session.md):
 //   pass 1: sys, bt, bt -a, log, mod, mod -t, ps, sys -c, kmem -i
 //   pass 2: sym ADDR for each address named by the panic (PANIC string, exception RIP, return address
-//           in panic()'s caller), dis -rl of the first one, then any extra commands.
+//           in panic()'s caller), dis -rl of the first two, then any extra commands.
 // Pass 2 is written once pass 1 is done (a sentinel `eval 1` output file appears), in the same process,
 // so gdb reads the 0.5-1 GB debug vmlinux once.
 
@@ -30,6 +30,7 @@ export interface RunCrashOptions {
 export const DEFAULT_CRASH_TIMEOUT_MS = 300_000;
 export const PASS1_COMMANDS = ['sys', 'bt', 'bt -a', 'log', 'mod', 'mod -t', 'ps', 'sys -c', 'kmem -i'] as const;
 const POLL_MS = 50;
+const QUIT_GRACE_MS = 5000;
 const MAX_OUTPUT = 64 * 1024 * 1024;
 
 /** First bytes of the dump formats crash reads (kdump, diskdump, flattened, ELF, LKCD-less). */
@@ -186,6 +187,7 @@ function session(crash: string, opts: RunCrashOptions, extra: string[], timeoutM
     };
 
     let phase = 1;
+    let result: string | null = null;
     let sentinel = send([...PASS1_COMMANDS]);
     const poll = setInterval(() => {
       if (settled || !done(sentinel)) return;
@@ -193,20 +195,24 @@ function session(crash: string, opts: RunCrashOptions, extra: string[], timeoutM
         phase = 2;
         const addrs = panicAddresses(transcript());
         const cmds = addrs.map((a) => `sym ${a}`);
-        if (addrs[0]) cmds.push(`dis -rl ${addrs[0]}`);
+        // dis -rl of the first two: an address no symbol owns cannot be disassembled, the next one can.
+        for (const a of addrs.slice(0, 2)) cmds.push(`dis -rl ${a}`);
         cmds.push(...extra);
         sentinel = send(cmds);
         return;
       }
-      const text = transcript();
+      // Done: let crash quit on its own (a few seconds at most), then hand the transcript back.
+      result = transcript();
+      clearInterval(poll);
       try { child.stdin.end('q\n'); } catch { /* already closed */ }
-      finish(null, text);
+      setTimeout(() => finish(null, result!), QUIT_GRACE_MS).unref();
     }, POLL_MS);
 
     child.on('error', (err) => finish(new Error(`cannot run ${crash}: ${err.message}`)));
     child.on('close', (code, signal) => {
       exited = true;
       if (settled) return;
+      if (result !== null) { finish(null, result); return; }
       // crash ended before the script did: start-up failure (mismatch, bad file) or a crash of crash.
       const why = crashComplaint(output);
       if (why) finish(new Error(`crash: ${why}`));
