@@ -352,3 +352,60 @@ export function writeFlattened(src: string, dst: string, chunk = 65536): void {
     closeSync(fd);
   }
 }
+
+// ---- Synthetic x86_64 memory images (hand-made fixtures for layouts no lab dump has) ----
+
+export const START_KERNEL_MAP = 0xffffffff80000000n;
+export const PAGE_OFFSET = 0xffff888000000000n;
+
+/** A small physical memory image; kernel text/data at START_KERNEL_MAP + pa (phys_base 0). */
+export class SynthImage {
+  readonly mem: Buffer;
+  readonly lines: string[] = [];
+  constructor(size = 4 << 20) {
+    this.mem = Buffer.alloc(size);
+  }
+  textVa(pa: number): bigint {
+    return START_KERNEL_MAP + BigInt(pa);
+  }
+  directVa(pa: number): bigint {
+    return PAGE_OFFSET + BigInt(pa);
+  }
+  u64(pa: number, v: bigint): void {
+    this.mem.writeBigUInt64LE(BigInt.asUintN(64, v), pa);
+  }
+  u32(pa: number, v: number): void {
+    this.mem.writeUInt32LE(v >>> 0, pa);
+  }
+  u16(pa: number, v: number): void {
+    this.mem.writeUInt16LE(v, pa);
+  }
+  bytes(pa: number, b: Buffer | string): void {
+    (typeof b === 'string' ? Buffer.from(b, 'latin1') : b).copy(this.mem, pa);
+  }
+  info(line: string): void {
+    this.lines.push(line);
+  }
+  /**
+   * 4-level page tables at pa 0x10000..0x13fff: the direct map's first 2 MiB through a 2 MiB page,
+   * plus the direct map's next 4 KiB pages through a page table. Adds SYMBOL(init_top_pgt).
+   */
+  pageTables(opts: { fourK?: [number, number][]; sme?: bigint } = {}): void {
+    const top = 0x10000;
+    const pud = 0x11000;
+    const pmd = 0x12000;
+    const pt = 0x13000;
+    const sme = opts.sme ?? 0n;
+    const idx = (va: bigint, shift: bigint): number => Number((va >> shift) & 0x1ffn);
+    this.u64(top + idx(PAGE_OFFSET, 39n) * 8, BigInt(pud) | sme | 0x63n);
+    this.u64(pud + idx(PAGE_OFFSET, 30n) * 8, BigInt(pmd) | sme | 0x63n);
+    this.u64(pmd, 0n | sme | 0xe3n); // 2 MiB page: pa 0..2 MiB, PSE
+    this.u64(pmd + 8, BigInt(pt) | sme | 0x63n); // next 2 MiB of VA through 4 KiB pages
+    for (const [vaPage, pa] of opts.fourK ?? []) this.u64(pt + vaPage * 8, BigInt(pa) | sme | 0x63n);
+    this.info(`SYMBOL(init_top_pgt)=${this.textVa(top).toString(16)}`);
+  }
+  writeElf(path: string, extraNotes: Buffer = Buffer.alloc(0)): void {
+    const vmci = Buffer.from(this.lines.join('\n') + '\n', 'latin1');
+    writeElfCore(path, Buffer.concat([extraNotes, note('VMCOREINFO', 0, vmci)]), [{ paddr: 0, data: this.mem }]);
+  }
+}
