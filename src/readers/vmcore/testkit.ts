@@ -3,7 +3,7 @@
 // readers parse (ELF64 core: elf.h; kdump-compressed: makedumpfile's diskdump_mod.h; flattened:
 // makedumpfile.h). Fixtures built with these are marked hand-made in the tests that use them.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +98,8 @@ export interface LoadSpec {
   data: Buffer;
   /** memsz beyond data.length (zero-filled). */
   extra?: number;
+  /** Instead of data: this many bytes of file left as a sparse hole (filesz = memsz = sparse). */
+  sparse?: number;
 }
 
 /** Writes an ELF64 x86_64 core: one PT_NOTE, then the PT_LOADs; PN_XNUM is used past 65534 headers. */
@@ -138,6 +140,16 @@ export function writeElfCore(path: string, notes: Buffer, loads: LoadSpec[]): vo
     dataOff += notes.length;
     loads.forEach((l, i) => {
       const o = (i + 1) * 56;
+      if (l.sparse) {
+        ph.writeUInt32LE(1, o);
+        ph.writeBigUInt64LE(BigInt(dataOff), o + 8);
+        ph.writeBigUInt64LE(BigInt(l.paddr), o + 24);
+        ph.writeBigUInt64LE(BigInt(l.sparse), o + 32);
+        ph.writeBigUInt64LE(BigInt(l.sparse), o + 40);
+        dataOff += l.sparse;
+        ftruncateSync(fd, dataOff);
+        return;
+      }
       ph.writeUInt32LE(1, o);
       ph.writeUInt32LE(7, o + 4);
       ph.writeBigUInt64LE(BigInt(dataOff), o + 8);
@@ -404,8 +416,17 @@ export class SynthImage {
     for (const [vaPage, pa] of opts.fourK ?? []) this.u64(pt + vaPage * 8, BigInt(pa) | sme | 0x63n);
     this.info(`SYMBOL(init_top_pgt)=${this.textVa(top).toString(16)}`);
   }
-  writeElf(path: string, extraNotes: Buffer = Buffer.alloc(0)): void {
-    const vmci = Buffer.from(this.lines.join('\n') + '\n', 'latin1');
-    writeElfCore(path, Buffer.concat([extraNotes, note('VMCOREINFO', 0, vmci)]), [{ paddr: 0, data: this.mem }]);
+  vmcoreinfo(): string {
+    return this.lines.join('\n') + '\n';
+  }
+  writeElf(path: string, extraNotes: Buffer = Buffer.alloc(0), extraLoads: LoadSpec[] = []): void {
+    const vmci = Buffer.from(this.vmcoreinfo(), 'latin1');
+    writeElfCore(path, Buffer.concat([extraNotes, note('VMCOREINFO', 0, vmci)]), [{ paddr: 0, data: this.mem }, ...extraLoads]);
+  }
+  /** The image as kdump pages (every page stored; all-zero pages share the zero page). */
+  kdumpPages(pageSize = 4096): Map<number, Buffer> {
+    const m = new Map<number, Buffer>();
+    for (let pfn = 0; pfn * pageSize < this.mem.length; pfn++) m.set(pfn, this.mem.subarray(pfn * pageSize, (pfn + 1) * pageSize));
+    return m;
   }
 }
