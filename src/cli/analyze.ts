@@ -83,7 +83,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
       return usageError(io, gap ? `${gap.source}: ${gap.what}` : 'no input could be read');
     }
     code = Math.max(code, c);
-    if (v.each && format === 'json') out.push(JSON.stringify(report) + '\n');
+    if (v.each && format === 'json') out.push(render(report, 'json', { pretty: false }).trimEnd() + '\n');
     else out.push(render(report, format, { color }));
   }
   const text = out.join(v.each && format !== 'json' ? '\n' : '');
