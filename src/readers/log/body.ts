@@ -186,7 +186,7 @@ export function parseRip(msg: string): RipParse | null {
 
 const REG_LINE_START =
   /^\s*(?:R[A-Z0-9]{1,3}|E[A-Z]{2}|[CDEFGS]S|CR[0-4]|DR[0-7]|x\d{1,2}|sp|lr|pc|pstate|ORIG_RAX|knlGS|EFLAGS)\s*:/;
-const REG_PAIR_RE = /(?:^|\s)(R[A-Z0-9]{1,3}|E[A-Z]{2}|[CDEFGS]S|CR[0-4]|DR[0-7]|x\d{1,2}|sp|lr|pstate|ORIG_RAX|knlGS|EFLAGS)\s*:\s*([0-9a-f]{4,16}(?:\([0-9a-f]{4}\))?|\[<[0-9a-f]+>\]|[0-9a-f]{8} \([^)]*\))/g;
+const REG_PAIR_RE = /(?:^|\s)(R[A-Z0-9]{1,3}|E[A-Z]{2}|[CDEFGS]S|CR[0-4]|DR[0-7]|x\d{1,2}|sp|lr|pstate|ORIG_RAX|knlGS|EFLAGS)\s*:\s*([0-9a-f]{4}:[0-9a-f]{8,16}|[0-9a-f]{4,16}(?:\([0-9a-f]{4}\))?|\[<[0-9a-f]+>\]|[0-9a-f]{8} \([^)]*\))/g;
 
 /** Register pairs of a register line (`RAX: 0000... RBX: ...`, arm64 `x29: ... x28: ...`), or null. */
 export function parseRegisters(msg: string): Record<string, string> | null {

@@ -48,7 +48,7 @@ export const HEADER_RULES: readonly HeaderRule[] = [
   { id: 'soft-lockup', key: 'BUG: soft lockup', re: r(`${NW}BUG: soft lockup`), kind: 'soft-lockup' },
   { id: 'hard-lockup', key: 'hard LOCKUP', re: r(`${NW}(?:NMI watchdog: )?Watchdog detected hard LOCKUP on cpu \\d+`), kind: 'hard-lockup' },
   { id: 'hung-task', key: 'INFO: task ',
-    re: r(`${NW}INFO: task .{1,64}:\\d+ (?:blocked (?:in I/O wait )?for more than \\d+ seconds|can't die for more than)`),
+    re: r(`${NW}INFO: task .{1,64}:\\d+ (?:blocked (?:in I/O wait )?for more than \\d+ seconds|can't die for more than)|^\\s*INFO: task [^\\s:]{1,64}$`),
     kind: 'hung-task' },
   { id: 'rcu-stall', key: 'INFO: ', re: r(`${NW}INFO: (?:rcu_\\w+|RCU|rcu|rcu_preempt|rcu_sched) [^\\n]*(?:detected|stall)`),
     kind: 'rcu-stall' },
@@ -58,7 +58,7 @@ export const HEADER_RULES: readonly HeaderRule[] = [
   { id: 'warning-list', key: 'lib/list_debug.c', re: r(`${NW}WARNING: .*lib/list_debug\\.c`), kind: 'list-corruption' },
   { id: 'warning-lockdep', key: 'locking/lockdep.c', re: r(`${NW}WARNING: .*kernel/locking/lockdep\\.c`), kind: 'lockdep' },
   { id: 'warning', key: 'WARNING:',
-    re: r(`${NW}WARNING: (?:CPU: \\d+ (?:UID: \\d+ )?PID: \\d+ |at \\S|\\[.*\\] \\S+ at |\\S+ at 0x\\d+, CPU#\\d+|kernel stack (?:regs|frame pointer) at |\\S+:\\d+ \\S+\\+0x)|^\\s*WARNING:\\s*$`),
+    re: r(`${NW}WARNING: (?:CPU: \\d+ (?:UID: \\d+ )?PID: \\d+ |at \\S|\\[.*\\] \\S+ at |\\S+ at 0x\\d+, CPU#\\d+|\\S+:\\d+ at \\S+\\+0x|kernel stack (?:regs|frame pointer) at |\\S+:\\d+ \\S+\\+0x)|^\\s*WARNING:\\s*$`),
     kind: 'warning' },
   { id: 'list-corruption', key: 'corruption',
     re: r(`${NW}(?:list_add corruption|list_del corruption|list_add_rcu corruption|hlist_\\w+ corruption|list_bl_\\w+ corruption)`),
@@ -84,6 +84,8 @@ export const HEADER_RULES: readonly HeaderRule[] = [
   { id: 'mce', key: 'Machine Check', re: r(`(?:Machine Check Exception: |\\[Hardware Error\\]: CPU \\d+: Machine Check: |\\[Hardware Error\\]: Machine check: )`), kind: 'mce' },
   { id: 'slub', key: 'ainted', re: r(`^\\s*BUG [\\w.:-]+ \\((?:Not tainted|Tainted: [^)]*)\\): (?!kasan:)`), kind: 'bug' },
   { id: 'rust-panic', key: 'rust_kernel: panicked', re: r(`rust_kernel: panicked`), kind: 'bug' },
+  { id: 'slub-info', key: 'INFO: ', re: r(`${NW}INFO: (?:Freed|Allocated) in \\S+\\+0x`), kind: 'bug' },
+  { id: 'info-bare', key: 'INFO:', re: r(`^\\s*INFO:\\s*$`), kind: 'unknown' },
   { id: 'vfs', key: 'VFS: ', re: r(`^\\s*VFS: (?:Busy inodes after unmount|Close: file count is 0)`), kind: 'bug' },
   { id: 'netdev-wait', key: 'unregister_netdevice', re: r(`unregister_netdevice: waiting for .* to become free`), kind: 'unknown' },
   { id: 'atomic-sleep', key: 'BUG: ',
@@ -95,7 +97,7 @@ export const HEADER_RULES: readonly HeaderRule[] = [
 
 /** Cheap pre-filter for lines outside a report: a line without any of these words cannot start or feed one. */
 export const INTEREST_RE =
-  /BUG|WARNING|INFO: |Oops|panic|Kernel BUG|kernel BUG|general protection|invalid opcode|ivide.error|oom-killer|rigger a crash|UBSAN|corruption|double add|LOCKUP|lockup|stack guard|stack segment|stack overflow|nable to handle|Internal error|Unhandled fault|Machine Check|Hardware Error|Linux version|taints kernel|tainting kernel|DMI: |messages dropped|unregister_netdevice|VFS: |int3: |double fault|rust_kernel|Out of memory|cut here|Killed process|Kill process/;
+  /BUG|WARNING|INFO:|Oops|panic|Kernel BUG|kernel BUG|general protection|invalid opcode|ivide.error|oom-killer|rigger a crash|UBSAN|corruption|double add|LOCKUP|lockup|stack guard|stack segment|stack overflow|nable to handle|Internal error|Unhandled fault|Machine Check|Hardware Error|Linux version|taints kernel|tainting kernel|DMI: |messages dropped|unregister_netdevice|VFS: |int3: |double fault|rust_kernel|Out of memory|cut here|Killed process|Kill process/;
 
 export interface HeaderMatch {
   rule: HeaderRule;

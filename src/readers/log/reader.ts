@@ -78,6 +78,8 @@ interface Builder {
   lastBodyLine: number;
   lastUptime: number | null;
   taskFromHeader: boolean;
+  /** `---[ end trace` was printed: the kernel went on after the report. */
+  endTrace: boolean;
 }
 
 interface BootInfo {
@@ -320,7 +322,7 @@ class Reader implements LogReader {
   /** End of a boot: the panic that sent a kernel to kdump without a panic line (oops=panic) is implied. */
   private finishBoot(b: BootInfo): void {
     const p = b.pending;
-    if (p && !b.panic && !p.ev.panicked && FATAL_KINDS.has(p.ev.kind) && b.lastLine - p.lastBodyLine <= 5) {
+    if (p && !b.panic && !p.ev.panicked && !p.endTrace && FATAL_KINDS.has(p.ev.kind) && b.lastLine - p.lastLine <= 2) {
       p.ev.panicked = true;
       b.impliedPanic = { message: null, task: { ...p.ev.task }, cpu: p.ev.cpu };
     }
@@ -362,7 +364,7 @@ class Reader implements LogReader {
     const o: Builder = {
       ev, raw: [], rawChars: 0, bodyStarted: false, section: 'event', cpuSeen: false, panicTaskPending: false,
       stack: 'none', panicStack: 'none', panicFrames: [], frameCtx: null, userMode: false, modulesOpen: false,
-      lastLine: L.line, lastBodyLine: L.line, lastUptime: L.uptime, taskFromHeader: false,
+      lastLine: L.line, lastBodyLine: L.line, lastUptime: L.uptime, taskFromHeader: false, endTrace: false,
     };
     this.headerDetails(o, L.text, ruleId);
     this.addLine(o, L, true);
@@ -500,7 +502,10 @@ class Reader implements LogReader {
     }
     const recognised = this.parseBody(o, msg);
     this.addLine(o, L, recognised);
-    if (/^\s*---\[ end (?:trace|Kernel panic)/.test(msg)) this.closeOpen();
+    if (/^\s*---\[ end (?:trace|Kernel panic)/.test(msg)) {
+      o.endTrace = true;
+      this.closeOpen();
+    }
   }
 
   /** Parses one body line into the event; returns true when the line was a known body line. */
@@ -585,6 +590,7 @@ class Reader implements LogReader {
       if (inPanic) {
         if (o.panicStack === 'none') o.panicStack = 'in';
       } else if (o.stack === 'none') o.stack = 'in';
+      else if (o.stack === 'in' && ev.frames.length > 0) o.stack = 'done';
       o.frameCtx = 'task';
       return true;
     }
