@@ -38,10 +38,12 @@ export function formatInfo(r: VmcoreResult): string {
   lines.push(`KASLR offset: ${i.kernelOffset ? '0x' + i.kernelOffset : '-'}`);
   lines.push(`build id:     ${i.buildId ?? '-'}`);
   lines.push(`printk:       ${i.printk ?? '-'}${i.records !== null ? `, ${n(i.records)} records` : ''}`);
-  lines.push(`CPUs:         ${n(i.nrCpus)}${i.cpus.length ? ` (${i.cpus.length} CPU notes: ${i.cpus.map((c) => `cpu ${c.cpu} pid ${c.pid}`).join(', ')})` : ''}`);
+  const qemu = i.qemuCpus.length > 0;
+  const notes = i.cpus.map((c) => (qemu ? `cpu ${c.cpu}` : `cpu ${c.cpu} pid ${c.pid}`)).join(', ');
+  lines.push(`CPUs:         ${n(i.nrCpus)}${i.cpus.length ? ` (${i.cpus.length} CPU notes: ${notes}${qemu ? '; QEMU puts the vCPU number, not a pid, in them' : ''})` : ''}`);
   if (i.panicCpu !== null) {
     const cpu = i.cpus.find((c) => c.cpu === i.panicCpu) ?? i.qemuCpus.find((c) => c.cpu === i.panicCpu);
-    lines.push(`panic CPU:    ${i.panicCpu}${cpu && i.cpus.includes(cpu) ? ` (pid ${cpu.pid})` : ''}, from the ${i.panicCpuReason}`);
+    lines.push(`panic CPU:    ${i.panicCpu}${cpu && i.cpus.includes(cpu) && !qemu ? ` (pid ${cpu.pid})` : ''}, from the ${i.panicCpuReason}`);
     if (cpu) {
       for (const row of REG_ROWS) {
         const cells = row.filter((k) => cpu.registers[k] !== undefined).map((k) => `${k.toUpperCase().padStart(8)}: ${cpu.registers[k]}`);

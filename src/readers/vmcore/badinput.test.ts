@@ -7,43 +7,8 @@ import assert from 'node:assert/strict';
 import { closeSync, openSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readVmcore } from './index.js';
-import { SynthImage, tempDir, writeKdump } from './testkit.js';
+import { helloImage as image, HELLO_LOG as WANT, tempDir, writeKdump } from './testkit.js';
 
-/** A small image whose log is one record "hello from a hand-made dump" (lockless, 6.1 offsets). */
-function image(): SynthImage {
-  const img = new SynthImage(1 << 20);
-  const prbVar = 0x1000, prb = 0x2000, descs = 0x3000, infos = 0x4000, data = 0x5000;
-  img.info('OSRELEASE=6.1.0-handmade');
-  img.info('PAGESIZE=4096');
-  img.info('NUMBER(phys_base)=0');
-  img.info(`SYMBOL(init_top_pgt)=${img.textVa(0x10000).toString(16)}`);
-  img.info(`SYMBOL(prb)=${img.textVa(prbVar).toString(16)}`);
-  for (const l of [
-    'SIZE(printk_ringbuffer)=88', 'OFFSET(printk_ringbuffer.desc_ring)=0', 'OFFSET(printk_ringbuffer.text_data_ring)=48',
-    'OFFSET(prb_desc_ring.count_bits)=0', 'OFFSET(prb_desc_ring.descs)=8', 'OFFSET(prb_desc_ring.infos)=16',
-    'OFFSET(prb_desc_ring.head_id)=24', 'OFFSET(prb_desc_ring.tail_id)=32', 'SIZE(prb_desc)=24', 'OFFSET(prb_desc.state_var)=0',
-    'OFFSET(prb_desc.text_blk_lpos)=8', 'OFFSET(prb_data_blk_lpos.begin)=0', 'OFFSET(prb_data_blk_lpos.next)=8',
-    'SIZE(printk_info)=88', 'OFFSET(printk_info.ts_nsec)=8', 'OFFSET(printk_info.text_len)=16',
-    'OFFSET(prb_data_ring.size_bits)=0', 'OFFSET(prb_data_ring.data)=8', 'OFFSET(atomic_long_t.counter)=0',
-  ]) img.info(l);
-  img.u64(prbVar, img.textVa(prb));
-  img.u32(prb, 2);
-  img.u64(prb + 8, img.textVa(descs));
-  img.u64(prb + 16, img.textVa(infos));
-  img.u64(prb + 24, 0n);
-  img.u64(prb + 32, 0n);
-  img.u32(prb + 48, 12);
-  img.u64(prb + 56, img.textVa(data));
-  const text = 'hello from a hand-made dump';
-  img.u64(descs, (2n << 62n) | 0n);
-  img.u64(descs + 8, 0n);
-  img.u64(descs + 16, BigInt((8 + text.length + 7) & ~7));
-  img.u64(infos + 8, 7_000_000n);
-  img.u16(infos + 16, text.length);
-  img.bytes(data + 8, text);
-  return img;
-}
-const WANT = '[    0.007000] hello from a hand-made dump\n';
 
 function kdump(name: string, codec: 'zlib' | 'none' = 'zlib'): string {
   const img = image();
@@ -112,7 +77,7 @@ test('a descriptor pointing past the file and a page that does not decompress: n
   closeSync(fd);
   const r = readVmcore(f);
   assert.equal(r.log, '[    0.007000] ' + '\\x00'.repeat(27) + '\n');
-  assert.match(r.gaps.map((g) => g.what).join(';'), /1 pages of printk text not in the dump/);
+  assert.match(r.gaps.map((g) => g.what).join(';'), /1 page of printk text not in the dump/);
 
   const f2 = kdump('badzlib.kdump');
   const d2 = descOf(f2, 5);

@@ -37,6 +37,10 @@ export interface KernelLog {
 }
 
 const SRC = 'vmcore';
+
+function count(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
 const MAX_COUNT_BITS = 24;
 const MAX_DATA_BITS = 30;
 const MAX_LOG_BUF = 1 << 28;
@@ -168,8 +172,8 @@ function readLockless(dump: Dump): KernelLog {
       dict: null,
     });
   }
-  if (lostRecords) gaps.push({ source: SRC, what: `${lostRecords.toLocaleString('en-US')} printk records unreadable (descriptor pages not in the dump)` });
-  if (lostPages) gaps.push({ source: SRC, what: `${lostPages.toLocaleString('en-US')} pages of printk text not in the dump (read as zeros)` });
+  if (lostRecords) gaps.push({ source: SRC, what: `${count(lostRecords, 'printk record', 'printk records')} unreadable (descriptor pages not in the dump)` });
+  if (lostPages) gaps.push({ source: SRC, what: `${count(lostPages, 'page', 'pages')} of printk text not in the dump (read as zeros)` });
   return { generation: 'lockless', records, plain: null, hasCallerId: oCaller !== undefined, gaps };
 }
 
@@ -192,7 +196,7 @@ function readVariable(dump: Dump): KernelLog {
   if (bufLen <= 0 || bufLen > MAX_LOG_BUF) throw new Error(`cannot read the kernel log: implausible log_buf_len ${bufLen}`);
   if (size < oTextLen + 2 || size > 256) throw new Error('cannot read the kernel log: implausible struct printk_log size');
   const r = dump.readVirt(logBuf, bufLen);
-  if (r.bad.length) gaps.push({ source: SRC, what: `${r.bad.length.toLocaleString('en-US')} pages of log_buf not in the dump (read as zeros)` });
+  if (r.bad.length) gaps.push({ source: SRC, what: `${count(r.bad.length, 'page', 'pages')} of log_buf not in the dump (read as zeros)` });
   const buf = r.data;
   const records: LogRecord[] = [];
   const len = (p: number): number => (p + oLen + 2 <= bufLen ? buf.readUInt16LE(p + oLen) : 0);
@@ -239,7 +243,7 @@ function readVariable(dump: Dump): KernelLog {
     }
     ptr = rec + step;
   }
-  if (broken) gaps.push({ source: SRC, what: `the log_buf record chain is broken after ${records.length.toLocaleString('en-US')} records (garbage indices)` });
+  if (broken) gaps.push({ source: SRC, what: `the log_buf record chain is broken after ${count(records.length, 'record', 'records')} (garbage indices)` });
   return { generation: 'variable', records, plain: null, hasCallerId: oCaller !== undefined, gaps };
 }
 
@@ -269,6 +273,6 @@ function readPlain(dump: Dump): KernelLog {
     out = Buffer.concat([a.data, b.data]);
     bad = a.bad.length + b.bad.length;
   }
-  if (bad) gaps.push({ source: SRC, what: `${bad.toLocaleString('en-US')} pages of log_buf not in the dump (read as zeros)` });
+  if (bad) gaps.push({ source: SRC, what: `${count(bad, 'page', 'pages')} of log_buf not in the dump (read as zeros)` });
   return { generation: 'plain', records: [], plain: out, hasCallerId: false, gaps };
 }
