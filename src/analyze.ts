@@ -9,7 +9,7 @@ import {
   type CrashEvent, type DumpFacts, type Gap, type InputSource, type KernelInfo, type ModuleInfo,
   type PanicInfo, type Report,
 } from './model/types.js';
-import { readLog, type LogReadResult } from './readers/log/index.js';
+import { readLog, createLogReader, type LogReadResult } from './readers/log/index.js';
 import { readCrashSession, looksLikeCrashSession } from './readers/crash-session/index.js';
 import { readVmcore } from './readers/vmcore/index.js';
 import { diagnose } from './diagnose/index.js';
@@ -49,7 +49,7 @@ function readHead(path: string, n = 65536): Buffer {
   }
 }
 
-interface Partial {
+interface Accum {
   sources: InputSource[];
   logs: LogReadResult[];
   kernel: Partial<KernelInfo>[];
@@ -88,7 +88,7 @@ function eventKey(e: CrashEvent): string {
   return `${e.header.trim()}|${t}|${e.task.pid ?? ''}`;
 }
 
-function readOne(input: AnalyzeInput, acc: Partial, opts: AnalyzeOptions): void {
+function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
   const name = typeof input === 'string' ? input : input.name;
   let head: Buffer;
   let data: Buffer | string | null = null;
@@ -120,23 +120,25 @@ function readOne(input: AnalyzeInput, acc: Partial, opts: AnalyzeOptions): void 
     }
     opts.onProgress?.(`reading vmcore ${basename(name)}`);
     try {
-      const v = readVmcore(input);
-      acc.sources.push(v.source);
+      const v = readVmcore(input, { onProgress: opts.onProgress ? (what, done, total) => opts.onProgress!(`${what} ${done}/${total}`) : undefined });
+      acc.sources.push({ file: name, format: v.info.variant, bytes: statSync(input).size, lines: null });
       acc.gaps.push(...v.gaps);
-      acc.kernel.push(v.kernel);
-      if (v.log) {
-        const log = readLog(name, v.log);
-        log.source.format = `${v.source.format} (kernel log)`;
+      acc.kernel.push({ release: v.info.release, version: v.info.version, hostname: v.info.hostname, arch: v.info.machine ?? v.info.arch });
+      if (v.logBytes.length > 0) {
+        const log = readLog(name, v.logBytes);
         acc.logs.push(log);
         acc.gaps.push(...log.gaps);
+        acc.kernel.push(log.kernel);
+      } else {
+        acc.gaps.push({ source: name, what: 'no kernel log could be read from the dump' });
       }
     } catch (err) {
       acc.gaps.push({ source: name, what: (err as Error).message });
     }
     return;
   }
-  if (data == null) data = readFileSync(name);
   if (kind === 'crash-session') {
+    if (data == null) data = readFileSync(name);
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : data;
     const s = readCrashSession(name, text);
     acc.sources.push(s.source);
@@ -149,21 +151,38 @@ function readOne(input: AnalyzeInput, acc: Partial, opts: AnalyzeOptions): void 
       const log = readLog(name, s.log.text, { firstLine: s.log.firstLine });
       acc.logs.push(log);
       acc.gaps.push(...log.gaps);
+      acc.kernel.push(log.kernel);
     }
     return;
   }
-  const log = readLog(name, data);
+  const log = data == null ? readLogFile(name) : readLog(name, data);
   acc.sources.push(log.source);
   acc.logs.push(log);
   acc.gaps.push(...log.gaps);
   acc.kernel.push(log.kernel);
 }
 
+/** Streams a log file through the reader in 4 MiB chunks: memory stays bounded whatever the file's size. */
+function readLogFile(path: string): LogReadResult {
+  const reader = createLogReader(path, undefined, { maxEvents: MAX_DETAILED_EVENTS });
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4 * 1024 * 1024);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      reader.push(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return reader.end();
+}
 export const MAX_DETAILED_EVENTS = 1000;
 
 /** Reads every input of one incident and returns the merged, diagnosed report (the same object as `--json`). */
 export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Report {
-  const acc: Partial = { sources: [], logs: [], kernel: [], dump: null, panicMessages: [], gaps: [] };
+  const acc: Accum = { sources: [], logs: [], kernel: [], dump: null, panicMessages: [], gaps: [] };
   for (const input of inputs) readOne(input, acc, opts);
 
   // Merge events: the first source that printed an event keeps it.
