@@ -3,7 +3,7 @@
 //
 // One crash process, fed on stdin (batch mode, `crash -s VMLINUX VMCORE`). Each command's output is
 // redirected by crash itself to its own file in a private temporary directory (`CMD > FILE`), which
-// keeps outputs apart without prompts. The fixed script (docs/crash-session.md):
+// keeps outputs apart without prompts. The fixed script:
 //   pass 1: sys, bt, bt -a, log, mod, mod -t, ps, sys -c, kmem -i
 //   pass 2: sym ADDR for each address named by the panic (PANIC string, exception RIP, return address
 //           in panic()'s caller), dis -rl of the first two, then any extra commands.

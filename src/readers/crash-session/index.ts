@@ -1,7 +1,7 @@
 // Reader for saved `crash` sessions (crash 7.x/8.x): `crash> CMD` transcripts, bare outputs of one command,
 // and files whose prompts were lost. Each command's output is parsed into the crash model's DumpFacts
 // (docs/model.md); the `log` output is returned as text for the log reader. Output shapes follow crash's
-// own sources (kernel.c, task.c, x86_64.c, symbols.c, memory.c); see docs/crash-session.md.
+// own sources (kernel.c, task.c, x86_64.c, symbols.c, memory.c).
 //
 // The reader never throws on bad input: it parses what is there and names what is missing as gaps.
 
