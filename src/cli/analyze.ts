@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { analyze, type AnalyzeInput } from '../analyze.js';
 import { render, type ReportFormat } from '../report/index.js';
-import { runCrash, findDebugVmlinux } from '../readers/crash-session/driver.js';
+import { runCrash, findDebugVmlinux, looksLikeDump } from '../readers/crash-session/driver.js';
 import type { Report } from '../model/types.js';
 import { type CliIO, usageError, progress, readStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
 
@@ -58,7 +58,8 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   // `--crash-vmlinux VMLINUX` (or `--debuginfo DIR` with crash on PATH) runs crash on each vmcore.
   const vmlinux = v['crash-vmlinux'] ?? (v.debuginfo ? findDebugVmlinux(v.debuginfo, files) : null);
   if (vmlinux) {
-    const vmcores = files.filter((f) => f !== '-');
+    const vmcores = files.filter((f) => f !== '-' && looksLikeDump(f));
+    if (vmcores.length === 0) return usageError(io, '--crash-vmlinux/--debuginfo need a vmcore among the FILEs');
     for (const vmcore of vmcores) {
       prog.update(`running crash on ${vmcore}`);
       try {
