@@ -12,6 +12,8 @@ export interface FormatOptions {
 }
 
 const HEX = '0123456789abcdef';
+/** Bytes makedumpfile does not copy as they are: not isprint() and not isspace(), or a newline. */
+const SPECIAL = /[^\x20-\x7e\t\x0b\x0c\r]/;
 
 export function formatRecord(r: LogRecord, opts: FormatOptions = {}): string {
   const secs = r.tsNsec / 1000000000n;
@@ -22,9 +24,12 @@ export function formatRecord(r: LogRecord, opts: FormatOptions = {}): string {
     const s = `${cid & 0x80000000 ? 'C' : 'T'}${(cid & 0x7fffffff) >>> 0}`;
     prefix += `[${s.padStart(8, ' ')}] `;
   }
+  const t = r.text;
+  const plain = t.toString('latin1');
+  // Most records hold only printable ASCII: copied as they are.
+  if (!SPECIAL.test(plain)) return prefix + plain + '\n';
   const indent = '\n' + ' '.repeat(prefix.length);
   const parts: string[] = [prefix];
-  const t = r.text;
   let runStart = 0;
   for (let i = 0; i < t.length; i++) {
     const c = t[i]!;

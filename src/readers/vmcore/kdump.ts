@@ -4,8 +4,7 @@
 //   then bitmap_blocks blocks: 1st bitmap (RAM pages) and 2nd bitmap (dumped pages), half each;
 //   then one 24-byte page_desc per dumped page (in pfn order), then the page data.
 import { inflateSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
-import snappy from 'snappyjs';
+import { createRequire } from 'node:module';
 import type { RandomAccess } from './file.js';
 import { u64 } from './file.js';
 import { lzo1xDecompress } from './lzo.js';
@@ -20,6 +19,19 @@ export const DUMP_DH_COMPRESSED_INCOMPLETE = 0x8;
 export const DUMP_DH_EXCLUDED_VM = 0x10;
 export const DUMP_DH_COMPRESSED_ZSTD = 0x20;
 const PAGE_DESC_SIZE = 24;
+
+// snappy and zstd decoders are loaded on first use: most dumps are zlib or lzo, and start-up counts.
+const require = createRequire(import.meta.url);
+let snappyMod: typeof import('snappyjs') | null = null;
+let fzstdMod: typeof import('fzstd') | null = null;
+function snappyUncompress(raw: Buffer, max: number): Uint8Array {
+  snappyMod ??= require('snappyjs') as typeof import('snappyjs');
+  return snappyMod.uncompress(new Uint8Array(raw), max);
+}
+function zstdDecompress(raw: Buffer, out: Uint8Array): Uint8Array {
+  fzstdMod ??= require('fzstd') as typeof import('fzstd');
+  return fzstdMod.decompress(raw, out);
+}
 
 export interface KdumpHeader {
   headerVersion: number;
@@ -123,6 +135,7 @@ export class KdumpMemory implements PhysMemory {
   private descOff: number;
   /** rank[k] = set bits of the 2nd bitmap in chunks [0, k). Grows lazily, only as far as pages are read. */
   private rank: number[] = [0];
+  private fine = new Map<number, Uint32Array>();
   private zeroOffset: number | null = null;
   private compressionSeen = new Set<string>();
 
@@ -158,8 +171,23 @@ export class KdumpMemory implements PhysMemory {
     }
     let r = this.rank[chunk]!;
     const start = chunk * RANK_CHUNK;
-    if (byte > start) {
-      const b = this.f.read(base2 + start, byte - start);
+    let fine = this.fine.get(chunk);
+    if (!fine) {
+      // Counts at every 64 bytes of this chunk, so a lookup sums at most 63 bytes.
+      const b = this.f.read(base2 + start, RANK_CHUNK);
+      fine = new Uint32Array(RANK_CHUNK / 64);
+      let c = 0;
+      for (let i = 0; i < b.length; i++) {
+        if ((i & 63) === 0) fine[i >> 6] = c;
+        c += POPCOUNT[b[i]!]!;
+      }
+      this.fine.set(chunk, fine);
+    }
+    const within = byte - start;
+    r += fine[within >> 6]!;
+    const from = start + (within & ~63);
+    if (byte > from) {
+      const b = this.f.read(base2 + from, byte - from);
       for (let i = 0; i < b.length; i++) r += POPCOUNT[b[i]!]!;
     }
     const last = this.f.read(base2 + byte, 1);
@@ -193,7 +221,7 @@ export class KdumpMemory implements PhysMemory {
         page = lzo1xDecompress(raw, ps);
       } else if (flags & DUMP_DH_COMPRESSED_SNAPPY) {
         this.compressionSeen.add('snappy');
-        page = snappy.uncompress(new Uint8Array(raw), ps);
+        page = snappyUncompress(raw, ps);
       } else if (flags & DUMP_DH_COMPRESSED_ZSTD) {
         this.compressionSeen.add('zstd');
         page = zstdDecompress(raw, new Uint8Array(ps));

@@ -35,14 +35,16 @@ export function lzo1xDecompressInto(src: Uint8Array, out: Uint8Array): number {
   const copyLiterals = (n: number): void => {
     needIn(n);
     needOut(n);
-    out.set(src.subarray(ip, ip + n), op);
+    if (n < 16) for (let i = 0; i < n; i++) out[op + i] = src[ip + i]!;
+    else out.set(src.subarray(ip, ip + n), op);
     ip += n;
     op += n;
   };
   const copyMatch = (from: number, n: number): void => {
     if (from < 0) throw new LzoError('lzo: lookbehind overrun');
     needOut(n);
-    for (let i = 0; i < n; i++) out[op + i] = out[from + i]!;
+    if (from + n <= op && n >= 16) out.copyWithin(op, from, from + n);
+    else for (let i = 0; i < n; i++) out[op + i] = out[from + i]!; // overlapping copies repeat bytes
     op += n;
   };
   /** Length continuation: runs of zero bytes add 255 each, then one byte. */
