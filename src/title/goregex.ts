@@ -100,6 +100,52 @@ export interface GoRe {
    * only that start is tried: linear instead of quadratic when P occurs often and the rest fails.
    */
   lead?: { prefix: RegExp; sticky: RegExp };
+  /** A literal every match starts with (a cheap `includes` check rules most texts out). */
+  literal?: string;
+}
+
+const META = new Set(['.', '[', ']', '(', ')', '{', '}', '*', '+', '?', '|', '^', '$', '\\']);
+
+/** The literal text every match of a Go pattern starts with ('' if none can be told). */
+export function requiredLiteralPrefix(go: string): string {
+  if (go.startsWith('(?')) return '';
+  // A top-level alternation makes no prefix required.
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < go.length; i++) {
+    const c = go[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return '';
+  }
+  let lit = '';
+  for (let i = 0; i < go.length; i++) {
+    const c = go[i]!;
+    if (c === '\\') {
+      const n = go[i + 1];
+      // Escaped punctuation is literal; \d, \s, \n ... are classes or controls: stop.
+      if (n === undefined || /[0-9A-Za-z]/.test(n)) break;
+      lit += n;
+      i++;
+      continue;
+    }
+    if (META.has(c)) {
+      // A quantifier applies to the last literal character.
+      if (c === '*' || c === '?' || c === '{') lit = lit.slice(0, -1);
+      break;
+    }
+    lit += c;
+  }
+  return lit;
 }
 
 const LINES_LAZY = '(?:[^\\n]*\\n)+?';
@@ -109,6 +155,8 @@ export function compile(goPattern: string): GoRe {
   const go = expandTemplates(goPattern);
   const { source, flags } = translateGoRegex(go);
   const g: GoRe = { go, re: new RegExp(source, flags) };
+  const lit = flags.includes('i') ? '' : requiredLiteralPrefix(go);
+  if (lit.length >= 3) g.literal = lit;
   const at = source.indexOf(LINES_LAZY);
   if (at > 0) {
     try {
@@ -122,6 +170,7 @@ export function compile(goPattern: string): GoRe {
 
 /** Go's FindStringSubmatch on a compiled rule: the leftmost(-first) match with its groups, or null. */
 export function execRule(r: GoRe, text: string): RegExpExecArray | null {
+  if (r.literal !== undefined && !text.includes(r.literal)) return null;
   if (r.lead) {
     const p = r.lead.prefix.exec(text);
     if (!p) return null;

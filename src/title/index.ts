@@ -24,7 +24,10 @@ export interface SyzReport {
   /** The function the crash is attributed to (text after ` in ` in the title), null if none. */
   frame: string | null;
   suppressed: boolean;
-  /** Character offsets in the given text of the report's start (header line) and end. */
+  /**
+   * Character offsets in the given text: start of the report's header line; end as syzkaller's
+   * EndPos (end of the last line of the text that holds a report header, at least the header line's end).
+   */
   start: number;
   end: number;
   /** True when the text contains `Kernel panic - not syncing` (syzkaller's PANICKED). */
@@ -39,17 +42,36 @@ export interface SyzReport {
 export function findFirstCrash(text: string): SyzReport | null {
   if (typeof text !== 'string' || text.length === 0) return null;
   try {
-    const r = parseFirstReport(text);
+    // syzkaller deletes carriage returns before parsing (CRLF consoles); offsets are mapped back.
+    const hasCR = text.includes('\r');
+    const r = parseFirstReport(hasCR ? text.replace(/\r/g, '') : text);
     if (!r) return null;
+    const [start, end] = hasCR ? mapOffsets(text, r.start, r.end) : [r.start, r.end];
     return {
       title: r.title, altTitles: r.altTitles, type: r.type, corrupted: r.corrupted,
-      corruptedReason: r.corruptedReason, frame: r.frame, suppressed: r.suppressed, start: r.start, end: r.end,
+      corruptedReason: r.corruptedReason, frame: r.frame, suppressed: r.suppressed, start, end,
       panicked: r.panicked,
     };
   } catch {
     // A rule that fails on hostile input must not take the pipeline down: no title.
     return null;
   }
+}
+
+/** Offsets in the text without '\r' -> offsets in `text`. */
+function mapOffsets(text: string, start: number, end: number): [number, number] {
+  let kept = 0;
+  let outStart = text.length;
+  let outEnd = text.length;
+  for (let i = 0; i <= text.length; i++) {
+    if (kept === start && outStart === text.length) outStart = i;
+    if (kept === end) {
+      outEnd = i;
+      break;
+    }
+    if (i < text.length && text.charCodeAt(i) !== 13) kept++;
+  }
+  return [outStart, outEnd];
 }
 
 /** True when the text contains a line that starts a crash report. */

@@ -35,9 +35,8 @@ export interface ParsedReport {
 const CONSOLE = 'console';
 const consoleOutputRe =
   /^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:[^\n]* login: )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? /;
-const taskContextRe = /\[ *T[0-9]+\]/;
+const plainPrefixRe = /^(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? /;
 const cpuContextRe = /\[ *C[0-9]+\]/;
-const questionableFrameRe = /(\[<[0-9a-f]+>\])? \? /;
 const replayRe = /^\n[^\n]*\*\* replaying previous printk message \*\*/;
 const reportFrameRe = /^[^\n]* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)/;
 
@@ -46,8 +45,27 @@ const anyHeaderRe = new RegExp(
   LINUX_OOPSES.map((o) => o.header.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')).join('|'),
 );
 
+const combinedCache = new WeakMap<GoRe[], RegExp[]>();
+
+/** One alternation per flag set: "does any of these match" in one scan. */
+function combined(res: GoRe[]): RegExp[] {
+  let list = combinedCache.get(res);
+  if (list) return list;
+  const byFlags = new Map<string, string[]>();
+  for (const r of res) {
+    const f = r.re.flags;
+    const arr = byFlags.get(f) ?? [];
+    arr.push(`(?:${r.re.source})`);
+    byFlags.set(f, arr);
+  }
+  list = [...byFlags].map(([f, srcs]) => new RegExp(srcs.join('|'), f));
+  combinedCache.set(res, list);
+  return list;
+}
+
 function matchesAny(text: string, res: GoRe[]): boolean {
-  for (const r of res) if (execRule(r, text)) return true;
+  if (res.length === 0) return false;
+  for (const re of combined(res)) if (re.test(text)) return true;
   return false;
 }
 
@@ -77,8 +95,14 @@ function* lineSpans(text: string, from = 0): Generator<[number, number]> {
   }
 }
 
+/**
+ * The line [pos, next) for matching. An overlong line (program output glued to a kernel message)
+ * keeps its head (log prefix) and its tail (where a kernel message printed after it lands).
+ */
 function lineAt(text: string, pos: number, next: number): string {
-  return next - pos > MAX_LINE ? text.slice(pos, pos + MAX_LINE) : text.slice(pos, next);
+  if (next - pos <= MAX_LINE) return text.slice(pos, next);
+  const half = MAX_LINE >> 1;
+  return text.slice(pos, pos + half) + text.slice(next - half, next);
 }
 
 function isTruncatedByReplay(text: string, next: number): boolean {
@@ -91,7 +115,8 @@ function isTruncatedByReplay(text: string, next: number): boolean {
 
 /** The printk caller context of a console line: '' (no timestamp), 'console' (timestamp only) or `[T123]`/`[C1]`. */
 function extractContext(line: string): string {
-  const m = consoleOutputRe.exec(line);
+  // Without the optional leading parts, the short pattern gives the same answer.
+  const m = line.startsWith('** ') || line.includes(' login: ') ? consoleOutputRe.exec(line) : plainPrefixRe.exec(line);
   if (!m) return '';
   return m[1] === undefined ? CONSOLE : m[1];
 }
@@ -102,7 +127,8 @@ function stripLinePrefix(line: string, context: string): [string, boolean] {
   const start = line.indexOf('] ');
   const rest = line.slice(start + 2);
   if (!rest.includes('<EOI>')) {
-    if (questionableFrameRe.test(rest)) {
+    // `(\[<addr>\])? \? ` matches exactly when ` ? ` occurs.
+    if (rest.includes(' ? ')) {
       const pos = rest.indexOf(' ? ');
       return [rest.slice(pos + 2), true];
     }
@@ -157,22 +183,28 @@ function findReport(text: string, startPos: number, context: string): FoundRepor
     const isOopsLine = pos === startPos;
     if (isOopsLine) oopsLine = line;
 
+    // Any header that is not the report's own starts a second report (unless it is one of the lines
+    // that occur inside reports); so does an informational message with a stack.
     const hasHeader = anyHeaderRe.test(line);
-    for (const o of LINUX_OOPSES) {
-      if (!hasHeader || !matchOops(line, o)) {
-        if (!isOopsLine && secondReportPos === 0) {
-          for (const p of INFO_MESSAGES_WITH_STACK) {
-            if (line.includes(p)) {
-              secondReportPos = pos;
-              break;
-            }
-          }
+    let anyOopsMissed = !hasHeader;
+    if (hasHeader) {
+      for (const o of LINUX_OOPSES) {
+        if (!matchOops(line, o)) {
+          anyOopsMissed = true;
+          continue;
         }
-        continue;
+        if (isTruncatedByReplay(text, next)) continue;
+        endPos = next;
+        if (!isOopsLine && secondReportPos === 0 && !matchesAny(line, REPORT_START_IGNORES)) secondReportPos = pos;
       }
-      if (isTruncatedByReplay(text, next)) continue;
-      endPos = next;
-      if (!isOopsLine && secondReportPos === 0 && !matchesAny(line, REPORT_START_IGNORES)) secondReportPos = pos;
+    }
+    if (anyOopsMissed && !isOopsLine && secondReportPos === 0) {
+      for (const p of INFO_MESSAGES_WITH_STACK) {
+        if (line.includes(p)) {
+          secondReportPos = pos;
+          break;
+        }
+      }
     }
     if (!isOopsLine && (questionable ||
       (context1 !== context && (!cpuTraceback || !cpuContextRe.test(context1))))) {
@@ -513,11 +545,24 @@ export function parseFirstReport(text: string): ParsedReport | null {
   };
 }
 
-/** Suppressions are matched against the whole output, line by line (their patterns never span lines). */
+/**
+ * Suppressions are matched against the whole output. Their patterns never span lines, so only the
+ * lines holding a pattern's literal prefix are tried (each line bounded like any other).
+ */
 function matchesAnyMultiline(text: string, res: GoRe[]): boolean {
-  if (text.length <= MAX_LINE * 4) return matchesAny(text, res);
-  for (const [pos, next] of lineSpans(text)) {
-    if (matchesAny(lineAt(text, pos, next), res)) return true;
+  for (const r of res) {
+    if (r.literal === undefined) {
+      for (const [pos, next] of lineSpans(text)) if (execRule(r, lineAt(text, pos, next))) return true;
+      continue;
+    }
+    let at = text.indexOf(r.literal);
+    while (at !== -1) {
+      const ls = text.lastIndexOf('\n', at) + 1;
+      let le = text.indexOf('\n', at);
+      if (le === -1) le = text.length;
+      if (execRule(r, lineAt(text, ls, le))) return true;
+      at = text.indexOf(r.literal, le);
+    }
   }
   return false;
 }

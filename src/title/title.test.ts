@@ -335,6 +335,24 @@ test('printk caller context: lines of other tasks do not join the report', () =>
   assert.equal(findFirstCrash(text)?.title, 'BUG: unable to handle kernel NULL pointer dereference in real_faulting_function');
 });
 
+test('CRLF consoles: carriage returns are ignored, offsets refer to the given text', () => {
+  const text = NULL_DEREF.replace(/\n/g, '\r\n');
+  const r = findFirstCrash(text);
+  assert.ok(r);
+  assert.equal(r.title, 'BUG: unable to handle kernel NULL pointer dereference in ktl_null_process');
+  assert.equal(r.start, text.indexOf('[   14.514713] BUG:'));
+  assert.equal(r.end, text.indexOf('\r\n', r.start));
+});
+
+test('a header after an overlong line of program output is still found', () => {
+  // hand-made: fuzzer program output glued to a kernel line, as syzkaller consoles show
+  // (no printk times: a line's caller context comes from its start, so all lines share the empty one)
+  const text = 'r0 = openat(' + 'A'.repeat(20_000) + ')kernel BUG at fs/foo.c:10!\n' +
+    lines('RIP: 0010:foo_bar+0x1/0x2', 'Call Trace:', ' baz+0x1/0x2');
+  const r = findFirstCrash(text);
+  assert.equal(r?.title, 'kernel BUG in foo_bar');
+});
+
 test('a bare panic line that ends another report is a corrupted title', () => {
   // hand-made, kernel/panic.c format
   const r = findFirstCrash('[  100.000000] Kernel panic - not syncing: panic_on_warn set ...\n');
