@@ -90,6 +90,6 @@ test('lab: dmesg equals makedumpfile --dump-dmesg, info names the panic CPU and 
   const i = await call(info, [join(SP, 'vmcore')]);
   assert.equal(i.code, 0);
   assert.match(i.out, /^release: +6\.1\.0-56-amd64$/m);
-  assert.match(i.out, /^panic CPU: +0 .*"CPU: 0 PID: 106"/m);
+  assert.match(i.out, /^panic CPU: +0\b.*"CPU: 0 PID: 106"/m);
   assert.match(i.out, /^ +RIP: ffffffff[0-9a-f]{8} +RSP: [0-9a-f]{16}/m);
 });
