@@ -1,7 +1,8 @@
 // Rust symbol demangling for stack frames (kernel Rust code is built with v0 mangling, `_R...`;
 // legacy `_ZN...17h<hash>E` names are handled too). Follows the v0 grammar of Rust RFC 2603, printed
 // without crate disambiguator hashes, as `rustc-demangle`'s short form and syzkaller do.
-// Anything that does not parse is returned unchanged. C++ (Itanium) names are not demangled.
+// Anything that does not parse is returned unchanged. C++ (Itanium) names are not demangled
+// (the kernel has none), except GCC's `_GLOBAL__I_` constructor names.
 
 class DemangleError extends Error {}
 
@@ -603,6 +604,11 @@ export function demangleFrame(name: string): string {
         const s = oldRust(r);
         if (s !== null) return s;
       }
+    }
+    // GCC's global constructor/destructor symbols (without a C++ key).
+    const g = /^_GLOBAL_([._$][ID]_.+)$/.exec(name);
+    if (g && g[1]!.length >= 4 && !g[1]!.slice(3).startsWith('_Z')) {
+      return `global ${g[1]![1] === 'I' ? 'constructors' : 'destructors'} keyed to ${g[1]}`;
     }
   } catch (e) {
     if (!(e instanceof DemangleError)) throw e;

@@ -47,7 +47,8 @@ export function translateGoRegex(src: string): { source: string; flags: string }
       const n = s[i + 1]!;
       i++;
       if (n === 's') out += inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]';
-      else if (n === 'S') out += inClass ? '\\S' : '[^\\t\\n\\f\\r ]';
+      // Go's \S is the ASCII complement of [\t\n\f\r ] (JS's also excludes \v and Unicode spaces).
+      else if (n === 'S') out += inClass ? '\\x00-\\x08\\x0b\\x0e-\\x1f\\x21-\\uffff' : '[^\\t\\n\\f\\r ]';
       else out += '\\' + n;
       continue;
     }
