@@ -61,7 +61,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   const prog = progressReporter(io);
   let r;
   try {
-    r = readVmcore(file, { callerId: Boolean(parsed.values['caller-id']), onProgress: prog.onProgress });
+    r = readVmcore(file, { callerId: Boolean(parsed.values['caller-id']), logOnly: true, onProgress: prog.onProgress });
   } catch (err) {
     prog.done();
     io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${(err as Error).message}`.split('\n')[0]!)}\n`);

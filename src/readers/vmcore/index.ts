@@ -60,6 +60,8 @@ export interface VmcoreResult {
 export interface ReadOptions extends FormatOptions {
   /** Count dumpable/excluded/zero pages (reads every page descriptor). */
   countPages?: boolean;
+  /** Only the log: skip the utsname read and the panic-CPU search (ktriage dmesg). */
+  logOnly?: boolean;
   onProgress?: (what: string, done: number, total: number) => void;
 }
 
@@ -96,12 +98,12 @@ function findPanicCpu(cpus: CpuState[], records: LogRecord[]): { cpu: number | n
   return { cpu: null, reason: null };
 }
 
-export function summarize(dump: Dump, log: KernelLog | null): VmcoreSummary {
+export function summarize(dump: Dump, log: KernelLog | null, light = false): VmcoreSummary {
   const vi = dump.vmcoreinfo;
   const k = dump.kdump;
-  const uts = utsname(dump);
+  const uts = light ? null : utsname(dump);
   const cpus = dump.notes.prstatus;
-  const pc = findPanicCpu(cpus, log?.records ?? []);
+  const pc = light ? { cpu: null, reason: null } : findPanicCpu(cpus, log?.records ?? []);
   let variant: string;
   if (dump.format === 'elf') variant = dump.notes.qemuCpus.length ? 'ELF64 core (QEMU dump-guest-memory)' : 'ELF64 core';
   else variant = `${dump.format === 'flattened' ? 'flattened ' : ''}kdump-compressed v${k?.headerVersion}`;
@@ -144,7 +146,7 @@ export function readVmcore(path: string, opts: ReadOptions = {}): VmcoreResult {
     } catch (err) {
       gaps.push({ source: path, what: (err as Error).message });
     }
-    const info = summarize(dump, log);
+    const info = summarize(dump, log, Boolean(opts.logOnly));
     if (opts.countPages) {
       info.pages = dump.mem.countPages(opts.onProgress ? (d, t) => opts.onProgress!('counting pages', d, t) : undefined);
       if (dump.mem instanceof KdumpMemory) info.compression = dump.mem.codecs;

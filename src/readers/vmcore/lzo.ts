@@ -16,6 +16,7 @@ export function lzo1xDecompress(src: Uint8Array, maxOut: number): Uint8Array {
 }
 
 export function lzo1xDecompressInto(src: Uint8Array, out: Uint8Array): number {
+  // One flat function without closures: it runs cold (a few pages per dump), in the interpreter.
   const inLen = src.length;
   const outLen = out.length;
   let ip = 0;
@@ -25,114 +26,100 @@ export function lzo1xDecompressInto(src: Uint8Array, out: Uint8Array): number {
   let state = 0;
   let mPos = 0;
   if (inLen < 3) throw new LzoError('lzo: input too short');
-
-  const needIn = (n: number): void => {
-    if (ip + n > inLen) throw new LzoError('lzo: input overrun');
-  };
-  const needOut = (n: number): void => {
-    if (op + n > outLen) throw new LzoError('lzo: output overrun');
-  };
-  const copyLiterals = (n: number): void => {
-    needIn(n);
-    needOut(n);
-    if (n < 16) for (let i = 0; i < n; i++) out[op + i] = src[ip + i]!;
-    else out.set(src.subarray(ip, ip + n), op);
-    ip += n;
-    op += n;
-  };
-  const copyMatch = (from: number, n: number): void => {
-    if (from < 0) throw new LzoError('lzo: lookbehind overrun');
-    needOut(n);
-    if (from + n <= op && n >= 16) out.copyWithin(op, from, from + n);
-    else for (let i = 0; i < n; i++) out[op + i] = out[from + i]!; // overlapping copies repeat bytes
-    op += n;
-  };
-  /** Length continuation: runs of zero bytes add 255 each, then one byte. */
-  const zeroRun = (): number => {
-    const start = ip;
-    needIn(1);
-    while (src[ip] === 0) {
-      ip++;
-      needIn(1);
+  if (src[0]! > 17) {
+    t = src[0]! - 17;
+    ip = 1;
+    if (t < 4) {
+      next = t;
+      state = -1; // go straight to the trailing-literal copy below
+    } else {
+      if (ip + t > inLen) throw new LzoError('lzo: input overrun');
+      if (op + t > outLen) throw new LzoError('lzo: output overrun');
+      for (let i = 0; i < t; i++) out[op++] = src[ip++]!;
+      state = 4;
     }
-    const zeros = ip - start;
-    return zeros * 255 + src[ip++]!;
-  };
-
-  let first = true;
-  // Each iteration decodes one instruction; the loop is bounded by the input (every path consumes input).
+  }
+  // Every iteration consumes input, so the loop is bounded by the input length.
   for (;;) {
-    let doMatchNext = false;
-    if (first && src[0]! > 17) {
-      ip = 1;
-      t = src[0]! - 17;
-      if (t < 4) {
-        next = t;
-        doMatchNext = true;
-      } else {
-        copyLiterals(t);
-        state = 4;
-        first = false;
-        continue;
-      }
-    }
-    first = false;
-    if (!doMatchNext) {
-      needIn(1);
+    let matchLen = 0;
+    if (state === -1) {
+      state = 0;
+    } else {
+      if (ip >= inLen) throw new LzoError('lzo: input overrun');
       t = src[ip++]!;
       if (t < 16) {
         if (state === 0) {
-          if (t === 0) t += 15 + zeroRun();
+          if (t === 0) {
+            const start = ip;
+            while (ip < inLen && src[ip] === 0) ip++;
+            if (ip >= inLen) throw new LzoError('lzo: input overrun');
+            t = 15 + (ip - start) * 255 + src[ip++]!;
+          }
           t += 3;
-          copyLiterals(t);
+          if (ip + t > inLen) throw new LzoError('lzo: input overrun');
+          if (op + t > outLen) throw new LzoError('lzo: output overrun');
+          out.set(src.subarray(ip, ip + t), op);
+          ip += t;
+          op += t;
           state = 4;
           continue;
-        } else if (state !== 4) {
-          next = t & 3;
-          needIn(1);
+        }
+        if (ip >= inLen) throw new LzoError('lzo: input overrun');
+        next = t & 3;
+        if (state !== 4) {
           mPos = op - 1 - (t >> 2) - (src[ip++]! << 2);
-          copyMatch(mPos, 2);
-          doMatchNext = true;
+          matchLen = 2;
         } else {
-          next = t & 3;
-          needIn(1);
           mPos = op - (1 + M2_MAX_OFFSET) - (t >> 2) - (src[ip++]! << 2);
-          t = 3;
+          matchLen = 3;
         }
       } else if (t >= 64) {
+        if (ip >= inLen) throw new LzoError('lzo: input overrun');
         next = t & 3;
-        needIn(1);
         mPos = op - 1 - ((t >> 2) & 7) - (src[ip++]! << 3);
-        t = (t >> 5) - 1 + 2;
-      } else if (t >= 32) {
-        t = (t & 31) + 2;
-        if (t === 2) t += 31 + zeroRun();
-        needIn(2);
-        next = src[ip]! | (src[ip + 1]! << 8);
-        ip += 2;
-        mPos = op - 1 - (next >> 2);
-        next &= 3;
+        matchLen = (t >> 5) + 1;
       } else {
-        mPos = op - ((t & 8) << 11);
-        t = (t & 7) + 2;
-        if (t === 2) t += 7 + zeroRun();
-        needIn(2);
+        const m3 = t >= 32;
+        if (m3) {
+          matchLen = (t & 31) + 2;
+          mPos = op - 1;
+        } else {
+          matchLen = (t & 7) + 2;
+          mPos = op - ((t & 8) << 11);
+        }
+        if (matchLen === 2) {
+          const start = ip;
+          while (ip < inLen && src[ip] === 0) ip++;
+          if (ip >= inLen) throw new LzoError('lzo: input overrun');
+          matchLen += (m3 ? 31 : 7) + (ip - start) * 255 + src[ip++]!;
+        }
+        if (ip + 2 > inLen) throw new LzoError('lzo: input overrun');
         next = src[ip]! | (src[ip + 1]! << 8);
         ip += 2;
         mPos -= next >> 2;
         next &= 3;
-        if (mPos === op) {
-          // End of stream marker (M4 with distance 0).
-          if (t !== 3) throw new LzoError('lzo: bad end marker');
-          return op;
+        if (!m3) {
+          if (mPos === op) {
+            // End of stream: an M4 with distance 0.
+            if (matchLen !== 3) throw new LzoError('lzo: bad end marker');
+            return op;
+          }
+          mPos -= 0x4000;
         }
-        mPos -= 0x4000;
       }
-      if (!doMatchNext) copyMatch(mPos, t);
+      if (mPos < 0) throw new LzoError('lzo: lookbehind overrun');
+      if (op + matchLen > outLen) throw new LzoError('lzo: output overrun');
+      if (mPos + matchLen <= op && matchLen >= 16) {
+        out.copyWithin(op, mPos, mPos + matchLen);
+        op += matchLen;
+      } else for (let i = 0; i < matchLen; i++) out[op++] = out[mPos + i]!; // overlapping copies repeat bytes
     }
-    // match_next: 0..3 literals follow a match.
+    // 0..3 literals follow a match (or the stream's short first run).
     state = next;
-    t = next;
-    if (t > 0) copyLiterals(t);
+    if (next > 0) {
+      if (ip + next > inLen) throw new LzoError('lzo: input overrun');
+      if (op + next > outLen) throw new LzoError('lzo: output overrun');
+      for (let i = 0; i < next; i++) out[op++] = src[ip++]!;
+    }
   }
 }
