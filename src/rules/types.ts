@@ -1,0 +1,39 @@
+// Rule contract: one detector per file (src/rules/<id>.ts), each returning findings with their evidence.
+
+import type { Evidence, Finding, ModuleInfo, Severity } from '../model/types.js';
+import type { Draft, StackView } from '../diagnose/evidence.js';
+
+export interface RuleContext {
+  draft: Draft;
+  /** Third-party modules (P/O/E/U/C/F) by name. */
+  thirdParty: Map<string, ModuleInfo>;
+  /** Every stack of the input: events' call traces, then the dump's backtraces. */
+  stacks: StackView[];
+  /** Findings of the rules that ran before this one (rules run in registry order). */
+  prior: Finding[];
+}
+
+export interface Rule {
+  id: string;
+  run(ctx: RuleContext): Finding[];
+}
+
+/** Bound on findings one rule may return (hostile inputs with thousands of events). */
+export const MAX_FINDINGS_PER_RULE = 50;
+
+export function finding(
+  id: string, severity: Severity, summary: string, evidence: Evidence[], events: number[] = [],
+  data: Record<string, unknown> = {},
+): Finding {
+  return { id, severity, summary, evidence: evidence.slice(0, 40), events: [...new Set(events)].slice(0, 200), data };
+}
+
+export function priorOf(ctx: RuleContext, id: string): Finding[] {
+  return ctx.prior.filter((f) => f.id === id);
+}
+
+/** The file name of a crash session / vmcore source, for evidence from dump facts without a line. */
+export function dumpSourceName(draft: Draft): string {
+  const s = draft.sources.find((x) => /crash|kdump|elf|flattened|vmcore/i.test(x.format));
+  return s?.file ?? 'vmcore';
+}
