@@ -1,4 +1,6 @@
 // The header table: which message line starts which kind of report (DECISIONS.md 1).
+import { LINUX_OOPSES } from '../../title/linux-oopses.js';
+import { execRule } from '../../title/goregex.js';
 // Modelled on the oops table of syzkaller's pkg/report/linux.go (header words, suppressions), written anew
 // for our kind vocabulary. Order matters: the first matching rule wins, so specific rules come first.
 
@@ -97,7 +99,7 @@ export const HEADER_RULES: readonly HeaderRule[] = [
 
 /** Cheap pre-filter for lines outside a report: a line without any of these words cannot start or feed one. */
 export const INTEREST_RE =
-  /BUG|WARNING|INFO:|Oops|panic|Kernel BUG|kernel BUG|general protection|invalid opcode|ivide.error|oom-killer|rigger a crash|UBSAN|corruption|double add|LOCKUP|lockup|stack guard|stack segment|stack overflow|nable to handle|Internal error|Unhandled fault|Machine Check|Hardware Error|Linux version|taints kernel|tainting kernel|DMI: |messages dropped|unregister_netdevice|VFS: |int3: |double fault|rust_kernel|Out of memory|cut here|Killed process|Kill process/;
+  /BUG|WARNING|INFO:|Oops|panic|Kernel BUG|kernel BUG|general protection|invalid opcode|ivide.error|oom-killer|rigger a crash|UBSAN|corruption|double add|LOCKUP|lockup|stack guard|stack segment|stack overflow|nable to handle|Internal error|Unhandled fault|Machine Check|Hardware Error|Linux version|taints kernel|tainting kernel|DMI: |messages dropped|unregister_netdevice|VFS: |int3: |double fault|rust_kernel|Out of memory|cut here|Killed process|Kill process|Alignment trap|SYZFA/;
 
 export interface HeaderMatch {
   rule: HeaderRule;
@@ -148,4 +150,33 @@ export function classifyPanic(message: string): PanicClass {
     return { ownKind: null, ends: OOPS_KINDS, endsReport: true };
   }
   return { ownKind: null, ends: null, endsReport: false };
+}
+
+
+// ---- Fallback: syzkaller's own oops headers (src/title/linux-oopses.ts) ----
+// A line that no rule above knows but that starts a report in syzkaller's table opens an event, kept only
+// if the title engine confirms a report starts there (reader.ts). Two syzkaller headers are left out
+// on purpose: `Booting the kernel.` (a console capture that starts at boot is not a crash: DECISIONS.md 1)
+// and `fatal error:` (Go runtime crashes of syzkaller's own tools; compilers print it too); panics are
+// the panic rule's alone (it knows `---[ end Kernel panic` is the end of one, not a report).
+const SYZ_LEFT_OUT = new Set(['Booting the kernel.', 'fatal error:', 'Kernel panic']);
+const SYZ_KIND: Record<string, EventKind> = {
+  'BUG:': 'bug', 'WARNING:': 'warning', 'Unable to handle kernel': 'oops', 'general protection fault': 'gpf',
+  'PANIC: double fault': 'double-fault', 'kernel BUG': 'bug', 'Kernel BUG': 'bug', 'divide error:': 'divide-error',
+  'divide_error:': 'divide-error', 'invalid opcode:': 'invalid-opcode', 'UBSAN:': 'ubsan', 'Internal error:': 'oops',
+  'Unhandled fault:': 'oops', 'Alignment trap:': 'oops',
+};
+
+export interface SyzHeaderMatch {
+  header: string;
+  kind: EventKind;
+}
+
+export function matchSyzHeader(msg: string): SyzHeaderMatch | null {
+  for (const o of LINUX_OOPSES) {
+    if (SYZ_LEFT_OUT.has(o.header) || !msg.includes(o.header)) continue;
+    if (o.suppressions.some((sup) => execRule(sup, msg) !== null)) continue;
+    return { header: o.header, kind: SYZ_KIND[o.header] ?? 'unknown' };
+  }
+  return null;
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { findFirstCrash } from '../../title/index.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogReader, readLog, MAX_LINE_CHARS } from './index.js';
@@ -432,4 +433,53 @@ test('syzkaller corpus: crash files give >= 1 event (>= 99 %), no-crash files gi
   }
   assert.deepEqual(falseAlarms, []);
   assert.ok(missed.length <= crash * 0.01, `missed ${missed.length}/${crash}:\n${missed.join('\n')}`);
+});
+
+// hand-made, in the 4.15 hung-task format: another report's line lands between the hung task's header and
+// its stack. The event ends at the interleaved header, but its title comes from syzkaller's rules over the
+// lines after its header (as syzbot would name it), not from the event's own four lines.
+test('titles look past the event end: a hung task whose stack follows an interleaved header', () => {
+  const text = `[  246.100000] INFO: task syz-executor0:6102 blocked for more than 120 seconds.
+[  246.100010]       Not tainted 4.15.0+ #1
+[  246.100020] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.
+[  246.100030] syz-executor0   D22272  6102   4231 0x00000004
+[  246.200000] unregister_netdevice: waiting for lo to become free. Usage count = 6
+[  246.300000] Call Trace:
+[  246.300010]  __schedule+0x8eb/0x2060
+[  246.300020]  schedule+0xf5/0x430
+[  246.300030]  schedule_preempt_disabled+0x10/0x20
+[  246.300040]  __mutex_lock+0xaad/0x1a80
+[  246.300050]  mutex_lock_nested+0x16/0x20
+[  246.300060]  copy_net_ns+0x1e8/0x3b0
+[  246.300070]  create_new_namespaces+0x425/0x880
+[  246.300080]  unshare_nsproxy_namespaces+0xae/0x1e0
+[  246.300090]  SyS_unshare+0x653/0xfa0
+[  246.300100]  do_syscall_64+0x282/0x940
+[  246.300110]  entry_SYSCALL_64_after_hwframe+0x26/0x9b
+`;
+  const r = readLog('hung', text);
+  assert.deepEqual(r.events.map((e) => [e.kind, e.source.startLine, e.source.endLine]), [['hung-task', 1, 4], ['unknown', 5, 17]]);
+  assert.equal(r.events[0]!.title, 'INFO: task hung in copy_net_ns');
+  assert.equal(findFirstCrash(text.split('\n').slice(0, 4).join('\n') + '\n')!.title, 'INFO: task hung in corrupted');
+});
+
+// hand-made: a header line only syzkaller's table knows (arm's alignment trap) opens an event; a line that
+// syzkaller's rules do not confirm as a report (no event) stays quiet.
+test('headers from syzkaller\'s table open events only when its rules confirm a report', () => {
+  const arm = [
+    'Alignment trap: not handling instruction e1932f9f at [<8028bd58>]',
+    'Unhandled fault: alignment exception (0x001) at 0x000008ad',
+    'Internal error: : 1 [#1] SMP ARM',
+    'CPU: 1 PID: 4711 Comm: syz-executor.0 Not tainted 5.10.0 #1',
+    'PC is at dup_fd+0x1c4/0x3f0',
+    'LR is at dup_fd+0x1b8/0x3f0',
+    'Backtrace:',
+    '[<8028bb94>] (dup_fd) from [<80125a08>] (copy_process+0x8d4/0x1850)',
+    '[<80125134>] (copy_process) from [<80126a2c>] (kernel_clone+0x84/0x3cc)',
+  ].join('\n') + '\n';
+  const r = readLog('arm', arm);
+  assert.deepEqual(r.events.map((e) => e.kind), ['oops', 'oops']);
+  assert.equal(r.events[0]!.title, 'Alignment trap in corrupted');
+  assert.equal(r.events[1]!.title, 'Unhandled fault in dup_fd');
+  assert.equal(readLog('q', 'random tool: SYZFAILED to parse\n').events.length, 0);
 });

@@ -10,7 +10,7 @@ import {
 import { decodeTaint, isThirdPartyFlags } from '../../model/taint.js';
 import { findFirstCrash } from '../../title/index.js';
 import { normalizeLine, type LineFormat, type LogLine } from './normalize.js';
-import { INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, type HeaderMatch } from './headers.js';
+import { INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, matchSyzHeader, type HeaderMatch } from './headers.js';
 import {
   looksLikeModuleContinuation, normVersion, parseCpuLine, parseFrameLine, parseLocation, parseModulesLine,
   parseModuleList, parseRegisters, parseRip, parseTaintLine, type FrameContext,
@@ -24,6 +24,12 @@ const MAX_RAW_CHARS = 512 * 1024;
 const MAX_FRAMES = 256;
 const MAX_BOOTS_KEPT = 4096;
 const MAX_OMITTED_TITLES = 1000;
+/** Title windows: the first events of a file get long ones (the primary crash's title matters most). */
+const WIDE_WINDOW_EVENTS = 8;
+const WIDE_WINDOW = { lines: 2000, chars: 1024 * 1024 };
+const NARROW_WINDOW = { lines: 400, chars: 128 * 1024 };
+/** Windows collecting at once; opening one more completes the oldest (bounds memory on header floods). */
+const MAX_ACTIVE_WINDOWS = 32;
 
 export interface LogReadOptions {
   /** Line number of the first line (a log embedded in a larger file). Default 1. */
@@ -80,6 +86,21 @@ interface Builder {
   taskFromHeader: boolean;
   /** `---[ end trace` was printed: the kernel went on after the report. */
   endTrace: boolean;
+  /** Raw lines from the header on, including lines of other output interleaved with the report and lines
+   *  after it, up to a cap: the title engine decides itself where the report ends (as syzkaller does). */
+  window: TitleWindow;
+  /** closed and handed over; emitted once its window is complete and all earlier events are out. */
+  delivered: boolean;
+  /** Opened on a header only syzkaller's table knows: dropped unless the title engine finds a report there. */
+  unconfirmed?: boolean;
+}
+
+interface TitleWindow {
+  lines: string[];
+  chars: number;
+  maxLines: number;
+  maxChars: number;
+  complete: boolean;
 }
 
 interface BootInfo {
@@ -134,6 +155,11 @@ class Reader implements LogReader {
   private anyHostname: string | null = null;
   private firstBanner: { release: string; version: string | null } | null = null;
   private ended = false;
+  /** Events whose title window is still collecting lines, oldest first. */
+  private windows: Builder[] = [];
+  /** Delivered events waiting to be emitted in order (their window may still be collecting). */
+  private emitQueue: Builder[] = [];
+  private opened = 0;
 
   constructor(private source: string, private onEvent: ((e: CrashEvent) => void) | undefined, private opts: LogReadOptions) {
     this.lineNo = (opts.firstLine ?? 1) - 1;
@@ -224,6 +250,7 @@ class Reader implements LogReader {
       if (nl < 0 || nl >= to) break;
       n++;
       last = pos;
+      if (this.windows.length > 0) this.feedWindows(text.slice(pos, nl));
       pos = nl + 1;
     }
     if (n === 0) return;
@@ -255,6 +282,7 @@ class Reader implements LogReader {
       this.cutLines++;
       if (!this.firstCut) this.firstCut = this.lineNo;
     }
+    if (this.windows.length > 0) this.feedWindows(line);
     const L = normalizeLine(line, this.lineNo, this.opts);
     this.formats.set(L.format, (this.formats.get(L.format) ?? 0) + 1);
     if (L.dropped) {
@@ -291,7 +319,12 @@ class Reader implements LogReader {
       this.onHeader(L, h);
       return;
     }
-    if (this.open) this.onBody(L);
+    if (this.open) {
+      this.onBody(L);
+      return;
+    }
+    const sh = matchSyzHeader(msg);
+    if (sh) this.openEvent(L, sh.kind, 'syzkaller').unconfirmed = true;
   }
 
   /** Facts printed outside reports: module taint messages, DMI line. */
@@ -365,7 +398,10 @@ class Reader implements LogReader {
       ev, raw: [], rawChars: 0, bodyStarted: false, section: 'event', cpuSeen: false, panicTaskPending: false,
       stack: 'none', panicStack: 'none', panicFrames: [], frameCtx: null, userMode: false, modulesOpen: false,
       lastLine: L.line, lastBodyLine: L.line, lastUptime: L.uptime, taskFromHeader: false, endTrace: false,
+      window: this.newWindow(L.raw), delivered: false,
     };
+    if (this.windows.length >= MAX_ACTIVE_WINDOWS) this.completeWindow(this.windows[0]!);
+    this.windows.push(o);
     this.headerDetails(o, L.text, ruleId);
     this.addLine(o, L, true);
     this.open = o;
@@ -674,15 +710,65 @@ class Reader implements LogReader {
     this.boot.lastEventEnd = o.lastLine;
   }
 
-  private deliver(o: Builder): void {
-    const ev = o.ev;
-    const text = o.raw.join('\n') + '\n';
-    let rep = null;
-    try {
-      rep = findFirstCrash(text);
-    } catch {
-      rep = null;
+  private newWindow(first: string): TitleWindow {
+    const size = this.opened++ < WIDE_WINDOW_EVENTS ? WIDE_WINDOW : NARROW_WINDOW;
+    const line = first.length > size.chars ? first.slice(0, size.chars) : first;
+    return { lines: [line], chars: line.length + 1, maxLines: size.lines, maxChars: size.chars, complete: false };
+  }
+
+  private feedWindows(line: string): void {
+    let done = false;
+    for (const o of this.windows) {
+      const w = o.window;
+      w.lines.push(line);
+      w.chars += line.length + 1;
+      if (w.lines.length >= w.maxLines || w.chars >= w.maxChars) {
+        w.complete = true;
+        done = true;
+      }
     }
+    if (done) {
+      this.windows = this.windows.filter((o) => !o.window.complete);
+      this.drain();
+    }
+  }
+
+  private completeWindow(o: Builder): void {
+    o.window.complete = true;
+    this.windows = this.windows.filter((x) => x !== o);
+    this.drain();
+  }
+
+  /** Closed events go out in order once their title window is complete. */
+  private deliver(o: Builder): void {
+    o.delivered = true;
+    this.emitQueue.push(o);
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.emitQueue.length > 0 && this.emitQueue[0]!.window.complete) this.emit(this.emitQueue.shift()!);
+  }
+
+  /** The title: syzkaller's rules over the window, if the report they find starts at this event's header;
+   *  else over the event's own lines; else the header itself. */
+  private titleOf(o: Builder): ReturnType<typeof findFirstCrash> {
+    const w = o.window;
+    try {
+      const rep = findFirstCrash(w.lines.join('\n') + '\n');
+      if (rep && rep.start <= (w.lines[0]?.length ?? 0)) return rep;
+      if (o.unconfirmed) return null;
+      return findFirstCrash(o.raw.join('\n') + '\n');
+    } catch {
+      return null;
+    }
+  }
+
+  private emit(o: Builder): void {
+    const ev = o.ev;
+    const rep = this.titleOf(o);
+    o.window.lines = [];
+    if (o.unconfirmed && !rep) return;
     if (rep) {
       ev.title = rep.title;
       ev.altTitles = rep.altTitles;
@@ -714,7 +800,6 @@ class Reader implements LogReader {
 
   end(): LogReadResult {
     if (!this.ended) {
-      this.ended = true;
       const rest = this.decoder.end();
       if (rest) this.push(rest);
       this.ended = true;
@@ -725,6 +810,9 @@ class Reader implements LogReader {
       }
       this.closeOpen();
       this.finishBoot(this.boot);
+      for (const o of this.windows) o.window.complete = true;
+      this.windows = [];
+      this.drain();
     }
     return this.result();
   }
