@@ -181,12 +181,15 @@ export function diagnose(draft: Draft): Diagnosis {
     if (sp) pick = { function: sp.data.function as string | null, module: sp.data.module as string | null, frame: pick?.frame ?? null, why: 'frame' };
   }
 
-  const reliableBt = rootEv ? stackReliable(rootEv) : pickStack?.bt ? stackReliable(null, pickStack.bt.pid) : true;
+  const panicBt = stacks.find((s) => s.bt)?.bt ?? null;
+  const reliableBt = rootEv ? stackReliable(rootEv) : pickStack?.bt ? stackReliable(null, pickStack.bt.pid) : panicBt ? stackReliable(null, panicBt.pid) : true;
+  if (rootEv?.kind === 'oom') pick = null;
   if (pick || rootEv || draft.dump) {
     const mod = pick?.module ?? null;
     const third = mod !== null && tp.has(mod);
     const reasonParts: string[] = [];
-    if (!pick) reasonParts.push('no meaningful frame');
+    if (!pick && rootEv?.kind === 'oom') reasonParts.push('the memory consumer is a user task, not kernel code');
+    else if (!pick) reasonParts.push('no meaningful frame');
     else if (pick.why === 'rip') reasonParts.push('the faulting instruction (RIP) is in this function');
     else if (pick.why === 'third-party') reasonParts.push('first frame of a third-party module on the path (outranks core-kernel frames)');
     else if (pick.why === 'unreliable-frame') reasonParts.push('only unreliable (?) frames: first non-machinery one');
@@ -232,9 +235,15 @@ export function diagnose(draft: Draft): Diagnosis {
     const ki = knownIssues.find((k) => k.affected !== 'no');
     if (ki) { summary += `. Known issue: ${ki.title}${ki.fixedIn[0] ? ` (fixed in ${ki.fixedIn[0]})` : ''}`; evidence.push(...ki.evidence.slice(0, 2)); }
     if (kind === 'sysrq') summary = findingsOf(findings, 'sysrq-crash')[0]?.summary ?? summary;
+    // High: a named function from the RIP or a trustworthy stack, for an event that is a fault, panicked the
+    // machine or is linked to the other events; low: nothing to name.
+    const fromRip = pick?.why === 'rip' || (rootEv?.kind === 'stack-protector' && !!pick?.function);
+    const trusted = reliableBt || fromRip;
+    const decisive = !!(rootEv?.panicked || picked?.why === 'lockup-blocks-rcu' || (rootEv && FAULTS.has(rootEv.kind)) || ki || (!rootEv && draft.dump));
     let confidence: RootCause['confidence'] = 'medium';
-    if (pick?.function && reliableBt && (rootEv?.panicked || picked?.why === 'lockup-blocks-rcu' || (rootEv && FAULTS.has(rootEv.kind)) || ki)) confidence = 'high';
-    if (!pick?.function || !reliableBt) confidence = pick?.function ? 'medium' : 'low';
+    if (kind === 'oom' || kind === 'sysrq') confidence = rootEv ? 'high' : 'medium';
+    else if (!pick?.function) confidence = 'low';
+    else if (trusted && decisive) confidence = 'high';
     rootCause = {
       kind, function: pick?.function ?? null, module: pick?.module ?? null, summary, confidence,
       event: rootEv ? ref(rootEv) : null, evidence,

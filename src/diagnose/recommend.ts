@@ -39,7 +39,7 @@ export function recommend(
     if (k.affected === 'no') continue;
     const fixed = k.fixedIn[0];
     add(`upgrade-${k.id}`, 1,
-      `Upgrade the kernel${fixed ? ` to ${fixed} or later` : ' to the release that fixes it'} (${release} ${k.affected === 'yes' ? 'is affected' : 'may be affected'} by "${k.title}").` +
+      `Upgrade the kernel${fixed ? ` to ${fixed} or later` : ' to the latest errata of its distribution line'} (${release} ${k.affected === 'yes' ? 'is affected' : 'may be affected'} by "${k.title}").` +
       (k.workarounds.length > 0 ? ` Until then: ${k.workarounds.join(' ')}` : ''), ['known-issue']);
   }
 

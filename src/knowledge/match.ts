@@ -176,7 +176,7 @@ export function matchKnownIssues(draft: Draft, issues: readonly KnownIssue[] = K
     }
     if (score === 0) continue;
     const st = affectedStatus(kv, issue.affected);
-    const fixedIn = st.fixed && !issue.fixedIn.some((f) => f.includes(st.fixed!)) ? [st.fixed, ...issue.fixedIn] : [...issue.fixedIn];
+    const fixedIn = st.fixed ? [st.fixed, ...issue.fixedIn.filter((f) => f !== st.fixed)] : [...issue.fixedIn];
     scored.push({
       score,
       m: {

@@ -17,8 +17,11 @@ export const rule: Rule = {
       if (out.length >= MAX_FINDINGS_PER_RULE) break;
       const evidence: Evidence[] = [headerEvidence(ev)];
       const reliable = ev.frames.filter((f) => f.reliable && f.function);
-      const prim = reliable.find((f) => BLOCKING_PRIMITIVES.test(baseName(f.function!)));
       const pick = pickCulprit(ev, tp);
+      // The outermost blocking primitive below the caller (synchronize_rcu rather than __wait_rcu_gp).
+      const stop = pick?.frame ? reliable.indexOf(pick.frame) : -1;
+      const below = stop >= 0 ? reliable.slice(0, stop) : reliable;
+      const prim = [...below].reverse().find((f) => BLOCKING_PRIMITIVES.test(baseName(f.function!)));
       if (prim) evidence.push(frameEvidence(ev, prim));
       if (pick?.frame) evidence.push(frameEvidence(ev, pick.frame));
       const secs = typeof ev.details.blockedSeconds === 'number' ? ev.details.blockedSeconds : null;

@@ -35,7 +35,12 @@ export const rule: Rule = {
       if (e.kind !== 'hung-task' || e.boot !== primary.boot) continue;
       const first = lockers.find((l) => l.boot === e.boot) ?? primary;
       if (!before(first, e)) continue;
-      const f = e.frames.find((fr) => fr.function && RCU_WAITERS.test(baseName(fr.function)));
+      // The outermost RCU wait (synchronize_rcu rather than the __wait_rcu_gp it calls).
+      const rel = e.frames.filter((fr) => fr.reliable && fr.function);
+      const firstIdx = rel.findIndex((fr) => RCU_WAITERS.test(baseName(fr.function!)));
+      let f = firstIdx >= 0 ? rel[firstIdx] : undefined;
+      for (let k = firstIdx + 1; f && k < rel.length && RCU_WAITERS.test(baseName(rel[k]!.function!)); k++) f = rel[k];
+      if (!f) f = e.frames.find((fr) => fr.function && RCU_WAITERS.test(baseName(fr.function)));
       if (f) waiters.push({ ev: e, fn: baseName(f.function!), evidence: frameEvidence(e, f) });
     }
     if (waiters.length === 0 && stalls.length === 0) return [];

@@ -2,7 +2,7 @@
 // their code is on a crash stack (then they are the first suspects).
 
 import type { Evidence } from '../model/types.js';
-import { eventLine, findLine, refEvidence } from '../diagnose/evidence.js';
+import { derived, eventLine, findLine, refEvidence } from '../diagnose/evidence.js';
 import { taintMeaning } from '../model/taint.js';
 import { finding, MAX_FINDINGS_PER_RULE, type Rule } from './types.js';
 
@@ -49,6 +49,7 @@ export const rule: Rule = {
       }
       const dm = ctx.draft.dump?.loadedModules.find((m) => m.name === name);
       if (dm && dm.taint) evidence.push(refEvidence(dm.source, `${name} (${dm.taint})`));
+      if (evidence.length === 0) evidence.push(derived(`${name}(${info.flags}) in the module list of the log`));
       const onStack = events.length > 0 || onDumpStack;
       const flags = info.flags;
       const summary = onStack

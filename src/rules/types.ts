@@ -25,7 +25,14 @@ export function finding(
   id: string, severity: Severity, summary: string, evidence: Evidence[], events: number[] = [],
   data: Record<string, unknown> = {},
 ): Finding {
-  return { id, severity, summary, evidence: evidence.slice(0, 40), events: [...new Set(events)].slice(0, 200), data };
+  const seen = new Set<string>();
+  const ev = evidence.filter((e) => {
+    const k = `${e.source}\u0000${e.line}\u0000${e.text}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return { id, severity, summary, evidence: ev.slice(0, 40), events: [...new Set(events)].slice(0, 200), data };
 }
 
 export function priorOf(ctx: RuleContext, id: string): Finding[] {

@@ -24,7 +24,6 @@ export const issue: KnownIssue = {
     'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=2e78855d311c401083df9776aa450d32d716e83e (selftests: netfilter: add nfqueue TCP_NEW_SYN_RECV socket race test)',
   ],
   workarounds: [
-    'Upgrade the kernel to a release with the fix (RHEL 8: 4.18.0-373.el8 or later).',
     'Without an upgrade: hook nf_reinject (e.g. a kprobe/livepatch that drops the reference only for full sockets), or keep SYN/ACK retransmits out of the NFQUEUE rule (match on ctstate/tcp flags so request socks are never queued).',
   ],
 };

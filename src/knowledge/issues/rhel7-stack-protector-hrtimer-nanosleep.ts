@@ -14,7 +14,7 @@ export const issue: KnownIssue = {
     header: 'stack-protector: Kernel stack is corrupted in',
   },
   affected: [{ line: 'el7' }],
-  fixedIn: ['a later RHEL 7 kernel (see the vendor knowledge base for the errata that carries the fix)'],
+  fixedIn: [],
   references: [
     'https://blog.arstercz.com/linux-kerenl-panic-at-stack-is-corrupted/ (case study: 3.10.0-862.14.2.el7, hrtimer_nanosleep, vmcore analysis)',
   ],
