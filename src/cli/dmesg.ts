@@ -1,5 +1,6 @@
 // `ktriage dmesg VMCORE`: the kernel log from a vmcore, byte for byte as `makedumpfile --dump-dmesg`.
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import type { Writable } from 'node:stream';
 import { readVmcore } from '../readers/vmcore/index.js';
 import { escapeTerminal } from '../util/escape.js';
@@ -77,4 +78,13 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   await writeAll(io.stdout, out);
   for (const g of r.gaps) io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${g.what}`)}\n`);
   return r.gaps.length ? 1 : 0;
+}
+
+// Run as a script (node dist/src/cli/dmesg.js VMCORE): the same command without loading the rest of the
+// CLI, which bench/vmcore uses to separate the reader's cost from the CLI's module loading.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, isTTY: Boolean(process.stderr.isTTY) }).then(
+    (code) => (process.exitCode = code),
+    () => (process.exitCode = 2),
+  );
 }

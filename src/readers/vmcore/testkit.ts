@@ -198,6 +198,8 @@ export interface KdumpSpec {
   compressed?: Map<number, Buffer>;
   release?: string;
   nrCpus?: number;
+  /** kdump_sub_header.phys_base (makedumpfile uses it to translate kernel text addresses). */
+  physBase?: bigint;
 }
 
 /** Writes a kdump-compressed v6 file laid out as makedumpfile does (shared zero page first). */
@@ -233,6 +235,7 @@ export function writeKdump(path: string, s: KdumpSpec): void {
     h.writeInt32LE(s.nrCpus ?? 1, 460);
     writeSync(fd, h, 0, bs, 0);
     const sub = Buffer.alloc(subHdrSize * bs);
+    sub.writeBigUInt64LE(BigInt.asUintN(64, s.physBase ?? 0n), 0);
     sub.writeInt32LE(31, 8);
     const vOff = bs + 104;
     sub.writeBigUInt64LE(BigInt(vOff), 32);
@@ -303,7 +306,7 @@ export function readKdumpPages(path: string): { spec: Omit<KdumpSpec, 'codec'>; 
     const notes = d.file.read(k.sub.offsetNote!, k.sub.sizeNote!);
     const excluded: number[] = [];
     for (let pfn = 0; pfn < mem.maxPfn; pfn++) if (!pages.has(pfn) && mem.isRam(pfn)) excluded.push(pfn);
-    return { spec: { pageSize: mem.pageSize, maxPfn: mem.maxPfn, pages, vmcoreinfo, notes, release: k.utsname.release, nrCpus: k.nrCpus }, excluded };
+    return { spec: { pageSize: mem.pageSize, maxPfn: mem.maxPfn, pages, vmcoreinfo, notes, release: k.utsname.release, nrCpus: k.nrCpus, physBase: k.sub.physBase ?? 0n }, excluded };
   } finally {
     d.close();
   }
