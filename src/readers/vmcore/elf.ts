@@ -91,20 +91,25 @@ export function parseElfCore(f: RandomAccess): ElfCore {
 export class ElfMemory implements PhysMemory {
   readonly maxPfn: number;
   pagesRead = 0;
+  /** maxEnd[i] = highest end of segments 0..i: monotonic even when segments overlap (QEMU with paging). */
+  private maxEnd: Float64Array;
   constructor(private f: RandomAccess, readonly core: ElfCore, readonly pageSize: number) {
-    const last = core.loads.reduce((m, s) => Math.max(m, s.paddr + s.memsz), 0);
-    this.maxPfn = Math.ceil(last / pageSize);
+    this.maxEnd = new Float64Array(core.loads.length);
+    let m = 0;
+    core.loads.forEach((s, i) => {
+      m = Math.max(m, s.paddr + s.memsz);
+      this.maxEnd[i] = m;
+    });
+    this.maxPfn = Math.ceil(m / pageSize);
   }
 
-  /** Index of the first segment whose end is above addr. */
+  /** Index of the first segment that may reach above addr. */
   private find(addr: number): number {
-    const L = this.core.loads;
     let lo = 0;
-    let hi = L.length;
+    let hi = this.maxEnd.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const s = L[mid]!;
-      if (s.paddr + s.memsz <= addr) lo = mid + 1;
+      if (this.maxEnd[mid]! <= addr) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -83,3 +83,22 @@ test('a page-table loop cannot hang the walk', () => {
   assert.equal(typeof r, 'number'); // a fixed-depth walk ends (at the table page itself)
   d.close();
 });
+
+test('ELF cores with overlapping PT_LOADs (QEMU with paging maps a page more than once)', async () => {
+  const { writeElfCore, note } = await import('./testkit.js');
+  const img = new SynthImage(1 << 16);
+  img.info('NUMBER(phys_base)=0');
+  img.info(`SYMBOL(init_top_pgt)=${(START_KERNEL_MAP + 0x10000n).toString(16)}`);
+  const page = (c: string): Buffer => Buffer.alloc(4096, c);
+  const f = join(tempDir(), 'overlap.elf');
+  writeElfCore(f, note('VMCOREINFO', 0, Buffer.from(img.vmcoreinfo())), [
+    { paddr: 0, data: Buffer.concat([page('a'), page('b'), page('c'), page('d')]) },
+    { paddr: 0x1000, data: page('b') },
+    { paddr: 0x3000, data: page('d') },
+  ]);
+  const d = new Dump(f);
+  assert.equal(d.readVirt(START_KERNEL_MAP + 0x2000n, 4).data.toString(), 'cccc');
+  assert.equal(d.readVirt(START_KERNEL_MAP + 0x3ffen, 2).data.toString(), 'dd');
+  assert.equal(d.readVirt(START_KERNEL_MAP + 0x4000n, 2).bad[0]!.status, 'absent');
+  d.close();
+});
