@@ -124,7 +124,8 @@ export function parseKdumpHeader(f: RandomAccess): KdumpHeader {
 const POPCOUNT = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
 
-const RANK_CHUNK = 4096; // bytes of bitmap per rank entry (32768 pages)
+const RANK_CHUNK = 4096;
+const MAX_DESC_SCAN = 1 << 22; // bytes of bitmap per rank entry (32768 pages)
 
 export class KdumpMemory implements PhysMemory {
   readonly pageSize: number;
@@ -278,17 +279,20 @@ export class KdumpMemory implements PhysMemory {
     }
     // makedumpfile writes the shared zero page first, right after the descriptors.
     this.zeroOffset = this.descOff + dumpable * PAGE_DESC_SIZE;
-    let zero = 0;
+    let zero: number | null = 0;
     const flagsSeen = new Set<number>();
     const per = 1 << 16;
-    for (let i = 0; i < dumpable; i += per) {
-      const n = Math.min(per, dumpable - i);
+    // Counting zero pages reads every descriptor (24 bytes a page): only the first MAX_DESC_SCAN.
+    const scan = Math.min(dumpable, MAX_DESC_SCAN);
+    if (scan < dumpable) zero = null;
+    for (let i = 0; i < scan; i += per) {
+      const n = Math.min(per, scan - i);
       const d = this.f.read(this.descOff + i * PAGE_DESC_SIZE, n * PAGE_DESC_SIZE);
       for (let j = 0; j + PAGE_DESC_SIZE <= d.length; j += PAGE_DESC_SIZE) {
-        if (u64(d, j) === this.zeroOffset) zero++;
+        if (zero !== null && u64(d, j) === this.zeroOffset) zero++;
         flagsSeen.add(d.readUInt32LE(j + 12) & 0x3f);
       }
-      progress?.(bytes + Math.floor(((i + n) / dumpable) * bytes), bytes * 2);
+      progress?.(bytes + Math.floor(((i + n) / scan) * bytes), bytes * 2);
     }
     for (const fl of flagsSeen) {
       if (fl & DUMP_DH_COMPRESSED_ZLIB) this.compressionSeen.add('zlib');
