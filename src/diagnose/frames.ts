@@ -16,7 +16,7 @@ const MACHINERY_EXACT = new Set([
   'machine_kexec', 'crash_setup_regs', 'machine_crash_shutdown', 'native_machine_crash_shutdown',
   'printk', 'vprintk', 'vprintk_emit', 'vprintk_default', 'vprintk_func', '_printk', 'console_unlock',
   'warn_slowpath_fmt', 'warn_slowpath_null', 'warn_slowpath_common', '__warn', '__warn_printk', 'report_bug',
-  'handle_bug', 'exc_invalid_op', 'do_invalid_op', 'do_trap', 'do_error_trap', 'math_error', 'do_divide_error',
+  'handle_bug', 'fixup_bug', 'exc_invalid_op', 'do_invalid_op', 'do_trap', 'do_error_trap', 'math_error', 'do_divide_error',
   'exc_divide_error', 'exc_general_protection', 'do_general_protection', 'invalid_op', 'general_protection',
   'page_fault', 'do_page_fault', '__do_page_fault', 'exc_page_fault', 'do_user_addr_fault', 'do_kern_addr_fault',
   'page_fault_oops', 'kernelmode_fixup_or_oops', 'no_context', '__bad_area_nosemaphore', 'bad_area_nosemaphore',
@@ -151,9 +151,17 @@ export function pickCulprit(ev: CrashEvent, thirdParty: Set<string>): CulpritPic
   const frames = taskFrames.length > 0 ? taskFrames : ev.frames;
   for (const f of frames) if (f.reliable && f.function && !isMachinery(f.function)) cands.push({ f, isRip: false });
   if (cands.length === 0) {
+    // No trace (interleaved or cut output): `WARNING: CPU: 1 PID: 2 at file.c:10 func+0x1/0x2` names the
+    // function in the header; else the title's ` in func` (the title engine already skipped the machinery).
+    const hdr = / at \S+:\d+ ([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[([\w-]+)\])?/.exec(ev.header);
+    if (hdr && !isMachinery(hdr[1]!)) {
+      return { function: hdr[1]!, module: hdr[2] ?? null, frame: null, why: 'rip' };
+    }
     // Only unreliable frames: take the first non-machinery one, flagged.
     const u = frames.find((f) => f.function && !isMachinery(f.function));
     if (!u) {
+      const t = / in ([A-Za-z_][\w.]*)$/.exec(ev.title);
+      if (t && t[1] !== 'corrupted' && !isMachinery(t[1]!)) return { function: t[1]!, module: null, frame: null, why: 'unreliable-frame' };
       const bare = frames.find((f) => !f.function && f.address);
       return bare ? { function: null, module: null, frame: bare, why: 'unreliable-frame' } : null;
     }

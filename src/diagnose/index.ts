@@ -218,6 +218,7 @@ export function diagnose(draft: Draft): Diagnosis {
       kind: 'hardware', function: null, module: null, summary: hw.summary, confidence: 'medium',
       event: rootEv ? ref(rootEv) : null, evidence: hw.evidence.slice(0, 8),
     };
+    if (culprit) culprit = { ...culprit, function: null, module: null, moduleFlags: null, thirdParty: false, frame: null, reason: 'the hardware reported an uncorrected error' };
   } else if (rootEv || draft.panic?.message || draft.dump) {
     const kind: string = rootEv?.kind ?? kindFromPanic(draft.panic?.message ?? '');
     const kindFinding = rootEv ? findings.find((f) => f.events.includes(rootEv.index) && f.id !== 'third-party-module' && f.id !== 'unreliable-backtrace' && f.id !== 'lockup-blocks-rcu') : null;

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import type { Setting } from './capture-settings.js';
+
+const names = (f: ReturnType<typeof runRule>) => (f[0]?.data.settings as Setting[] | undefined)?.map((s) => s.name) ?? [];
+
+test('capture-settings: CentOS 6 dirpro (no panic, no kdump): every setting of the investigation', () => {
+  const f = runRule('capture-settings', draftOf(fixture('investigations', 'centos6-dirpro-softlockup.messages')));
+  assert.deepEqual(names(f), ['kernel.softlockup_panic', 'kernel.hung_task_panic', 'nmi_watchdog', 'kdump', 'kernel.panic']);
+  assert.equal(f[0]!.data.kdumpLoaded, false);
+});
+
+test('capture-settings: lab soft lockup: hung_task_panic and kdump are evidently set (panic line, `Kdump: loaded`)', () => {
+  const f = runRule('capture-settings', draftOf(fixture('logs', 'lab-softlockup-rcu-module.console.log')));
+  assert.deepEqual(names(f), ['kernel.softlockup_panic', 'kernel.panic_on_rcu_stall', 'nmi_watchdog', 'kernel.panic']);
+});
+
+test('capture-settings: nothing to add when the hang already panicked into kdump (lab hung-task, lab oops)', () => {
+  assert.deepEqual(runRule('capture-settings', draftOf(fixture('logs', 'lab-hung-task.console.log'))).length, 1);
+  assert.deepEqual(names(runRule('capture-settings', draftOf(fixture('logs', 'lab-hung-task.console.log')))), ['nmi_watchdog']);
+  assert.deepEqual(runRule('capture-settings', draftOf(fixture('logs', 'lab-oops-null-module.console.log'))), []);
+});

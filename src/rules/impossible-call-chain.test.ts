@@ -1,0 +1,16 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+
+test('impossible-call-chain: system_call_fastpath -> __stack_chk_fail in the rootkit fleet bt (hand-made crash session)', () => {
+  const f = runRule('impossible-call-chain', draftOf(fixture('investigations', 'rootkit-fleet.crash.txt')));
+  assert.equal(f.length, 1);
+  assert.deepEqual([f[0]!.data.caller, f[0]!.data.callee], ['system_call_fastpath', '__stack_chk_fail']);
+});
+
+test('impossible-call-chain: legitimate entry chains do not fire (RHEL 7 sys_futex, lab entry_SYSCALL_64 -> do_syscall_64)', () => {
+  assert.deepEqual(runRule('impossible-call-chain', draftOf(fixture('investigations', 'rhel7-stack-protector.crash.txt'))), []);
+  for (const s of ['bug-module', 'hung-task', 'stack-protector-module', 'softlockup-rcu-module']) {
+    assert.deepEqual(runRule('impossible-call-chain', draftOf(fixture('logs', `lab-${s}.console.log`))), [], s);
+  }
+});
