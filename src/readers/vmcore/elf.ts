@@ -4,7 +4,6 @@
 import type { RandomAccess } from './file.js';
 import { u64 } from './file.js';
 import type { PageCounts, PageRead, PhysMemory } from './memory.js';
-import { zeroPage } from './memory.js';
 
 export const PT_LOAD = 1;
 export const PT_NOTE = 4;
@@ -140,19 +139,19 @@ export class ElfMemory implements PhysMemory {
     }
     if (!out) return { status: 'absent', data: null };
     this.pagesRead++;
-    if (fromFile === 0) return { status: 'zero', data: zeroPage(ps) };
+    // Bytes past p_filesz are not stored: makedumpfile -E excludes pages this way.
+    if (fromFile === 0) return { status: 'excluded', data: null };
     return { status: covered > 0 ? 'ok' : 'absent', data: out };
   }
 
   countPages(): PageCounts {
+    // ELF cores have no shared zero page: zero pages are stored like any other (or excluded by -E).
     let total = 0;
     let stored = 0;
-    let zero = 0;
     for (const s of this.core.loads) {
       total += Math.ceil(s.memsz / this.pageSize);
       stored += Math.ceil(s.filesz / this.pageSize);
-      zero += Math.floor((s.memsz - s.filesz) / this.pageSize);
     }
-    return { total, dumpable: stored, excluded: null, zero };
+    return { total, dumpable: stored, excluded: total - stored, zero: null };
   }
 }

@@ -18,7 +18,7 @@ export { lzo1xDecompress, LzoError } from './lzo.js';
 export interface VmcoreSummary {
   file: string;
   format: DumpFormat;
-  /** Human description: `kdump-compressed v6`, `ELF64 core (QEMU dump-guest-memory)`, ... */
+  /** Human description: `kdump-compressed v6`, `ELF64 core with QEMU CPU notes`, ... */
   variant: string;
   /** Page codecs seen (kdump), `none` for stored pages; ELF cores are uncompressed. */
   compression: string[];
@@ -105,7 +105,7 @@ export function summarize(dump: Dump, log: KernelLog | null, light = false): Vmc
   const cpus = dump.notes.prstatus;
   const pc = light ? { cpu: null, reason: null } : findPanicCpu(cpus, log?.records ?? []);
   let variant: string;
-  if (dump.format === 'elf') variant = dump.notes.qemuCpus.length ? 'ELF64 core (QEMU dump-guest-memory)' : 'ELF64 core';
+  if (dump.format === 'elf') variant = dump.notes.qemuCpus.length ? 'ELF64 core with QEMU CPU notes' : 'ELF64 core';
   else variant = `${dump.format === 'flattened' ? 'flattened ' : ''}kdump-compressed v${k?.headerVersion}`;
   const nodename = uts?.nodename ?? k?.utsname.nodename ?? null;
   return {

@@ -68,9 +68,13 @@ test('lab stack-protector-module: zlib kdump, filtered ELF and QEMU ELF give the
   const elf = readVmcore(unzstd(join(LAB, SP, 'vmcore.elf.zst')));
   assertSameLog(elf.logBytes, want, 'makedumpfile -E ELF');
   assert.equal(elf.info.format, 'elf');
+  const elfPages = readVmcore(unzstd(join(LAB, SP, 'vmcore.elf.zst')), { countPages: true }).info.pages!;
+  assert.equal(elfPages.total, 65600);
+  assert.ok(elfPages.excluded! > 40000 && elfPages.dumpable! + elfPages.excluded! === 65600);
   const qemu = readVmcore(unzstd(join(LAB, SP, 'vmcore-qemu.elf.zst'), true), { countPages: true });
   assertSameLog(qemu.logBytes, want, 'QEMU ELF');
-  assert.equal(qemu.info.variant, 'ELF64 core (QEMU dump-guest-memory)');
+  assert.equal(qemu.info.variant, 'ELF64 core with QEMU CPU notes');
+  assert.equal(qemu.info.pages!.excluded, 0);
   assert.equal(qemu.info.qemuCpus.length, 2);
   assert.equal(qemu.info.panicCpu, truth(SP).panic.cpu);
   assert.equal(qemu.info.pages!.total, 65600);
