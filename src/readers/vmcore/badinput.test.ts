@@ -101,3 +101,15 @@ test('a 2 TB sparse ELF core: the log is read from the few pages it needs, fast'
   assert.ok(Date.now() - t0 < 5000);
   truncateSync(f, 0);
 });
+
+test('an incomplete kdump (status flag set by makedumpfile on ENOSPC) is named as a gap', () => {
+  const f = kdump('incomplete.kdump');
+  const fd = openSync(f, 'r+');
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(0x8, 0);
+  writeSync(fd, b, 0, 4, 424);
+  closeSync(fd);
+  const r = readVmcore(f);
+  assert.equal(r.log, WANT);
+  assert.match(r.gaps[0]!.what, /the dump is incomplete/);
+});

@@ -1,6 +1,6 @@
 // Opening a dump: recognises the format, reads its notes and VMCOREINFO, and gives virtual reads.
 import { CachedFile, type RandomAccess } from './file.js';
-import { isKdump, KdumpMemory, parseKdumpHeader, type KdumpHeader } from './kdump.js';
+import { DUMP_DH_COMPRESSED_INCOMPLETE, isKdump, KdumpMemory, parseKdumpHeader, type KdumpHeader } from './kdump.js';
 import { ElfMemory, isElf64, parseElfCore, type ElfCore } from './elf.js';
 import { FlatFile, isFlattened } from './flat.js';
 import { PageCache, type PageStatus, type PhysMemory } from './memory.js';
@@ -78,6 +78,8 @@ export class Dump {
         pageSize = h.blockSize;
         machine = h.utsname.machine === 'x86_64' ? 62 : 0;
         const s = h.sub;
+        if (h.status & DUMP_DH_COMPRESSED_INCOMPLETE) this.warnings.push('the dump is incomplete (makedumpfile stopped writing it, e.g. out of disk space): later pages are missing');
+        if (s.split) this.warnings.push('this file is one part of a split dump (makedumpfile --split): pages of the other parts are missing');
         if (s.offsetNote !== null && s.sizeNote !== null && s.sizeNote > 0 && s.sizeNote <= MAX_NOTE_BYTES) noteBuf = f.read(s.offsetNote, s.sizeNote);
         if (s.offsetVmcoreinfo !== null && s.sizeVmcoreinfo !== null && s.sizeVmcoreinfo > 0 && s.sizeVmcoreinfo <= MAX_NOTE_BYTES)
           vmciBuf = f.read(s.offsetVmcoreinfo, s.sizeVmcoreinfo);
