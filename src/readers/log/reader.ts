@@ -8,7 +8,7 @@ import {
   type CrashEvent, type EventKind, type Gap, type InputSource, type KernelInfo, type ModuleInfo, type PanicInfo,
 } from '../../model/types.js';
 import { decodeTaint, isThirdPartyFlags } from '../../model/taint.js';
-import { findFirstCrash } from '../../title/index.js';
+import { findFirstCrash, normalizeTitle } from '../../title/index.js';
 import { normalizeLine, type LineFormat, type LogLine } from './normalize.js';
 import { INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, matchSyzHeader, type HeaderMatch } from './headers.js';
 import {
@@ -160,6 +160,9 @@ class Reader implements LogReader {
   /** Delivered events waiting to be emitted in order (their window may still be collecting). */
   private emitQueue: Builder[] = [];
   private opened = 0;
+  /** Past the detail limit (and not streaming events out), reports are only counted by header. */
+  private countOnly = false;
+  private lastCountedLine = -100;
 
   constructor(private source: string, private onEvent: ((e: CrashEvent) => void) | undefined, private opts: LogReadOptions) {
     this.lineNo = (opts.firstLine ?? 1) - 1;
@@ -216,11 +219,61 @@ class Reader implements LogReader {
     }
   }
 
+  /**
+   * Past the detail limit (maxEvents events kept) a log with a flood of reports is only counted: each
+   * header line counts once under its normalised header text (no body parsing, no title engine), so a
+   * huge crash-dense log streams at scan speed. Secondary headers close to the previous one join it.
+   */
+  private enterCountOnlyIfFull(): void {
+    if (this.onEvent || this.countOnly || this.open || this.windows.length > 0 || this.emitQueue.length > 0) return;
+    if (this.boot.pending) return;
+    if (this.emitted < (this.opts.maxEvents ?? DEFAULT_MAX_EVENTS)) return;
+    this.countOnly = true;
+  }
+
+  private countText(text: string, from: number, to: number): void {
+    const re = new RegExp(INTEREST_RE.source, 'g');
+    let pos = from;
+    while (pos < to) {
+      re.lastIndex = pos;
+      const m = re.exec(text);
+      if (m === null || m.index >= to) {
+        this.skipLines(text, pos, to);
+        return;
+      }
+      const ls = text.lastIndexOf('\n', m.index) + 1;
+      const lineStart = ls < pos ? pos : ls;
+      if (lineStart > pos) this.skipLines(text, pos, lineStart);
+      let nl = text.indexOf('\n', lineStart);
+      if (nl < 0 || nl >= to) nl = to - 1;
+      this.lineNo++;
+      this.lines++;
+      const raw = text.slice(lineStart, Math.min(nl, lineStart + MAX_LINE_CHARS));
+      const L = normalizeLine(raw, this.lineNo, this.opts);
+      if (L.kernel) {
+        const h = matchHeader(L.text);
+        if (h && !h.rule.panic && !(h.rule.secondary && this.lineNo - this.lastCountedLine <= 12)) {
+          this.lastCountedLine = this.lineNo;
+          const key = normalizeTitle(L.text.trim()) || L.text.trim().slice(0, 120);
+          this.omitted.count++;
+          const keys = Object.keys(this.omitted.byTitle).length;
+          const k = key in this.omitted.byTitle || keys < MAX_OMITTED_TITLES ? key : '(other titles)';
+          this.omitted.byTitle[k] = (this.omitted.byTitle[k] ?? 0) + 1;
+        }
+      }
+      pos = nl + 1;
+    }
+  }
+
   /** Scans complete lines text[from, to) (to is just after a newline). */
   private processText(text: string, from: number, to: number): void {
     let pos = from;
     const re = new RegExp(INTEREST_RE.source, 'g');
     while (pos < to) {
+      if (this.countOnly) {
+        this.countText(text, pos, to);
+        return;
+      }
       if (this.open === null) {
         re.lastIndex = pos;
         const m = re.exec(text);
@@ -748,6 +801,7 @@ class Reader implements LogReader {
 
   private drain(): void {
     while (this.emitQueue.length > 0 && this.emitQueue[0]!.window.complete) this.emit(this.emitQueue.shift()!);
+    this.enterCountOnlyIfFull();
   }
 
   /** The title: syzkaller's rules over the window, if the report they find starts at this event's header;
