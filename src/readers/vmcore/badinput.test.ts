@@ -113,3 +113,17 @@ test('an incomplete kdump (status flag set by makedumpfile on ENOSPC) is named a
   assert.equal(r.log, WANT);
   assert.match(r.gaps[0]!.what, /the dump is incomplete/);
 });
+
+test('VMCOREINFO offsets outside their structures: a clear gap, not a RangeError', async () => {
+  const { SynthImage } = await import('./testkit.js');
+  const img = image();
+  const lines = img.lines.map((l) => (l.startsWith('OFFSET(printk_info.ts_nsec)=') ? 'OFFSET(printk_info.ts_nsec)=4000' : l));
+  const bad = new SynthImage(1 << 20);
+  img.mem.copy(bad.mem);
+  lines.forEach((l) => bad.info(l));
+  const f = join(tempDir(), 'bad-offsets.elf');
+  bad.writeElf(f);
+  const r = readVmcore(f);
+  assert.equal(r.info.printk, null);
+  assert.match(r.gaps[0]!.what, /offsets outside the printk structures|inconsistent printk structure sizes/);
+});

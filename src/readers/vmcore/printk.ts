@@ -72,6 +72,9 @@ export function readKernelLog(dump: Dump): KernelLog {
     return readPlain(dump);
   } catch (err) {
     if (err instanceof MissingLayout) throw new Error(`cannot read the kernel log: ${err.message}`);
+    // Offsets from a corrupt VMCOREINFO that point outside the structures they describe.
+    if (err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_OUT_OF_RANGE')
+      throw new Error('cannot read the kernel log: VMCOREINFO gives offsets outside the printk structures');
     throw err;
   }
 }
