@@ -127,3 +127,14 @@ test('VMCOREINFO offsets outside their structures: a clear gap, not a RangeError
   assert.equal(r.info.printk, null);
   assert.match(r.gaps[0]!.what, /offsets outside the printk structures|inconsistent printk structure sizes/);
 });
+
+test('other architectures: the dump opens, the log is "not supported yet"', async () => {
+  const { writeElfCore, note } = await import('./testkit.js');
+  const img = image();
+  const f = join(tempDir(), 'aarch64.elf');
+  writeElfCore(f, note('VMCOREINFO', 0, Buffer.from(img.vmcoreinfo())), [{ paddr: 0, data: img.mem }], 183);
+  const r = readVmcore(f);
+  assert.equal(r.info.arch, 'aarch64');
+  assert.equal(r.info.release, '6.1.0-handmade');
+  assert.match(r.gaps[0]!.what, /address translation for aarch64 is not supported yet/);
+});

@@ -17,6 +17,7 @@ export interface VirtRead {
 }
 
 const MAX_NOTE_BYTES = 16 << 20;
+const ELF_MACHINES: Record<number, string> = { 3: 'i386', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390x', 40: 'arm', 62: 'x86_64', 183: 'aarch64', 243: 'riscv64', 258: 'loongarch64' };
 const MAX_VIRT_READ = 256 << 20;
 
 export class Dump {
@@ -76,7 +77,7 @@ export class Dump {
         const h = parseKdumpHeader(f);
         this.kdump = h;
         pageSize = h.blockSize;
-        machine = h.utsname.machine === 'x86_64' ? 62 : 0;
+        machine = h.utsname.machine === 'x86_64' || h.utsname.machine === '' ? 62 : 0;
         const s = h.sub;
         if (h.status & DUMP_DH_COMPRESSED_INCOMPLETE) this.warnings.push('the dump is incomplete (makedumpfile stopped writing it, e.g. out of disk space): later pages are missing');
         if (s.split) this.warnings.push('this file is one part of a split dump (makedumpfile --split): pages of the other parts are missing');
@@ -93,8 +94,9 @@ export class Dump {
       if (!(pageSize >= 512 && pageSize <= 1 << 20 && (pageSize & (pageSize - 1)) === 0)) throw new Error(`bad page size ${pageSize}`);
       this.mem = format === 'elf' ? new ElfMemory(f, this.elf!, pageSize) : new KdumpMemory(f, this.kdump!);
       this.pages = new PageCache(this.mem);
-      const isX86 = machine === 62 || this.vmcoreinfo.symbols.has('init_top_pgt');
-      this.arch = isX86 ? 'x86_64' : this.kdump?.utsname.machine || `elf-machine-${machine}`;
+      const kmachine = this.kdump?.utsname.machine ?? '';
+      const isX86 = this.kdump ? kmachine === 'x86_64' || (kmachine === '' && this.vmcoreinfo.symbols.has('init_top_pgt')) : machine === 62;
+      this.arch = isX86 ? 'x86_64' : kmachine || ELF_MACHINES[machine] || `ELF machine ${machine}`;
       this.translator = isX86 ? new X86_64Translator(this.pages, pageSize, this.vmcoreinfo, this.kdump?.sub.physBase ?? null) : null;
     } catch (err) {
       base.close();

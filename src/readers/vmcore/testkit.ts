@@ -103,7 +103,7 @@ export interface LoadSpec {
 }
 
 /** Writes an ELF64 x86_64 core: one PT_NOTE, then the PT_LOADs; PN_XNUM is used past 65534 headers. */
-export function writeElfCore(path: string, notes: Buffer, loads: LoadSpec[]): void {
+export function writeElfCore(path: string, notes: Buffer, loads: LoadSpec[], machine = 62): void {
   const phnum = loads.length + 1;
   const xnum = phnum >= 0xffff;
   const phoff = 64;
@@ -117,7 +117,7 @@ export function writeElfCore(path: string, notes: Buffer, loads: LoadSpec[]): vo
     eh[5] = 1;
     eh[6] = 1;
     eh.writeUInt16LE(4, 16);
-    eh.writeUInt16LE(62, 18);
+    eh.writeUInt16LE(machine, 18);
     eh.writeUInt32LE(1, 20);
     eh.writeBigUInt64LE(BigInt(phoff), 32);
     eh.writeBigUInt64LE(xnum ? BigInt(shoff) : 0n, 40);
