@@ -97,11 +97,16 @@ export const BLOCKING_PRIMITIVES = /^(mutex_lock|__mutex_lock|mutex_lock_\w+|dow
 /** Functions that wait for an RCU grace period. */
 export const RCU_WAITERS = /^(synchronize_(rcu|sched|rcu_bh|rcu_expedited|sched_expedited|srcu|net)|__wait_rcu_gp|wait_rcu_gp|_synchronize_rcu|rcu_barrier(_sched|_bh|_tasks)?|synchronize_rcu_tasks|wait_rcu_gp_state)$/;
 
-/** Syscall entry stubs: they call only the syscall dispatcher or a sys_* handler. */
-export const SYSCALL_ENTRY = /^(system_call_fastpath|system_call|system_call_after_swapgs|entry_SYSCALL_64(_after_hwframe|_fastpath)?|entry_SYSCALL_compat|entry_SYSENTER_compat|entry_INT80_compat|entry_INT80_32|sysenter_dispatch|ia32_do_call|cstar_dispatch|tracesys|tracesys_phase2|int_ret_from_sys_call)$/;
+/**
+ * Functions that are only ever called from inside another function's body, on that function's own frame:
+ * the stack-protector and panic/warn/oops paths (GCC does not turn calls of noreturn functions into tail
+ * jumps). A dispatcher (syscall entry stub, kthread, workqueue) calling one of them directly means the real
+ * caller's frame is missing: code the unwinder could not name, or a rewritten stack.
+ */
+export const NEVER_FROM_DISPATCHER = /^(__stack_chk_fail|panic|nmi_panic|vpanic|__warn|warn_slowpath_(fmt|null|common)|__warn_printk|report_bug|die|oops_end|__die|do_trap|do_error_trap|__bug|BUG|kasan_report|__kasan_report|__list_del_entry_valid|__list_add_valid)$/;
 
-/** Functions an entry stub may legitimately call. */
-export const ENTRY_CALLEES = /^(do_syscall_64|do_syscall_32_irqs_on|do_fast_syscall_32|do_int80_syscall_32|syscall_trace_enter\w*|syscall_trace_leave|syscall_slow_exit_work|do_notify_resume|prepare_exit_to_usermode|syscall_return_slowpath|exit_to_user_mode\w*|syscall_exit_to_user_mode\w*|schedule|schedule_user|__audit_syscall_(entry|exit)|audit_syscall_(entry|exit)|(__x64_|__ia32_|__se_|__do_|compat_|ptregs_|stub_)?sys_\w+|SyS_\w+|C_SYS_\w+|stub_\w+|ptregs_\w+|int_careful|int_very_careful|int_signal|ret_from_sys_call)$/;
+/** Functions whose only callees are the syscall handlers, kthread functions or work items (through pointers). */
+export const DISPATCHERS = /^(system_call_fastpath|system_call|system_call_after_swapgs|entry_SYSCALL_64(_after_hwframe|_fastpath)?|entry_SYSCALL_compat|entry_SYSENTER_compat|entry_INT80_compat|entry_INT80_32|sysenter_dispatch|ia32_do_call|cstar_dispatch|tracesys|tracesys_phase2|int_ret_from_sys_call|do_syscall_64|do_fast_syscall_32|do_int80_syscall_32|kthread|ret_from_fork|ret_from_fork_asm|worker_thread|process_one_work|smpboot_thread_fn)$/;
 
 /** Third-party modules (flags P/O/E/U/C/F or thirdParty) across the draft, by name. */
 export function thirdPartyModules(draft: Draft): Map<string, ModuleInfo> {

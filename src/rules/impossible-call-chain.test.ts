@@ -14,3 +14,13 @@ test('impossible-call-chain: legitimate entry chains do not fire (RHEL 7 sys_fut
     assert.deepEqual(runRule('impossible-call-chain', draftOf(fixture('logs', `lab-${s}.console.log`))), [], s);
   }
 });
+
+test('impossible-call-chain: lab rootkit `bt`: kthread -> panic (the hidden caller frames are missing)', () => {
+  const f = runRule('impossible-call-chain', draftOf(fixture('crash', 'rootkit-hidden-module', 'crash-bt.txt')));
+  assert.equal(f.length, 1);
+  assert.deepEqual([f[0]!.data.caller, f[0]!.data.callee], ['kthread', 'panic']);
+});
+
+test('impossible-call-chain: on the lab rootkit console the unnamed frames are the callers, not a gap', () => {
+  assert.deepEqual(runRule('impossible-call-chain', draftOf(fixture('logs', 'lab-rootkit-hidden-module.console.log'))), []);
+});

@@ -9,6 +9,7 @@ export const rule: Rule = {
   run(ctx) {
     const out: Finding[] = [];
     const impossible = priorOf(ctx, 'impossible-call-chain');
+    const seen = new Set<string>();
     for (const s of ctx.stacks) {
       if (out.length >= MAX_FINDINGS_PER_RULE) break;
       if (s.frames.length === 0) continue;
@@ -27,6 +28,10 @@ export const rule: Rule = {
         evidence.push(...s.frames.slice(0, 2).map((f) => s.evidence(f)));
       }
       if (reasons.length === 0) continue;
+      // `bt` and `bt -a` print the same task twice: report it once.
+      const key = `${s.event ? 'e' + s.event.index : 'p' + (s.bt?.pid ?? '?')}:${reasons.join('|')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const where = s.event ? `event ${s.event.index} (${s.event.title})` : `bt of PID ${s.bt?.pid ?? '?'} (${s.bt?.comm ?? '?'})`;
       out.push(finding('unreliable-backtrace', imp ? 'high' : 'medium', `Backtrace of ${where} cannot be trusted: ${reasons.join('; ')}`,
         evidence, s.event ? [s.event.index] : [], { reasons, stack: s.event ? { event: s.event.index } : { pid: s.bt?.pid ?? null } }));

@@ -8,7 +8,7 @@ export const issue: KnownIssue = {
     'ring: use-after-free (often a crash in the timer softirq, prb_retire_rx_blk_timer_expired).',
   match: {
     kinds: ['kasan', 'paging-request', 'gpf', 'null-deref'],
-    anyFunction: ['prb_retire_rx_blk_timer_expired', 'packet_set_ring', 'packet_setsockopt'],
+    anyFunction: ['prb_retire_rx_blk_timer_expired', 'packet_set_ring'],
   },
   affected: [{ line: 'upstream', fixed: '4.9' }],
   fixedIn: ['upstream 4.9 (commit 84ac7260236a, in v4.9-rc8)'],

@@ -8,7 +8,7 @@ export const issue: KnownIssue = {
     'the legacy mount-options page: a heap overflow reachable from an unprivileged user namespace.',
   match: {
     kinds: ['kasan', 'paging-request', 'gpf', 'list-corruption', 'bug'],
-    anyFunction: ['legacy_parse_param', 'vfs_parse_fs_param', '__do_sys_fsconfig'],
+    anyFunction: ['legacy_parse_param'],
   },
   affected: [{ line: 'upstream', introduced: '5.1', fixed: '5.17' }],
   fixedIn: ['upstream 5.17 (commit 722d94847de2), backported to the stable series'],

@@ -8,7 +8,7 @@ export const issue: KnownIssue = {
     'freed while the queued entry still points at it (refcount warnings or use-after-free on verdict).',
   match: {
     kinds: ['kasan', 'warning', 'paging-request', 'gpf'],
-    anyFunction: ['nf_queue_entry_get_refs', '__nf_queue'],
+    anyFunction: ['nf_queue_entry_get_refs'],
   },
   affected: [{ line: 'upstream', fixed: '5.17' }],
   fixedIn: ['upstream 5.17 (commit c3873070247d)'],

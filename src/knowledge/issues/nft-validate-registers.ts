@@ -8,7 +8,7 @@ export const issue: KnownIssue = {
     'the register array on the kernel stack (out-of-bounds access in nft_do_chain).',
   match: {
     kinds: ['kasan', 'paging-request', 'gpf', 'stack-protector'],
-    anyFunction: ['nft_parse_register_load', 'nft_parse_register_store', 'nft_validate_register_store', 'nft_do_chain'],
+    anyFunction: ['nft_parse_register_load', 'nft_parse_register_store', 'nft_validate_register_store', 'nft_parse_register'],
   },
   affected: [{ line: 'upstream', fixed: '5.17' }],
   fixedIn: ['upstream 5.17 (commit 6e1acfa387b9)'],

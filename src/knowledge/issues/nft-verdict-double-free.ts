@@ -7,8 +7,9 @@ export const issue: KnownIssue = {
     'nft_verdict_init() accepts positive drop errors in a verdict, so nf_hook_slow() treats an NF_DROP that ' +
     'resembles NF_ACCEPT as accepted after freeing the skb: a double free, used for local privilege escalation.',
   match: {
-    kinds: ['kasan', 'bug', 'paging-request', 'gpf', 'list-corruption'],
-    anyFunction: ['nf_hook_slow', 'nft_do_chain'],
+    // A double free of the skb: a KASAN/SLUB/list report with the free path and nf_hook_slow on the stack.
+    kinds: ['kasan', 'kfence', 'bug', 'list-corruption'],
+    anyFunction: ['kfree_skb', 'kfree_skb_reason', '__kfree_skb', 'kfree_skbmem', 'skb_release_data'],
     stack: ['nf_hook_slow'],
   },
   affected: [{ line: 'upstream', introduced: '3.15', fixed: '6.8' }],
