@@ -27,6 +27,9 @@ function ref(ev: CrashEvent): EventRef {
 function byTime(a: CrashEvent, b: CrashEvent): number {
   if (a.boot !== b.boot) return a.boot - b.boot;
   if (a.time.uptime !== null && b.time.uptime !== null && a.time.uptime !== b.time.uptime) return a.time.uptime - b.time.uptime;
+  if (a.time.uptime === null && b.time.uptime === null && a.time.wallclock && b.time.wallclock && a.time.wallclock !== b.time.wallclock) {
+    return a.time.wallclock < b.time.wallclock ? -1 : 1;
+  }
   return a.index - b.index;
 }
 
@@ -134,7 +137,19 @@ function culpritFunctionsOfIssues(matches: KnownIssueMatch[]): Set<string> {
   return out;
 }
 
+/** Diagnoses a draft report; never throws (an internal failure is reported as a finding). */
 export function diagnose(draft: Draft): Diagnosis {
+  try {
+    return diagnoseUnsafe(draft);
+  } catch (err) {
+    let findings: Finding[] = [];
+    try { findings = runRules(draft); } catch { /* keep the error finding alone */ }
+    findings.push({ id: 'diagnosis-error', severity: 'info', summary: `diagnosis failed: ${(err as Error).message}`.slice(0, 300), evidence: [], events: [], data: {} });
+    return { rootCause: null, consequences: [], culprit: null, findings, knownIssues: [], recommendations: [] };
+  }
+}
+
+function diagnoseUnsafe(draft: Draft): Diagnosis {
   const findings = runRules(draft);
   const knownIssues = findingsOf(findings, 'known-issue').map((f) => f.data.match as KnownIssueMatch);
   const tpMap = thirdPartyModules(draft);

@@ -175,6 +175,10 @@ export function matchKnownIssues(draft: Draft, issues: readonly KnownIssue[] = K
       score += 3 * c.structs.length;
     }
     if (score === 0) continue;
+    if (c.supportingStructs) {
+      const ev = structEvidence(draft, c.supportingStructs);
+      if (ev) { evidence.push(...ev); score += 3 * c.supportingStructs.length; }
+    }
     const st = affectedStatus(kv, issue.affected);
     const fixedIn = st.fixed ? [st.fixed, ...issue.fixedIn.filter((f) => f !== st.fixed)] : [...issue.fixedIn];
     scored.push({

@@ -37,6 +37,8 @@ export interface IssueMatch {
   header?: string;
   /** Facts a `struct` dump must show (all). */
   structs?: StructCondition[];
+  /** Struct facts that strengthen a match when a dump shows them, but are not required (a log has none). */
+  supportingStructs?: StructCondition[];
 }
 
 export interface KnownIssue {

@@ -12,6 +12,8 @@ export const issue: KnownIssue = {
     kinds: ['paging-request', 'gpf', 'null-deref', 'oops', 'bug', 'kasan'],
     anyFunction: ['nf_reinject', 'nf_queue_entry_release_refs', 'nfqnl_recv_verdict', 'nf_queue_entry_free'],
     stack: ['sk_destruct', 'nf_queue_entry_release_refs'],
+    // The released "sock" is a request sock: skc_state TCP_NEW_SYN_RECV.
+    supportingStructs: [{ member: 'skc_state', values: ['0xc', 'TCP_NEW_SYN_RECV'] }],
   },
   culprit: 'nf_queue_entry_release_refs',
   affected: [
