@@ -1,8 +1,4 @@
 // ktriage command line: dispatches to one module per command. Commands hold no analysis logic.
-import { runAnalyze } from './analyze.js';
-import { runTitle } from './title.js';
-import { run as runDmesg } from './dmesg.js';
-import { run as runInfo } from './info.js';
 import { type CliIO, usageError, fail } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -28,14 +24,15 @@ Exit codes: 0 analysis done; 1 done, but some input was only read in part; 2 bad
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
+    // Each command is loaded only when called: `ktriage dmesg` does not pay for the log reader and the rules.
     case 'analyze':
-      return runAnalyze(rest, io);
+      return (await import('./analyze.js')).runAnalyze(rest, io);
     case 'title':
-      return runTitle(rest, io);
+      return (await import('./title.js')).runTitle(rest, io);
     case 'dmesg':
-      return runDmesg(rest, io);
+      return (await import('./dmesg.js')).run(rest, io);
     case 'info':
-      return runInfo(rest, io);
+      return (await import('./info.js')).run(rest, io);
     case '-h':
     case '--help':
     case 'help':
