@@ -39,7 +39,8 @@ export function headerEvidence(ev: CrashEvent): Evidence {
 /** Evidence for a frame printed in an event. */
 export function frameEvidence(ev: CrashEvent, frame: Frame): Evidence {
   const raw = frame.raw.trim();
-  const i = raw ? findLine(ev, (l) => l.includes(raw)) : -1;
+  let i = raw ? findLine(ev, (l) => l.trim() === raw) : -1;
+  if (i < 0 && raw) i = findLine(ev, (l) => l.includes(raw));
   if (i >= 0) return eventLine(ev, i);
   return { source: ev.source.file, line: null, text: clip(frame.raw) };
 }

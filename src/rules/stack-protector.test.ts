@@ -41,3 +41,11 @@ test('stack-protector: lab rootkit console address 0xffffffffc04f2116 has no sym
 test('stack-protector: none for a NULL dereference', () => {
   assert.deepEqual(runRule('stack-protector', draftOf(fixture('logs', 'lab-oops-null-module.console.log'))), []);
 });
+
+test('stack-protector: lab module console + crash `dis`: canary load, `sub %gs:0x28` check, jne, call __stack_chk_fail', () => {
+  const f = runRule('stack-protector', draftOf(fixture('logs', 'lab-stack-protector-module.console.log'),
+    fixture('crash', 'stack-protector-module', 'crash-dis-panic.txt')));
+  assert.deepEqual(f[0]!.data.canary, { prologue: true, epilogue: true, callsStackChkFail: true });
+  // Console lines 6 (panic), 14 (__stack_chk_fail), 15 (its caller); dis lines 5, 33, 34, 42.
+  assert.deepEqual(f[0]!.evidence.map((e) => e.line), [6, 14, 15, 5, 33, 34, 42]);
+});
