@@ -3,7 +3,7 @@
 
 import type { CrashEvent, Evidence, Finding, Severity } from '../model/types.js';
 import { eventLineMatching, headerEvidence } from '../diagnose/evidence.js';
-import { pickCulprit } from '../diagnose/frames.js';
+import { isMachinery, pickCulprit } from '../diagnose/frames.js';
 import { finding, MAX_FINDINGS_PER_RULE, type Rule, type RuleContext } from './types.js';
 
 export interface KindRuleSpec {
@@ -36,9 +36,13 @@ export function kindRule(spec: KindRuleSpec): Rule {
           const e = eventLineMatching(ev, (l) => l.includes(pick.frame!.raw.trim()));
           if (!evidence.some((x) => x.line === e.line)) evidence.push(e);
         }
-        const where = pick?.function ? `${pick.function}${pick.module ? ` [${pick.module}]` : ''}` : null;
+        let where = pick?.function ? `${pick.function}${pick.module ? ` [${pick.module}]` : ''}` : null;
+        // With the culprit taken from the RIP, its caller is the first named frame of the trace.
+        const caller = pick?.why === 'rip' ? ev.frames.find((f) => f.function && f.function !== pick.function && !isMachinery(f.function)) ?? null : null;
+        if (where && caller) where += ` (called from ${caller.function}${caller.module ? ` [${caller.module}]` : ''}${caller.reliable ? '' : ', an unreliable "?" frame'})`;
         out.push(finding(spec.id, spec.severity(ev), spec.describe(ev, where, ctx), evidence, [ev.index], {
           function: pick?.function ?? null, module: pick?.module ?? null, thirdParty: pick?.module ? tp.has(pick.module) : false,
+          caller: caller ? { function: caller.function, module: caller.module, reliable: caller.reliable } : null,
           ...(spec.data ? spec.data(ev) : {}),
         }));
       }
