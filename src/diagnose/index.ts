@@ -47,8 +47,11 @@ function crashBoot(events: CrashEvent[]): number | null {
 /** Picks the root event: the spinner behind RCU-blocked tasks, else the earliest fault, else the earliest event. */
 function pickRootEvent(events: CrashEvent[], findings: Finding[]): { ev: CrashEvent; why: string } | null {
   const boot = crashBoot(events);
-  const inBoot = events.filter((e) => e.boot === boot).sort(byTime);
+  let inBoot = events.filter((e) => e.boot === boot).sort(byTime);
   if (inBoot.length === 0) return null;
+  // Nothing printed after the panic caused it.
+  const p = inBoot.findIndex((e) => e.panicked);
+  if (p >= 0) inBoot = inBoot.slice(0, p + 1);
   const lbr = findingsOf(findings, 'lockup-blocks-rcu')[0];
   const firstFault = inBoot.find((e) => FAULTS.has(e.kind));
   const firstLockup = inBoot.find((e) => LOCKUPS.has(e.kind));
@@ -78,6 +81,9 @@ function consequenceRule(root: CrashEvent, ev: CrashEvent, findings: Finding[]):
     }
   }
   if (ev.boot !== root.boot || byTime(ev, root) < 0) return null;
+  if (root.panicked) {
+    return { rule: 'after-panic', explanation: `printed after the ${root.kind} had already panicked the kernel (other CPUs stopping, or the panic path itself)` };
+  }
   if ((ev.kind === 'rcu-stall' || ev.kind === 'soft-lockup') && (ev.cpu === root.cpu || ev.task.pid === root.task.pid) && LOCKUPS.has(root.kind)) {
     return { rule: 'same-cpu-lockup', explanation: `the same CPU ${ev.cpu ?? '?'} is still stuck in the code of the root cause` };
   }
