@@ -25,7 +25,9 @@ export const rule: Rule = {
       if (prim) evidence.push(frameEvidence(ev, prim));
       if (pick?.frame) evidence.push(frameEvidence(ev, pick.frame));
       const secs = typeof ev.details.blockedSeconds === 'number' ? ev.details.blockedSeconds : null;
-      const primName = prim ? baseName(prim.function!) : null;
+      // `__mutex_lock` is what the stack shows for mutex_lock() (a tail call): name the API the caller used.
+      let primName = prim ? baseName(prim.function!) : null;
+      if (primName && /^__/.test(primName) && BLOCKING_PRIMITIVES.test(primName.replace(/^_+/, ''))) primName = primName.replace(/^_+/, '');
       const who = `${ev.task.comm ?? '?'}:${ev.task.pid ?? '?'}`;
       let summary = `Task ${who} blocked${secs !== null ? ` for more than ${secs} s` : ''}`;
       if (primName) summary += ` in ${primName}()`;
