@@ -192,8 +192,11 @@ function readVariable(dump: Dump): KernelLog {
   const oCaller = vi.offsets.get(`${name}.caller_id`);
   const logBuf = dump.readU64(vi.symbols.get('log_buf')!);
   const bufLen = dump.readU32(vi.symbols.get('log_buf_len')!);
-  const first = dump.readU32(vi.symbols.get('log_first_idx')!);
-  const nextIdx = dump.readU32(vi.symbols.get('log_next_idx')!);
+  const firstVa = vi.symbols.get('log_first_idx');
+  const nextVa = vi.symbols.get('log_next_idx');
+  if (firstVa === undefined || nextVa === undefined) throw new MissingLayout('VMCOREINFO lacks SYMBOL(log_first_idx) or SYMBOL(log_next_idx)');
+  const first = dump.readU32(firstVa);
+  const nextIdx = dump.readU32(nextVa);
   if (logBuf === null || bufLen === null || first === null || nextIdx === null)
     throw new Error('cannot read the kernel log: log_buf, log_buf_len, log_first_idx or log_next_idx is not in the dump');
   if (bufLen <= 0 || bufLen > MAX_LOG_BUF) throw new Error(`cannot read the kernel log: implausible log_buf_len ${bufLen}`);
