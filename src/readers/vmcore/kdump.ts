@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { RandomAccess } from './file.js';
 import { u64 } from './file.js';
 import { lzo1xDecompress } from './lzo.js';
+import { snappyUncompress } from './snappy.js'; // bounds-checked: snappyjs loops on hostile literal lengths
 import type { PageCounts, PageRead, PhysMemory } from './memory.js';
 import { zeroPage } from './memory.js';
 
@@ -22,12 +23,7 @@ const PAGE_DESC_SIZE = 24;
 
 // snappy and zstd decoders are loaded on first use: most dumps are zlib or lzo, and start-up counts.
 const require = createRequire(import.meta.url);
-let snappyMod: typeof import('snappyjs') | null = null;
 let fzstdMod: typeof import('fzstd') | null = null;
-function snappyUncompress(raw: Buffer, max: number): Uint8Array {
-  snappyMod ??= require('snappyjs') as typeof import('snappyjs');
-  return snappyMod.uncompress(new Uint8Array(raw), max);
-}
 function zstdDecompress(raw: Buffer, out: Uint8Array): Uint8Array {
   fzstdMod ??= require('fzstd') as typeof import('fzstd');
   return fzstdMod.decompress(raw, out);
