@@ -45,3 +45,15 @@ test('matchKnownIssues: SACK panic signature on a hand-made model (kind bug, tcp
   assert.equal(m[0]!.affected, 'yes');
   assert.equal(m[0]!.fixedIn[0], '4.19.52');
 });
+
+test('matchKnownIssues: the 208.5-day sched_clock overflow by its absurd soft lockup duration (hand-made on the CentOS 6 model)', () => {
+  // hand-made: the CentOS 6 investigation's event with the duration the Red Hat solution quotes.
+  const draft = draftOf(fixture('investigations', 'centos6-dirpro-softlockup.messages'));
+  const ev = { ...draft.events[0]!, header: 'BUG: soft lockup - CPU#3 stuck for 4278190091s! [qmgr:2211]' };
+  const d = { ...draft, kernel: { ...draft.kernel, release: '2.6.32-220.el6.x86_64' }, events: [ev] };
+  const m = matchKnownIssues(d);
+  assert.equal(m[0]!.id, 'rhel-sched-clock-208-days');
+  assert.deepEqual([m[0]!.affected, m[0]!.fixedIn[0]], ['yes', '2.6.32-279.el6']);
+  // The original 67 s lockup is not this bug.
+  assert.ok(!matchKnownIssues(draft).some((x) => x.id === 'rhel-sched-clock-208-days'));
+});

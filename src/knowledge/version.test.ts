@@ -76,6 +76,8 @@ test('upstream versions', () => {
   assert.equal(compareUpstream('5.17', '5.16.20'), 1);
   assert.equal(compareUpstream('v4.4.300', '4.9'), -1);
   assert.equal(seriesOf('6.1.192'), '6.1');
+  assert.equal(seriesOf('2.6.32.50'), '2.6.32');
+  assert.equal(compareUpstream('2.6.32.50', '2.6.32.9'), 1);
 });
 
 test('kernelVersionOf: Debian, from the lab console (uname -r / #1 SMP ... Debian 6.1.192-2)', () => {

@@ -248,8 +248,10 @@ function upstreamOf(v: string): string | null {
   return m ? m[1]! : null;
 }
 
-/** The upstream series of a version: `6.1` for `6.1.192`. */
+/** The upstream series of a version: `6.1` for `6.1.192`; 2.6 kernels are numbered one level deeper (`2.6.32`). */
 export function seriesOf(v: string): string | null {
+  const old = /^(2\.6\.\d+)/.exec(v);
+  if (old) return old[1]!;
   const m = /^(\d+\.\d+)/.exec(v);
   return m ? m[1]! : null;
 }
