@@ -18,12 +18,14 @@ export const issue: KnownIssue = {
   culprit: 'nf_queue_entry_release_refs',
   affected: [
     { line: 'el8', fixed: '4.18.0-373.el8' },
-    { line: 'upstream', fixed: '5.17' },
+    // Broken since ca6fb0651883 (October 2015, merged for 4.4) attached SYN/ACKs to request socks.
+    { line: 'upstream', introduced: '4.4', fixed: '5.17' },
   ],
   fixedIn: ['upstream 5.17 (commit 747670fd9a2d)', 'RHEL 8: kernel-4.18.0-373.el8 (RHEL 8.6)'],
   references: [
     "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=747670fd9a2d1b7774030dba65ca022ba442ce71 (netfilter: nf_queue: don't assume sk is full socket)",
     'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=2e78855d311c401083df9776aa450d32d716e83e (selftests: netfilter: add nfqueue TCP_NEW_SYN_RECV socket race test)',
+    'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=ca6fb06518836ef9b65dc0aac02ff97704d52a05 (Fixes: tcp: attach SYNACK messages to request sockets instead of listener)',
   ],
   workarounds: [
     'Without an upgrade: hook nf_reinject (e.g. a kprobe/livepatch that drops the reference only for full sockets), or keep SYN/ACK retransmits out of the NFQUEUE rule (match on ctstate/tcp flags so request socks are never queued).',
