@@ -129,6 +129,8 @@ function newBoot(index: number): BootInfo {
 class Reader implements LogReader {
   private decoder = new StringDecoder('utf8');
   private carry = '';
+  /** Last skipped line with a dmesg time stamp, noted before the next parsed line (see skipLines). */
+  private skippedTail: { text: string; line: number } | null = null;
   private skipToNewline = false;
   private lineNo: number;
   private bytes = 0;
@@ -199,9 +201,10 @@ class Reader implements LogReader {
     }
     const firstNl = text.indexOf('\n', start);
     if (this.carry.length > 0) {
-      const line = this.carry + text.slice(start, firstNl);
+      // The line cut by the chunk boundary takes the same path as any other line (chunking must not matter).
+      const line = this.carry + text.slice(start, firstNl) + '\n';
       this.carry = '';
-      this.processLine(line);
+      this.processText(line, 0, line.length);
       start = firstNl + 1;
     }
     if (start <= lastNl) this.processText(text, start, lastNl + 1);
@@ -311,11 +314,16 @@ class Reader implements LogReader {
     this.lines += n;
     this.boot.lastLine = this.lineNo;
     // Timestamp of the last skipped line (dmesg prefix only): notices restarts between two parsed lines.
-    if (text.charCodeAt(last) === 91) {
-      const lastLine = text.slice(last, Math.min(pos - 1, last + 40));
-      const l = normalizeLine(lastLine, this.lineNo, this.opts);
-      if (l.uptime != null) this.noteUptime(l);
-    }
+    // Noted when the next line is parsed (or at the end), so that where chunks end does not matter.
+    this.skippedTail = text.charCodeAt(last) === 91 ? { text: text.slice(last, Math.min(pos - 1, last + 40)), line: this.lineNo } : null;
+  }
+
+  private flushSkippedTail(): void {
+    const t = this.skippedTail;
+    if (!t) return;
+    this.skippedTail = null;
+    const l = normalizeLine(t.text, t.line, this.opts);
+    if (l.uptime != null) this.noteUptime(l);
   }
 
   private noteUptime(l: LogLine): void {
@@ -327,6 +335,7 @@ class Reader implements LogReader {
   }
 
   private processLine(lineIn: string): void {
+    this.flushSkippedTail();
     this.lineNo++;
     this.lines++;
     let line = lineIn;
@@ -862,6 +871,7 @@ class Reader implements LogReader {
         this.carry = '';
         this.processLine(c);
       }
+      this.flushSkippedTail();
       this.closeOpen();
       this.finishBoot(this.boot);
       for (const o of this.windows) o.window.complete = true;
