@@ -12,6 +12,7 @@ Usage:
       --color / --no-color                 ANSI colour in text output (default: on a terminal)
       --crash-vmlinux VMLINUX VMCORE       run the crash utility on VMCORE and read its output
       --debuginfo DIR                      find the matching debug vmlinux in DIR for crash
+      --crash-timeout SECONDS              time limit for crash (default 300)
   ktriage title [-H] FILE...               the first crash's syzbot-style title (NAME<TAB>TITLE for several files)
   ktriage dmesg VMCORE                     the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it
   ktriage info VMCORE                      what a vmcore holds: format, pages, release, crash time, CPUs
