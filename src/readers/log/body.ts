@@ -233,5 +233,7 @@ export function parseModuleList(listIn: string): { modules: ModuleInfo[]; lastUn
 export function looksLikeModuleContinuation(msg: string): boolean {
   const s = msg.trim();
   if (s === '' || s.length > 4096) return false;
-  return /^(?:[A-Za-z0-9_-]{1,64}(?:\([A-Za-z+-]{1,24}\))?\s*)+(?:\[last unloaded: [^\]]*\])?$/.test(s) && /[_(]|\s/.test(s);
+  // Names are separated by whitespace (print_modules prints " %s%s"): a name cannot be split in two,
+  // which keeps the match linear (the former `(name\s*)+` backtracked exponentially on a long word).
+  return /^[A-Za-z0-9_-]{1,64}(?:\([A-Za-z+-]{1,24}\))?(?:\s+[A-Za-z0-9_-]{1,64}(?:\([A-Za-z+-]{1,24}\))?)*\s*(?:\[last unloaded: [^\]]*\])?$/.test(s) && /[_(]|\s/.test(s);
 }
