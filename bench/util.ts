@@ -1,22 +1,10 @@
 // Shared helpers of the benchmarks: where things are, and how to time a command with its peak memory.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot, sharedDir } from '../src/util/repo.js';
 
-/** The folder holding package.json (benchmarks run compiled from dist/bench/). */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find the repository root');
-}
-
-export function sharedDir(): string {
-  return resolve(repoRoot(), '..', 'shared');
-}
+export { repoRoot, sharedDir };
 
 export interface Measurement {
   wallMs: number;

@@ -1,16 +1,9 @@
 // Where the tests find the repository and ../shared (compiled tests run from dist/test/).
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { repoRoot } from '../src/util/repo.js';
 
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find the repository root');
-}
+export { repoRoot };
 
 export const SHARED = resolve(repoRoot(), '..', 'shared');
 export const LAB_OUT = join(SHARED, 'lab', 'out');

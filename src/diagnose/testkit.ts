@@ -2,22 +2,14 @@
 // built with the real readers through analyze(), so rule tests run on real inputs.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { analyze } from '../analyze.js';
 import type { Finding, Report } from '../model/types.js';
 import type { Draft } from './evidence.js';
 import { contextFor, RULES } from '../rules/index.js';
+import { repoRoot } from '../util/repo.js';
 
-/** The folder holding package.json, found by walking up from this compiled file. */
-export function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 10; i++) {
-    if (existsSync(join(d, 'package.json'))) return d;
-    d = dirname(d);
-  }
-  throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
-}
+export { repoRoot };
 
 export const ROOT = repoRoot();
 export const SHARED = join(ROOT, '..', 'shared');

@@ -3,8 +3,8 @@
 // Used by scripts/eval-syzkaller.ts and the corpus test; the files themselves are never copied.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../util/repo.js';
 
 export interface CorpusCase {
   name: string;
@@ -64,17 +64,7 @@ export function parseCorpusFile(name: string, raw: string): CorpusCase {
   return c;
 }
 
-/** The repository root: the nearest folder above this module that holds package.json. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 20; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  throw new Error('cannot find the repository root (package.json)');
-}
+export { repoRoot };
 
 /** `<repo>/../shared/corpus/syzkaller-linux`. */
 export function corpusDir(): string {

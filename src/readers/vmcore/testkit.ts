@@ -5,22 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import snappy from 'snappyjs';
 import { Dump } from './dump.js';
+import { repoRoot } from '../../util/repo.js';
 import { KdumpMemory } from './kdump.js';
 
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find the repository root');
-}
+export { repoRoot };
 
 export const LAB = resolve(repoRoot(), '..', 'shared', 'lab', 'out');
 export const labPresent = existsSync(LAB);
