@@ -58,11 +58,6 @@ function need(m: Map<string, number>, key: string): number {
   return v;
 }
 
-function cstring(b: Buffer): string {
-  const z = b.indexOf(0);
-  return b.subarray(0, z < 0 ? b.length : z).toString('latin1');
-}
-
 export function readKernelLog(dump: Dump): KernelLog {
   const vi = dump.vmcoreinfo;
   try {
@@ -77,6 +72,91 @@ export function readKernelLog(dump: Dump): KernelLog {
       throw new Error('cannot read the kernel log: VMCOREINFO gives offsets outside the printk structures');
     throw err;
   }
+}
+
+/**
+ * Lazy reads of one kernel-virtual array (the descriptor ring, the info array, the text ring): the array
+ * is fetched in 4 KiB virtual pages on first use and kept, so a walk over N records costs one page read
+ * per page touched instead of three readVirt calls per record. Memory is bounded by the pages touched.
+ * Unreadable pages are remembered as such; a read reports how many of its pages were unreadable (the
+ * count readVirt would give) and reads them as zeros.
+ */
+class VirtWindow {
+  private pages = new Map<number, Buffer | null>();
+  private readonly base: bigint;
+  private readonly delta: number;
+  bad = 0;
+  pos = 0;
+
+  constructor(private dump: Dump, va: bigint) {
+    this.base = va & ~0xfffn;
+    this.delta = Number(va - this.base);
+  }
+
+  private page(k: number): Buffer | null {
+    let p = this.pages.get(k);
+    if (p === undefined) {
+      const r = this.dump.readVirt(this.base + BigInt(k) * 4096n, 4096);
+      p = r.bad.length ? null : r.data;
+      this.pages.set(k, p);
+    }
+    return p;
+  }
+
+  /** `len` bytes at byte `off` of the array, zeros where unreadable; sets this.bad to the number of unreadable pages in them. */
+  read(off: number, len: number): Buffer {
+    const b = this.at(off, len);
+    return b === null ? Buffer.alloc(len) : this.pos === 0 && b.length === len ? b : b.subarray(this.pos, this.pos + len);
+  }
+
+  /**
+   * The bytes of read(off, len) without a copy or a view: a buffer holding them at this.pos, or null when
+   * the single page that holds them is unreadable (then this.bad is 1).
+   */
+  at(off: number, len: number): Buffer | null {
+    this.bad = 0;
+    this.pos = 0;
+    if (len <= 0) return EMPTY;
+    const abs = this.delta + off;
+    const first = Math.floor(abs / 4096);
+    const last = Math.floor((abs + len - 1) / 4096);
+    if (first === last) {
+      const p = this.page(first);
+      if (p) this.pos = abs - first * 4096;
+      else this.bad = 1;
+      return p;
+    }
+    const out = Buffer.alloc(len);
+    for (let k = first; k <= last; k++) {
+      const s = Math.max(abs, k * 4096);
+      const e = Math.min(abs + len, (k + 1) * 4096);
+      const p = this.page(k);
+      if (p) p.copy(out, s - abs, s - k * 4096, e - k * 4096);
+      else this.bad++;
+    }
+    return out;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function u32(b: Buffer, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
+}
+
+/** An unsigned 64-bit little-endian value as a bigint, without readBigUInt64LE's cost for values below 2^53. */
+function u64big(b: Buffer, p: number): bigint {
+  const hi = u32(b, p + 4);
+  const lo = u32(b, p);
+  return hi < 0x200000 ? BigInt(hi * 0x100000000 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** A NUL-terminated string of at most `len` bytes at p, null when empty. */
+function cfield(b: Buffer, p: number, len: number): string | null {
+  if (b[p] === 0) return null;
+  let e = p;
+  while (e < p + len && b[e] !== 0) e++;
+  return b.toString('latin1', p, e);
 }
 
 function readLockless(dump: Dump): KernelLog {
@@ -121,6 +201,8 @@ function readLockless(dump: Dump): KernelLog {
   const devLen = vi.lengths.get('printk_info_device') ?? 48;
   if (descSize < oLpos + Math.max(oBegin, oNext) + 8 || infoSize < oLen + 2 || infoSize > 4096 || descSize > 4096)
     throw new Error('cannot read the kernel log: VMCOREINFO gives inconsistent printk structure sizes');
+  if (oState + 8 > descSize || oTs + 8 > infoSize || (oSeq !== undefined && oSeq + 8 > infoSize))
+    throw new Error('cannot read the kernel log: VMCOREINFO gives offsets outside the printk structures');
 
   // Records from tail to head; garbage indices are cut to one lap of the descriptor ring.
   let span = (headId - tailId) & DESC_ID_MASK;
@@ -133,45 +215,66 @@ function readLockless(dump: Dump): KernelLog {
   let lostRecords = 0;
   let lostPages = 0;
   const dataSizeN = Number(dataSize);
-  for (let i = 0n, id = tailId; i <= span; i++, id = (id + 1n) & DESC_ID_MASK) {
-    const slot = id % descCount;
-    const d = dump.readVirt(descsVa + slot * BigInt(descSize), descSize);
-    if (d.bad.length) {
+  const slotMask = Number(descCount) - 1;
+  const descs = new VirtWindow(dump, descsVa);
+  const infos = new VirtWindow(dump, infosVa);
+  const texts = new VirtWindow(dump, dataVa);
+  let slot = Number(tailId & BigInt(slotMask));
+  // The 62-bit descriptor id as two numbers (ids are compared with the state variable's low 62 bits).
+  let idLo = Number(tailId & 0xffffffffn);
+  let idHi = Number(tailId >> 32n);
+  const hasCaller = oCaller !== undefined && oCaller + 4 <= infoSize;
+  const hasFacility = oLen + 2 < infoSize;
+  const hasFlags = oLen + 3 < infoSize;
+  const subAt = oDev !== undefined && oSub !== undefined && oDev + oSub + subLen <= infoSize ? oDev + oSub : -1;
+  const devAt = oDev !== undefined && oDevice !== undefined && oDev + oDevice + devLen <= infoSize ? oDev + oDevice : -1;
+  const n = Number(span);
+  for (let i = 0; i <= n; i++) {
+    if (i > 0) {
+      slot = (slot + 1) & slotMask;
+      if (++idLo === 0x100000000) {
+        idLo = 0;
+        idHi = (idHi + 1) & 0x3fffffff;
+      }
+    }
+    const d = descs.at(slot * descSize, descSize);
+    if (d === null || descs.bad) {
       lostRecords++;
       continue;
     }
-    const sv = d.data.readBigUInt64LE(oState);
-    if ((sv & DESC_ID_MASK) !== id) continue;
-    const state = (sv >> DESC_FLAGS_SHIFT) & 3n;
-    if (state !== 1n && state !== 2n) continue;
-    let begin = Number(d.data.readBigUInt64LE(oLpos + oBegin) % dataSize);
-    const next = Number(d.data.readBigUInt64LE(oLpos + oNext) % dataSize);
+    const dp = descs.pos;
+    const svHi = u32(d, dp + oState + 4);
+    if (u32(d, dp + oState) !== idLo || (svHi & 0x3fffffff) !== idHi) continue;
+    const state = svHi >>> 30; // 1: committed, 2: finalized
+    if (state !== 1 && state !== 2) continue;
+    // lpos % dataSize: dataSize is a power of two <= 2^30, so the low 32 bits decide it.
+    let begin = u32(d, dp + oLpos + oBegin) & (dataSizeN - 1);
+    const next = u32(d, dp + oLpos + oNext) & (dataSizeN - 1);
     if (begin === next) continue;
-    const inf = dump.readVirt(infosVa + slot * BigInt(infoSize), infoSize);
-    if (inf.bad.length) {
+    const info = infos.at(slot * infoSize, infoSize);
+    if (info === null || infos.bad) {
       lostRecords++;
       continue;
     }
-    const info = inf.data;
-    let textLen = info.readUInt16LE(oLen);
+    const ip = infos.pos;
+    let textLen = info[ip + oLen]! | (info[ip + oLen + 1]! << 8);
     if (begin > next) begin = 0;
     begin += 8;
     if (next >= begin && next - begin < textLen) textLen = next - begin;
     if (begin + textLen > dataSizeN) textLen = Math.max(0, dataSizeN - begin);
-    const t = dump.readVirt(dataVa + BigInt(begin), textLen);
-    if (t.bad.length) lostPages += t.bad.length;
-    const flagsByte = oLen + 3 < infoSize ? info[oLen + 3]! : null;
-    const devBase = oDev ?? null;
+    const text = texts.read(begin, textLen);
+    lostPages += texts.bad;
+    const flagsByte = hasFlags ? info[ip + oLen + 3]! : -1;
     records.push({
-      seq: oSeq !== undefined ? info.readBigUInt64LE(oSeq) : null,
-      tsNsec: info.readBigUInt64LE(oTs),
-      text: t.data,
-      facility: oLen + 2 < infoSize ? info[oLen + 2]! : null,
-      level: flagsByte === null ? null : flagsByte >> 5,
-      flags: flagsByte === null ? null : flagsByte & 0x1f,
-      callerId: oCaller !== undefined && oCaller + 4 <= infoSize ? info.readUInt32LE(oCaller) : null,
-      subsystem: devBase !== null && oSub !== undefined && devBase + oSub + subLen <= infoSize ? cstring(info.subarray(devBase + oSub, devBase + oSub + subLen)) || null : null,
-      device: devBase !== null && oDevice !== undefined && devBase + oDevice + devLen <= infoSize ? cstring(info.subarray(devBase + oDevice, devBase + oDevice + devLen)) || null : null,
+      seq: oSeq !== undefined ? u64big(info, ip + oSeq) : null,
+      tsNsec: u64big(info, ip + oTs),
+      text,
+      facility: hasFacility ? info[ip + oLen + 2]! : null,
+      level: flagsByte < 0 ? null : flagsByte >> 5,
+      flags: flagsByte < 0 ? null : flagsByte & 0x1f,
+      callerId: hasCaller ? u32(info, ip + oCaller!) : null,
+      subsystem: subAt >= 0 ? cfield(info, ip + subAt, subLen) : null,
+      device: devAt >= 0 ? cfield(info, ip + devAt, devLen) : null,
       dict: null,
     });
   }
