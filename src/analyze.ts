@@ -155,7 +155,7 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
     }
     return;
   }
-  const log = data == null ? readLogFile(name) : readLog(name, data);
+  const log = data == null ? readLogFile(name, opts) : readLog(name, data);
   acc.sources.push(log.source);
   acc.logs.push(log);
   acc.gaps.push(...log.gaps);
@@ -163,15 +163,23 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
 }
 
 /** Streams a log file through the reader in 4 MiB chunks: memory stays bounded whatever the file's size. */
-function readLogFile(path: string): LogReadResult {
+function readLogFile(path: string, opts: AnalyzeOptions): LogReadResult {
   const reader = createLogReader(path, undefined, { maxEvents: MAX_DETAILED_EVENTS });
   const fd = openSync(path, 'r');
   try {
+    const total = statSync(path).size;
     const buf = Buffer.alloc(4 * 1024 * 1024);
+    let done = 0;
+    let shown = 0;
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n <= 0) break;
       reader.push(buf.subarray(0, n));
+      done += n;
+      if (opts.onProgress && done - shown >= 64 * 1024 * 1024) {
+        shown = done;
+        opts.onProgress(`reading ${basename(path)}: ${(done / 1e6).toFixed(0)} of ${(total / 1e6).toFixed(0)} MB`);
+      }
     }
   } finally {
     closeSync(fd);
