@@ -3,7 +3,6 @@
 //   block 0: disk_dump_header; block 1..: kdump_sub_header (sub_hdr_size blocks);
 //   then bitmap_blocks blocks: 1st bitmap (RAM pages) and 2nd bitmap (dumped pages), half each;
 //   then one 24-byte page_desc per dumped page (in pfn order), then the page data.
-import { inflateSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { RandomAccess } from './file.js';
 import { u64 } from './file.js';
@@ -21,8 +20,14 @@ export const DUMP_DH_EXCLUDED_VM = 0x10;
 export const DUMP_DH_COMPRESSED_ZSTD = 0x20;
 const PAGE_DESC_SIZE = 24;
 
-// snappy and zstd decoders are loaded on first use: most dumps are zlib or lzo, and start-up counts.
+// zlib and zstd decoders are loaded on first use: start-up counts (node:zlib costs milliseconds to load
+// and lzo dumps, ELF cores and `ktriage info` on most dumps never need it).
 const require = createRequire(import.meta.url);
+let zlibMod: typeof import('node:zlib') | null = null;
+function inflateSync(raw: Buffer, maxOutputLength: number): Buffer {
+  zlibMod ??= require('node:zlib') as typeof import('node:zlib');
+  return zlibMod.inflateSync(raw, { maxOutputLength });
+}
 let fzstdMod: typeof import('fzstd') | null = null;
 function zstdDecompress(raw: Buffer, out: Uint8Array): Uint8Array {
   fzstdMod ??= require('fzstd') as typeof import('fzstd');
@@ -120,6 +125,34 @@ export function parseKdumpHeader(f: RandomAccess): KdumpHeader {
 const POPCOUNT = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
 
+/**
+ * Set bits in b[from, to). Bitmaps are mostly runs of empty and full words, so whole 32-bit words are
+ * tested first (a word view when the bytes are 4-byte aligned, as the file cache's blocks are); this
+ * runs cold, in the interpreter, over up to MAX_RANK_SCAN bytes per page looked up.
+ */
+export function popcount(b: Uint8Array, from: number, to: number): number {
+  let c = 0;
+  let i = from;
+  if (to - i >= 256 && (b.byteOffset & 3) === 0) {
+    for (; i < to && (i & 3) !== 0; i++) c += POPCOUNT[b[i]!]!;
+    const w = new Int32Array(b.buffer, b.byteOffset + i, (to - i) >> 2);
+    for (let k = 0; k < w.length; k++) {
+      let v = w[k]!;
+      if (v === 0) continue;
+      if (v === -1) {
+        c += 32;
+        continue;
+      }
+      v = v - ((v >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      c += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+    i += w.length * 4;
+  }
+  for (; i < to; i++) c += POPCOUNT[b[i]!]!;
+  return c;
+}
+
 const RANK_CHUNK = 4096;
 const MAX_DESC_SCAN = 1 << 22; // bytes of bitmap per rank entry (32768 pages)
 
@@ -162,9 +195,7 @@ export class KdumpMemory implements PhysMemory {
     while (this.rank.length <= chunk) {
       const k = this.rank.length - 1;
       const b = this.f.read(base2 + k * RANK_CHUNK, RANK_CHUNK);
-      let c = 0;
-      for (let i = 0; i < b.length; i++) c += POPCOUNT[b[i]!]!;
-      this.rank.push(this.rank[k]! + c);
+      this.rank.push(this.rank[k]! + popcount(b, 0, b.length));
     }
     let r = this.rank[chunk]!;
     const start = chunk * RANK_CHUNK;
@@ -174,9 +205,9 @@ export class KdumpMemory implements PhysMemory {
       const b = this.f.read(base2 + start, RANK_CHUNK);
       fine = new Uint32Array(RANK_CHUNK / 64);
       let c = 0;
-      for (let i = 0; i < b.length; i++) {
-        if ((i & 63) === 0) fine[i >> 6] = c;
-        c += POPCOUNT[b[i]!]!;
+      for (let i = 0; i < b.length; i += 64) {
+        fine[i >> 6] = c;
+        c += popcount(b, i, Math.min(b.length, i + 64));
       }
       this.fine.set(chunk, fine);
     }
@@ -185,7 +216,7 @@ export class KdumpMemory implements PhysMemory {
     const from = start + (within & ~63);
     if (byte > from) {
       const b = this.f.read(base2 + from, byte - from);
-      for (let i = 0; i < b.length; i++) r += POPCOUNT[b[i]!]!;
+      r += popcount(b, 0, b.length);
     }
     const last = this.f.read(base2 + byte, 1);
     if (last.length) r += POPCOUNT[last[0]! & ((1 << (pfn & 7)) - 1)]!;
@@ -212,7 +243,7 @@ export class KdumpMemory implements PhysMemory {
       let page: Uint8Array;
       if (flags & DUMP_DH_COMPRESSED_ZLIB) {
         this.compressionSeen.add('zlib');
-        page = inflateSync(raw, { maxOutputLength: ps });
+        page = inflateSync(raw, ps);
       } else if (flags & DUMP_DH_COMPRESSED_LZO) {
         this.compressionSeen.add('lzo');
         page = lzo1xDecompress(raw, ps);
@@ -269,8 +300,8 @@ export class KdumpMemory implements PhysMemory {
       const n = Math.min(step, bytes - off);
       const a = this.f.read(base1 + off, n);
       const b = this.f.read(base2 + off, n);
-      for (let i = 0; i < a.length; i++) total += POPCOUNT[a[i]!]!;
-      for (let i = 0; i < b.length; i++) dumpable += POPCOUNT[b[i]!]!;
+      total += popcount(a, 0, a.length);
+      dumpable += popcount(b, 0, b.length);
       progress?.(off + n, bytes * 2);
     }
     // makedumpfile writes the shared zero page first, right after the descriptors.
