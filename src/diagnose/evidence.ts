@@ -69,8 +69,11 @@ const MAX_STACKS = 2000;
 
 export function stacksOf(draft: Draft): StackView[] {
   const out: StackView[] = [];
+  // An event built from a crash session's `bt` shares that backtrace's frames: look at that stack once.
+  const btFrames = new Set((draft.dump?.backtraces ?? []).map((b) => b.frames));
   for (const ev of draft.events) {
     if (out.length >= MAX_STACKS) break;
+    if (btFrames.has(ev.frames)) continue;
     out.push({ frames: ev.frames, rip: ev.rip, event: ev, bt: null, evidence: (f) => frameEvidence(ev, f) });
   }
   for (const bt of draft.dump?.backtraces ?? []) {

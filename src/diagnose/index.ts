@@ -174,7 +174,8 @@ function diagnoseUnsafe(draft: Draft): Diagnosis {
 
   const stackReliable = (ev: CrashEvent | null, pid?: number | null): boolean => !unreliable.some((u) => {
     const st = u.data.stack as { event?: number; pid?: number | null };
-    return ev ? st.event === ev.index : st.pid === pid;
+    // An event's stack is also judged by a crash `bt` of the same task (the event may be built from it).
+    return ev ? st.event === ev.index || (st.event === undefined && st.pid != null && st.pid === ev.task.pid) : st.pid === pid;
   });
 
   // Culprit of the root event (stack-protector and hung-task have their own notion of it).
