@@ -1,12 +1,1081 @@
+// Opening a dump and reading its memory: everything `ktriage dmesg` needs before the printk walk, in one
+// module (Node loads ES modules one file at a time, at a cost per file that start-up pays; see
+// bench/vmcore.ts). Sections, each with its own notes: positional file reads and cache (file), pages
+// (memory), VMCOREINFO, ELF notes, ELF cores, the flattened format, kdump-compressed files, x86_64
+// address translation, and the Dump class. The former per-part modules (file.ts, kdump.ts, ...) re-export
+// their part from here. Page codecs stay in lzo.ts and snappy.ts.
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { lzo1xDecompress } from './lzo.js';
+import { snappyUncompress } from './snappy.js'; // bounds-checked: snappyjs loops on hostile literal lengths
+
+// ==== file access (formerly file.ts) ====
+// Positional, cached reads of a dump file: the file is never loaded whole. A RandomAccess is anything
+// that can fill a buffer from an offset; the flattened format and tests supply their own.
+
+export interface RandomAccess {
+  /** Total size in bytes. */
+  readonly size: number;
+  /** Reads up to `length` bytes at `offset`; returns fewer only at end of file. */
+  read(offset: number, length: number): Buffer;
+  /** Bytes actually fetched from the underlying storage so far. */
+  readonly bytesRead: number;
+  close(): void;
+}
+
+const BLOCK = 64 * 1024;
+const MAX_BLOCKS = 256; // 16 MiB of cache at most
+
+/** A file opened by descriptor with an LRU cache of 64 KiB blocks. */
+export class CachedFile implements RandomAccess {
+  readonly size: number;
+  bytesRead = 0;
+  private fd: number;
+  private cache = new Map<number, Buffer>();
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+    try {
+      const st = fstatSync(this.fd);
+      if (!st.isFile() && !st.isBlockDevice() && !st.isCharacterDevice()) throw new Error(`${path}: not a regular file`);
+      this.size = st.size;
+    } catch (err) {
+      closeSync(this.fd);
+      throw err;
+    }
+  }
+
+  private block(index: number): Buffer {
+    const hit = this.cache.get(index);
+    if (hit) {
+      this.cache.delete(index);
+      this.cache.set(index, hit);
+      return hit;
+    }
+    const start = index * BLOCK;
+    const len = Math.max(0, Math.min(BLOCK, this.size - start));
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const n = readSync(this.fd, buf, got, len - got, start + got);
+      if (n <= 0) break;
+      got += n;
+    }
+    this.bytesRead += got;
+    const b = got === len ? buf : buf.subarray(0, got);
+    this.cache.set(index, b);
+    if (this.cache.size > MAX_BLOCKS) {
+      const oldest = this.cache.keys().next().value as number;
+      this.cache.delete(oldest);
+    }
+    return b;
+  }
+
+  read(offset: number, length: number): Buffer {
+    if (!(offset >= 0) || !(length >= 0) || offset >= this.size) return Buffer.alloc(0);
+    const end = Math.min(this.size, offset + length);
+    // Large reads go straight to the file, bypassing the cache.
+    if (end - offset > BLOCK * 4) {
+      const buf = Buffer.allocUnsafe(end - offset);
+      let got = 0;
+      while (got < buf.length) {
+        const n = readSync(this.fd, buf, got, buf.length - got, offset + got);
+        if (n <= 0) break;
+        got += n;
+      }
+      this.bytesRead += got;
+      return buf.subarray(0, got);
+    }
+    const first = Math.floor(offset / BLOCK);
+    const last = Math.floor((end - 1) / BLOCK);
+    if (first === last) {
+      const b = this.block(first);
+      const s = offset - first * BLOCK;
+      return b.subarray(s, Math.min(b.length, s + (end - offset)));
+    }
+    const out = Buffer.allocUnsafe(end - offset);
+    let pos = 0;
+    for (let i = first; i <= last; i++) {
+      const b = this.block(i);
+      const s = i === first ? offset - first * BLOCK : 0;
+      const e = i === last ? end - last * BLOCK : BLOCK;
+      if (b.length < e) {
+        b.copy(out, pos, s, b.length);
+        pos += Math.max(0, b.length - s);
+        return out.subarray(0, pos);
+      }
+      b.copy(out, pos, s, e);
+      pos += e - s;
+    }
+    return out;
+  }
+
+  close(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+    this.cache.clear();
+  }
+}
+
+/** An in-memory RandomAccess (tests, small fixtures). */
+export class BufferFile implements RandomAccess {
+  bytesRead = 0;
+  constructor(private buf: Buffer) {}
+  get size(): number {
+    return this.buf.length;
+  }
+  read(offset: number, length: number): Buffer {
+    if (!(offset >= 0) || !(length >= 0) || offset >= this.buf.length) return Buffer.alloc(0);
+    const b = this.buf.subarray(offset, Math.min(this.buf.length, offset + length));
+    this.bytesRead += b.length;
+    return b;
+  }
+  close(): void {}
+}
+
+/** Reads a 64-bit little-endian value as a JS number when it fits exactly, else NaN. */
+export function u64(buf: Buffer, off: number): number {
+  const v = buf.readBigUInt64LE(off);
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : NaN;
+}
+
+// ==== pages (formerly memory.ts) ====
+// Physical memory of a dump, page by page, whatever the file format.
+
+export type PageStatus = 'ok' | 'zero' | 'excluded' | 'absent' | 'corrupt';
+
+export interface PageRead {
+  status: PageStatus;
+  /** Page contents for ok/zero (zero may share one buffer: never write into it). */
+  data: Buffer | null;
+  /** Why a page is corrupt. */
+  why?: string;
+}
+
+export interface PageCounts {
+  /** Pages of RAM the dump describes (first bitmap / PT_LOAD memsz). */
+  total: number | null;
+  /** Pages stored in the dump. */
+  dumpable: number | null;
+  /** RAM pages filtered out by the dump level (or not written). */
+  excluded: number | null;
+  /** Stored pages that are the shared zero page (kdump) or entirely zero-filled segments (ELF). */
+  zero: number | null;
+}
+
+export interface PhysMemory {
+  readonly pageSize: number;
+  /** Highest page frame number + 1 the dump can describe. */
+  readonly maxPfn: number;
+  readPage(pfn: number): PageRead;
+  /** Counts for `ktriage info` (may read every descriptor: call only when asked). */
+  countPages(progress?: (done: number, total: number) => void): PageCounts;
+  /** Pages decoded (after the cache) so far. */
+  readonly pagesRead: number;
+}
+
+/** An LRU cache of decoded pages in front of a PhysMemory. */
+export class PageCache {
+  private map = new Map<number, PageRead>();
+  constructor(private mem: PhysMemory, private max = 2048) {}
+  get(pfn: number): PageRead {
+    const hit = this.map.get(pfn);
+    if (hit) return hit;
+    const r = this.mem.readPage(pfn);
+    this.map.set(pfn, r);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as number);
+    return r;
+  }
+}
+
+export const ZERO_PAGE_CACHE = new Map<number, Buffer>();
+export function zeroPage(size: number): Buffer {
+  let z = ZERO_PAGE_CACHE.get(size);
+  if (!z) {
+    z = Buffer.alloc(size);
+    ZERO_PAGE_CACHE.set(size, z);
+  }
+  return z;
+}
+
+// ==== VMCOREINFO (formerly vmcoreinfo.ts) ====
+// VMCOREINFO: the KEY=VALUE note the kernel publishes for dump tools (kernel/crash_core.c and
+// arch/*/kernel/*crash*.c write it). Parsed into a typed object; unknown keys are kept, never rejected.
+
+export interface VmcoreInfo {
+  osrelease: string | null;
+  pageSize: number | null;
+  /** KASLR offset of the kernel text (hex in the note). */
+  kernelOffset: bigint | null;
+  /** Seconds since the epoch when the kernel crashed (CRASHTIME). */
+  crashTime: number | null;
+  buildId: string | null;
+  /** SYMBOL(name) = kernel virtual address. */
+  symbols: Map<string, bigint>;
+  /** SIZE(type) in bytes. */
+  sizes: Map<string, number>;
+  /** OFFSET(type.member) in bytes. */
+  offsets: Map<string, number>;
+  /** LENGTH(name) element counts. */
+  lengths: Map<string, number>;
+  /** NUMBER(name), signed. */
+  numbers: Map<string, bigint>;
+  /** Every other KEY=VALUE line, as text. */
+  other: Map<string, string>;
+  /** Lines that are not KEY=VALUE (bounded). */
+  malformed: number;
+}
+
+const MAX_VMCOREINFO = 1 << 20;
+
+function parseHex(v: string): bigint | null {
+  const s = v.trim().replace(/^0x/i, '');
+  if (!/^[0-9a-f]{1,16}$/i.test(s)) return null;
+  return BigInt('0x' + s);
+}
+
+function parseDec(v: string): bigint | null {
+  const s = v.trim();
+  if (!/^-?[0-9]{1,20}$/.test(s)) return null;
+  return BigInt(s);
+}
+
+function small(v: bigint | null): number | null {
+  if (v === null || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  return Number(v);
+}
+
+export function parseVmcoreInfo(text: string | Buffer): VmcoreInfo {
+  const raw = typeof text === 'string' ? text : text.subarray(0, MAX_VMCOREINFO).toString('latin1');
+  const info: VmcoreInfo = {
+    osrelease: null, pageSize: null, kernelOffset: null, crashTime: null, buildId: null,
+    symbols: new Map(), sizes: new Map(), offsets: new Map(), lengths: new Map(), numbers: new Map(),
+    other: new Map(), malformed: 0,
+  };
+  for (const line0 of raw.slice(0, MAX_VMCOREINFO).split('\n')) {
+    const line = line0.replace(/\0+$/, '');
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) {
+      info.malformed++;
+      continue;
+    }
+    const key = line.slice(0, eq);
+    const val = line.slice(eq + 1);
+    const m = /^(SYMBOL|SIZE|OFFSET|LENGTH|NUMBER)\((.+)\)$/.exec(key);
+    if (m) {
+      const [, kind, name] = m as unknown as [string, string, string];
+      if (kind === 'SYMBOL') {
+        const v = parseHex(val);
+        if (v !== null) info.symbols.set(name, v);
+        else info.malformed++;
+      } else if (kind === 'NUMBER') {
+        const v = parseDec(val);
+        if (v !== null) info.numbers.set(name, v);
+        else info.malformed++;
+      } else {
+        const v = small(parseDec(val));
+        if (v === null) {
+          info.malformed++;
+          continue;
+        }
+        (kind === 'SIZE' ? info.sizes : kind === 'OFFSET' ? info.offsets : info.lengths).set(name, v);
+      }
+      continue;
+    }
+    switch (key) {
+      case 'OSRELEASE':
+        info.osrelease = val;
+        break;
+      case 'PAGESIZE':
+        info.pageSize = small(parseDec(val));
+        break;
+      case 'KERNELOFFSET':
+        info.kernelOffset = parseHex(val);
+        break;
+      case 'CRASHTIME':
+        info.crashTime = small(parseDec(val));
+        break;
+      case 'BUILD-ID':
+        info.buildId = /^[0-9a-f]+$/i.test(val) ? val.toLowerCase() : null;
+        break;
+      default:
+        if (info.other.size < 4096) info.other.set(key, val);
+    }
+  }
+  return info;
+}
+
+/** The kernel version as a comparable number (major*65536 + minor*256 + patch), null if unknown. */
+export function kernelVersionCode(release: string | null): number | null {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release ?? '');
+  if (!m) return null;
+  return Number(m[1]) * 65536 + Math.min(255, Number(m[2])) * 256 + Math.min(255, Number(m[3] ?? 0));
+}
+
+// ==== ELF notes (formerly notes.ts) ====
+// ELF notes of a dump: NT_PRSTATUS per CPU (struct elf_prstatus of x86_64: pr_pid at 32, pr_reg at 112,
+// 27 registers in struct user_regs_struct order), the VMCOREINFO note, and QEMU's "QEMU" CPU state
+// notes (QEMUCPUState in QEMU's target/i386/arch_dump.c: version, size, then general registers).
+
+export const NT_PRSTATUS = 1;
+
+export interface CpuState {
+  /** Index among the CPU notes (the kernel writes them in CPU order). */
+  cpu: number;
+  pid: number;
+  registers: Record<string, string>;
+}
+
+export interface Notes {
+  prstatus: CpuState[];
+  vmcoreinfo: Buffer | null;
+  qemuCpus: CpuState[];
+  other: number;
+  truncated: boolean;
+}
+
+const X86_64_REGS = [
+  'r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx', 'rdx', 'rsi', 'rdi',
+  'orig_rax', 'rip', 'cs', 'eflags', 'rsp', 'ss', 'fs_base', 'gs_base', 'ds', 'es', 'fs', 'gs',
+];
+const QEMU_REGS = [
+  'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
+  'rip', 'eflags',
+];
+const MAX_NOTES = 65536;
+
+function hex64(b: Buffer, off: number): string {
+  return b.readBigUInt64LE(off).toString(16).padStart(16, '0');
+}
+
+export function parseNotes(buf: Buffer, machine = 62): Notes {
+  const notes: Notes = { prstatus: [], vmcoreinfo: null, qemuCpus: [], other: 0, truncated: false };
+  let pos = 0;
+  let count = 0;
+  while (pos + 12 <= buf.length && count++ < MAX_NOTES) {
+    const namesz = buf.readUInt32LE(pos);
+    const descsz = buf.readUInt32LE(pos + 4);
+    const type = buf.readUInt32LE(pos + 8);
+    if (namesz === 0 && descsz === 0 && type === 0) break; // padding at the end of a note segment
+    const nameOff = pos + 12;
+    const descOff = nameOff + ((namesz + 3) & ~3);
+    const next = descOff + ((descsz + 3) & ~3);
+    if (namesz > 4096 || descOff + descsz > buf.length) {
+      notes.truncated = true;
+      break;
+    }
+    const name = buf.toString('latin1', nameOff, nameOff + namesz).replace(/\0+$/, '');
+    const desc = buf.subarray(descOff, descOff + descsz);
+    if (name === 'CORE' && type === NT_PRSTATUS && machine === 62 && desc.length >= 112 + 27 * 8) {
+      const registers: Record<string, string> = {};
+      X86_64_REGS.forEach((r, i) => (registers[r] = hex64(desc, 112 + i * 8)));
+      notes.prstatus.push({ cpu: notes.prstatus.length, pid: desc.readInt32LE(32), registers });
+    } else if (name === 'CORE' && type === NT_PRSTATUS && desc.length >= 36) {
+      notes.prstatus.push({ cpu: notes.prstatus.length, pid: desc.readInt32LE(32), registers: {} });
+    } else if (name === 'VMCOREINFO') {
+      notes.vmcoreinfo = Buffer.from(desc);
+    } else if (name === 'QEMU' && desc.length >= 8 + QEMU_REGS.length * 8) {
+      const registers: Record<string, string> = {};
+      QEMU_REGS.forEach((r, i) => (registers[r] = hex64(desc, 8 + i * 8)));
+      // After the 18 registers: 10 segment descriptors of 24 bytes, then cr0..cr4.
+      const crOff = 8 + QEMU_REGS.length * 8 + 10 * 24;
+      if (desc.length >= crOff + 5 * 8) for (let i = 0; i < 5; i++) registers[`cr${i}`] = hex64(desc, crOff + i * 8);
+      notes.qemuCpus.push({ cpu: notes.qemuCpus.length, pid: 0, registers });
+    } else notes.other++;
+    pos = next;
+  }
+  return notes;
+}
+
+// ==== ELF cores (formerly elf.ts) ====
+// ELF64 core dumps: /proc/vmcore copies, makedumpfile -E, QEMU dump-guest-memory (elf, with or without
+// paging). Layout from the ELF specification (elf.h): PT_LOAD segments give physical memory
+// (p_paddr; bytes past p_filesz up to p_memsz read as zero), PT_NOTE segments hold the notes.
+
+export const PT_LOAD = 1;
+export const PT_NOTE = 4;
+const PN_XNUM = 0xffff;
+const MAX_SEGMENTS = 1 << 22;
+
+export interface Segment {
+  offset: number;
+  vaddr: bigint;
+  paddr: number;
+  filesz: number;
+  memsz: number;
+}
+
+export interface ElfCore {
+  machine: number;
+  type: number;
+  loads: Segment[];
+  notes: { offset: number; size: number }[];
+  /** Segments dropped because they lie outside the file or make no sense. */
+  badSegments: number;
+  phnum: number;
+}
+
+export function isElf64(head: Buffer): boolean {
+  return head.length >= 5 && head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF' && head[4] === 2;
+}
+
+export function parseElfCore(f: RandomAccess): ElfCore {
+  const h = f.read(0, 64);
+  if (h.length < 64 || !isElf64(h)) throw new Error('not an ELF64 file');
+  if (h[5] !== 1) throw new Error('big-endian ELF cores are not supported yet');
+  const type = h.readUInt16LE(16);
+  const machine = h.readUInt16LE(18);
+  const phoff = u64(h, 32);
+  const shoff = u64(h, 40);
+  const phentsize = h.readUInt16LE(54);
+  let phnum = h.readUInt16LE(56);
+  const shentsize = h.readUInt16LE(58);
+  if (type !== 4) throw new Error(`ELF file is not a core dump (e_type ${type})`);
+  if (phnum === PN_XNUM) {
+    // More than 65534 segments: the real count is in section header 0's sh_info.
+    if (!Number.isFinite(shoff) || shoff === 0 || shentsize < 64) throw new Error('ELF: e_phnum is PN_XNUM but there is no section header 0');
+    const sh = f.read(shoff, 64);
+    if (sh.length < 64) throw new Error('ELF: section header 0 past end of file');
+    phnum = sh.readUInt32LE(44);
+  }
+  if (phentsize < 56) throw new Error(`ELF: bad program header size ${phentsize}`);
+  if (!Number.isFinite(phoff) || phnum > MAX_SEGMENTS || phoff + phnum * phentsize > f.size)
+    throw new Error('ELF: program headers past end of file (truncated or lying header)');
+  const loads: Segment[] = [];
+  const notes: { offset: number; size: number }[] = [];
+  let bad = 0;
+  const per = 4096;
+  for (let i = 0; i < phnum; i += per) {
+    const n = Math.min(per, phnum - i);
+    const tbl = f.read(phoff + i * phentsize, n * phentsize);
+    for (let j = 0; j < n; j++) {
+      const o = j * phentsize;
+      const ptype = tbl.readUInt32LE(o);
+      const offset = u64(tbl, o + 8);
+      const vaddr = tbl.readBigUInt64LE(o + 16);
+      const paddr = u64(tbl, o + 24);
+      const filesz = u64(tbl, o + 32);
+      const memsz = u64(tbl, o + 40);
+      if (ptype === PT_LOAD) {
+        if (![offset, paddr, filesz, memsz].every(Number.isFinite) || filesz > memsz) {
+          bad++;
+          continue;
+        }
+        const fs = offset + filesz > f.size ? Math.max(0, f.size - offset) : filesz;
+        if (fs < filesz) bad++;
+        loads.push({ offset, vaddr, paddr, filesz: fs, memsz });
+      } else if (ptype === PT_NOTE) {
+        if (Number.isFinite(offset) && Number.isFinite(filesz) && offset + filesz <= f.size) notes.push({ offset, size: filesz });
+        else bad++;
+      }
+    }
+  }
+  loads.sort((a, b) => a.paddr - b.paddr);
+  return { machine, type, loads, notes, badSegments: bad, phnum };
+}
+
+export class ElfMemory implements PhysMemory {
+  readonly maxPfn: number;
+  pagesRead = 0;
+  /** maxEnd[i] = highest end of segments 0..i: monotonic even when segments overlap (QEMU with paging). */
+  private maxEnd: Float64Array;
+  constructor(private f: RandomAccess, readonly core: ElfCore, readonly pageSize: number) {
+    this.maxEnd = new Float64Array(core.loads.length);
+    let m = 0;
+    core.loads.forEach((s, i) => {
+      m = Math.max(m, s.paddr + s.memsz);
+      this.maxEnd[i] = m;
+    });
+    this.maxPfn = Math.ceil(m / pageSize);
+  }
+
+  /** Index of the first segment that may reach above addr. */
+  private find(addr: number): number {
+    let lo = 0;
+    let hi = this.maxEnd.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.maxEnd[mid]! <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  readPage(pfn: number): PageRead {
+    const ps = this.pageSize;
+    const start = pfn * ps;
+    const end = start + ps;
+    const L = this.core.loads;
+    let out: Buffer | null = null;
+    let covered = 0;
+    let fromFile = 0;
+    for (let i = this.find(start); i < L.length && L[i]!.paddr < end; i++) {
+      const s = L[i]!;
+      const a = Math.max(start, s.paddr);
+      const b = Math.min(end, s.paddr + s.memsz);
+      if (b <= a) continue;
+      if (!out) out = Buffer.alloc(ps);
+      covered += b - a;
+      const fileEnd = s.paddr + s.filesz;
+      if (a < fileEnd) {
+        const fb = Math.min(b, fileEnd);
+        const data = this.f.read(s.offset + (a - s.paddr), fb - a);
+        data.copy(out, a - start);
+        fromFile += data.length;
+      }
+    }
+    if (!out) return { status: 'absent', data: null };
+    this.pagesRead++;
+    // Bytes past p_filesz are not stored: makedumpfile -E excludes pages this way.
+    if (fromFile === 0) return { status: 'excluded', data: null };
+    return { status: covered > 0 ? 'ok' : 'absent', data: out };
+  }
+
+  countPages(): PageCounts {
+    // ELF cores have no shared zero page: zero pages are stored like any other (or excluded by -E).
+    let total = 0;
+    let stored = 0;
+    for (const s of this.core.loads) {
+      total += Math.ceil(s.memsz / this.pageSize);
+      stored += Math.ceil(s.filesz / this.pageSize);
+    }
+    return { total, dumpable: stored, excluded: total - stored, zero: null };
+  }
+}
+
+// ==== flattened format (formerly flat.ts) ====
+// makedumpfile's flattened format (makedumpfile -F, QEMU kdump-* to a file): a 4096-byte header with
+// the signature "makedumpfile", type and version (big-endian int64), then records of
+// {int64 offset, int64 buf_size} (big-endian) each followed by buf_size bytes to place at offset in the
+// real kdump file, ended by a record of {-1, -1}. Layout from makedumpfile.h (makedumpfile_header,
+// makedumpfile_data_header) and rearrange_dumpdata(). We index the records once (16 bytes read per
+// record) and serve positional reads through the index: the file is never rewritten.
+
+export const FLAT_SIGNATURE = 'makedumpfile';
+const HEADER_SIZE = 4096;
+const MAX_RECORDS = 1 << 24;
+const MAX_OVERLAP = 64;
+
+export function isFlattened(head: Buffer): boolean {
+  return head.length >= 12 && head.toString('latin1', 0, 12) === FLAT_SIGNATURE && (head.length < 13 || head[12] === 0);
+}
+
+interface Piece {
+  dst: number;
+  size: number;
+  src: number;
+  ord: number;
+}
+
+export class FlatFile implements RandomAccess {
+  readonly size: number;
+  readonly records: number;
+  private dst: Float64Array;
+  private len: Float64Array;
+  private src: Float64Array;
+  /** Set when the record list did not end with the {-1,-1} marker. */
+  readonly truncated: boolean;
+
+  constructor(private f: RandomAccess, onProgress?: (done: number, total: number) => void) {
+    const h = f.read(0, 32);
+    if (!isFlattened(h) || h.length < 32) throw new Error('not a flattened makedumpfile file');
+    const type = h.readBigInt64BE(16);
+    if (type !== 1n) throw new Error(`flattened file: unknown type ${type}`);
+    const raw: Piece[] = [];
+    let pos = HEADER_SIZE;
+    let ended = false;
+    let n = 0;
+    while (pos + 16 <= f.size) {
+      const r = f.read(pos, 16);
+      const off = r.readBigInt64BE(0);
+      const sz = r.readBigInt64BE(8);
+      if (off === -1n && sz === -1n) {
+        ended = true;
+        break;
+      }
+      if (off < 0n || sz <= 0n || off > BigInt(Number.MAX_SAFE_INTEGER) || sz > 1n << 40n) break;
+      const size = Number(sz);
+      if (pos + 16 + size > f.size) break;
+      raw.push({ dst: Number(off), size, src: pos + 16, ord: n });
+      if (++n > MAX_RECORDS) throw new Error(`flattened file has over ${MAX_RECORDS} records: convert it with makedumpfile -R first`);
+      pos += 16 + size;
+      if ((n & 0xffff) === 0) onProgress?.(pos, f.size);
+    }
+    this.truncated = !ended;
+    raw.sort((a, b) => a.dst - b.dst || a.ord - b.ord);
+    const out: Piece[] = [];
+    for (const rec of raw) {
+      let i = out.length;
+      while (i > 0 && out[i - 1]!.dst + out[i - 1]!.size > rec.dst) i--;
+      if (i === out.length) {
+        out.push(rec);
+        continue;
+      }
+      const tail = out.splice(i);
+      if (tail.length > MAX_OVERLAP) throw new Error('flattened file: too many overlapping records');
+      const all = [...tail, rec];
+      const cuts = [...new Set(all.flatMap((p) => [p.dst, p.dst + p.size]))].sort((a, b) => a - b);
+      for (let k = 0; k + 1 < cuts.length; k++) {
+        const a = cuts[k]!;
+        const b = cuts[k + 1]!;
+        let best: Piece | null = null;
+        for (const p of all) if (p.dst <= a && p.dst + p.size >= b && (!best || p.ord > best.ord)) best = p;
+        if (best) out.push({ dst: a, size: b - a, src: best.src + (a - best.dst), ord: best.ord });
+      }
+    }
+    this.records = raw.length;
+    this.dst = new Float64Array(out.map((p) => p.dst));
+    this.len = new Float64Array(out.map((p) => p.size));
+    this.src = new Float64Array(out.map((p) => p.src));
+    this.size = out.length ? out[out.length - 1]!.dst + out[out.length - 1]!.size : 0;
+  }
+
+  get bytesRead(): number {
+    return this.f.bytesRead;
+  }
+
+  read(offset: number, length: number): Buffer {
+    if (!(offset >= 0) || !(length >= 0) || offset >= this.size) return Buffer.alloc(0);
+    const end = Math.min(this.size, offset + length);
+    const out = Buffer.alloc(end - offset); // bytes no record wrote read as zero, as in the rebuilt file
+    let lo = 0;
+    let hi = this.dst.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.dst[mid]! + this.len[mid]! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.dst.length && this.dst[i]! < end; i++) {
+      const a = Math.max(offset, this.dst[i]!);
+      const b = Math.min(end, this.dst[i]! + this.len[i]!);
+      if (b <= a) continue;
+      const data = this.f.read(this.src[i]! + (a - this.dst[i]!), b - a);
+      data.copy(out, a - offset);
+    }
+    return out;
+  }
+
+  close(): void {
+    this.f.close();
+  }
+}
+
+// ==== kdump-compressed format (formerly kdump.ts) ====
+// makedumpfile's kdump-compressed format ("KDUMP   "), as written by makedumpfile -c/-l/-p/-z and
+// QEMU's dump-guest-memory kdump-*: layout from makedumpfile's diskdump_mod.h.
+//   block 0: disk_dump_header; block 1..: kdump_sub_header (sub_hdr_size blocks);
+//   then bitmap_blocks blocks: 1st bitmap (RAM pages) and 2nd bitmap (dumped pages), half each;
+//   then one 24-byte page_desc per dumped page (in pfn order), then the page data.
+
+export const KDUMP_SIGNATURE = 'KDUMP   ';
+export const DUMP_DH_COMPRESSED_ZLIB = 0x1;
+export const DUMP_DH_COMPRESSED_LZO = 0x2;
+export const DUMP_DH_COMPRESSED_SNAPPY = 0x4;
+export const DUMP_DH_COMPRESSED_INCOMPLETE = 0x8;
+export const DUMP_DH_EXCLUDED_VM = 0x10;
+export const DUMP_DH_COMPRESSED_ZSTD = 0x20;
+const PAGE_DESC_SIZE = 24;
+
+// zlib and zstd decoders are loaded on first use: start-up counts (node:zlib costs milliseconds to load
+// and lzo dumps, ELF cores and `ktriage info` on most dumps never need it).
+const require = createRequire(import.meta.url);
+let zlibMod: typeof import('node:zlib') | null = null;
+function inflateSync(raw: Buffer, maxOutputLength: number): Buffer {
+  zlibMod ??= require('node:zlib') as typeof import('node:zlib');
+  return zlibMod.inflateSync(raw, { maxOutputLength });
+}
+let fzstdMod: typeof import('fzstd') | null = null;
+function zstdDecompress(raw: Buffer, out: Uint8Array): Uint8Array {
+  fzstdMod ??= require('fzstd') as typeof import('fzstd');
+  return fzstdMod.decompress(raw, out);
+}
+
+export interface KdumpHeader {
+  headerVersion: number;
+  utsname: { sysname: string; nodename: string; release: string; version: string; machine: string; domainname: string };
+  timestamp: { sec: number; usec: number };
+  status: number;
+  blockSize: number;
+  subHdrSize: number;
+  bitmapBlocks: number;
+  maxMapnr: number;
+  nrCpus: number;
+  currentCpu: number;
+  sub: {
+    physBase: bigint | null;
+    dumpLevel: number | null;
+    split: number | null;
+    offsetVmcoreinfo: number | null;
+    sizeVmcoreinfo: number | null;
+    offsetNote: number | null;
+    sizeNote: number | null;
+    offsetEraseinfo: number | null;
+    sizeEraseinfo: number | null;
+  };
+}
+
+function cstr(b: Buffer, off: number, len: number): string {
+  const s = b.subarray(off, off + len);
+  const z = s.indexOf(0);
+  return s.subarray(0, z < 0 ? s.length : z).toString('latin1');
+}
+
+export function isKdump(head: Buffer): boolean {
+  return head.length >= 8 && head.toString('latin1', 0, 8) === KDUMP_SIGNATURE;
+}
+
+export function parseKdumpHeader(f: RandomAccess): KdumpHeader {
+  const h = f.read(0, 464);
+  if (!isKdump(h)) throw new Error('not a kdump-compressed file');
+  if (h.length < 464) throw new Error('kdump header truncated');
+  const headerVersion = h.readInt32LE(8);
+  const ut = (i: number): string => cstr(h, 12 + 65 * i, 65);
+  const blockSize = h.readInt32LE(428);
+  const subHdrSize = h.readInt32LE(432);
+  const bitmapBlocks = h.readUInt32LE(436);
+  if (!(blockSize >= 512 && blockSize <= 1 << 20 && (blockSize & (blockSize - 1)) === 0))
+    throw new Error(`kdump header: bad block size ${blockSize}`);
+  if (subHdrSize < 0 || subHdrSize > 1 << 16) throw new Error(`kdump header: bad sub-header size ${subHdrSize}`);
+  if (headerVersion < 0 || headerVersion > 64) throw new Error(`kdump header: bad version ${headerVersion}`);
+  const hdr: KdumpHeader = {
+    headerVersion,
+    utsname: { sysname: ut(0), nodename: ut(1), release: ut(2), version: ut(3), machine: ut(4), domainname: ut(5) },
+    timestamp: { sec: u64(h, 408), usec: u64(h, 416) },
+    status: h.readUInt32LE(424),
+    blockSize,
+    subHdrSize,
+    bitmapBlocks,
+    maxMapnr: h.readUInt32LE(440),
+    currentCpu: h.readUInt32LE(456),
+    nrCpus: h.readInt32LE(460),
+    sub: {
+      physBase: null, dumpLevel: null, split: null, offsetVmcoreinfo: null, sizeVmcoreinfo: null,
+      offsetNote: null, sizeNote: null, offsetEraseinfo: null, sizeEraseinfo: null,
+    },
+  };
+  if (subHdrSize > 0) {
+    const s = f.read(blockSize, 104);
+    if (s.length >= 8) hdr.sub.physBase = s.readBigUInt64LE(0);
+    if (headerVersion >= 1 && s.length >= 12) hdr.sub.dumpLevel = s.readInt32LE(8);
+    if (headerVersion >= 2 && s.length >= 16) hdr.sub.split = s.readInt32LE(12);
+    if (headerVersion >= 3 && s.length >= 48) {
+      hdr.sub.offsetVmcoreinfo = u64(s, 32);
+      hdr.sub.sizeVmcoreinfo = u64(s, 40);
+    }
+    if (headerVersion >= 4 && s.length >= 64) {
+      hdr.sub.offsetNote = u64(s, 48);
+      hdr.sub.sizeNote = u64(s, 56);
+    }
+    if (headerVersion >= 5 && s.length >= 80) {
+      hdr.sub.offsetEraseinfo = u64(s, 64);
+      hdr.sub.sizeEraseinfo = u64(s, 72);
+    }
+    if (headerVersion >= 6 && s.length >= 104) {
+      const m = u64(s, 96);
+      if (Number.isFinite(m) && m > 0) hdr.maxMapnr = m;
+    }
+  }
+  return hdr;
+}
+
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]!;
+
+/**
+ * Set bits in b[from, to). Bitmaps are mostly runs of empty and full words, so whole 32-bit words are
+ * tested first (a word view when the bytes are 4-byte aligned, as the file cache's blocks are); this
+ * runs cold, in the interpreter, over up to MAX_RANK_SCAN bytes per page looked up.
+ */
+export function popcount(b: Uint8Array, from: number, to: number): number {
+  let c = 0;
+  let i = from;
+  if (to - i >= 256 && (b.byteOffset & 3) === 0) {
+    for (; i < to && (i & 3) !== 0; i++) c += POPCOUNT[b[i]!]!;
+    const w = new Int32Array(b.buffer, b.byteOffset + i, (to - i) >> 2);
+    for (let k = 0; k < w.length; k++) {
+      let v = w[k]!;
+      if (v === 0) continue;
+      if (v === -1) {
+        c += 32;
+        continue;
+      }
+      v = v - ((v >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      c += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+    i += w.length * 4;
+  }
+  for (; i < to; i++) c += POPCOUNT[b[i]!]!;
+  return c;
+}
+
+const RANK_CHUNK = 4096;
+const MAX_DESC_SCAN = 1 << 22; // bytes of bitmap per rank entry (32768 pages)
+
+export class KdumpMemory implements PhysMemory {
+  readonly pageSize: number;
+  readonly maxPfn: number;
+  pagesRead = 0;
+  private bitmapOff: number;
+  private bitmapHalf: number;
+  private descOff: number;
+  /** rank[k] = set bits of the 2nd bitmap in chunks [0, k). Grows lazily, only as far as pages are read. */
+  private rank: number[] = [0];
+  private fine = new Map<number, Uint32Array>();
+  private zeroOffset: number | null = null;
+  private compressionSeen = new Set<string>();
+
+  constructor(private f: RandomAccess, readonly header: KdumpHeader) {
+    this.pageSize = header.blockSize;
+    const bs = header.blockSize;
+    this.bitmapOff = (1 + header.subHdrSize) * bs;
+    const bitmapLen = header.bitmapBlocks * bs;
+    this.bitmapHalf = Math.floor(bitmapLen / 2);
+    this.descOff = this.bitmapOff + bitmapLen;
+    // The bitmaps cannot describe more pages than they have bits for.
+    this.maxPfn = Math.min(header.maxMapnr, this.bitmapHalf * 8);
+    if (this.bitmapOff + bitmapLen > f.size) throw new Error('kdump file truncated: bitmaps extend past end of file');
+  }
+
+  private bit(which: 1 | 2, pfn: number): boolean {
+    const off = this.bitmapOff + (which === 2 ? this.bitmapHalf : 0) + (pfn >> 3);
+    const b = this.f.read(off, 1);
+    return b.length === 1 && ((b[0]! >> (pfn & 7)) & 1) === 1;
+  }
+
+  /** Number of dumped pages before pfn (index of its page descriptor). */
+  private rankOf(pfn: number): number {
+    const byte = pfn >> 3;
+    const chunk = Math.floor(byte / RANK_CHUNK);
+    const base2 = this.bitmapOff + this.bitmapHalf;
+    while (this.rank.length <= chunk) {
+      const k = this.rank.length - 1;
+      const b = this.f.read(base2 + k * RANK_CHUNK, RANK_CHUNK);
+      this.rank.push(this.rank[k]! + popcount(b, 0, b.length));
+    }
+    let r = this.rank[chunk]!;
+    const start = chunk * RANK_CHUNK;
+    let fine = this.fine.get(chunk);
+    if (!fine) {
+      // Counts at every 64 bytes of this chunk, so a lookup sums at most 63 bytes.
+      const b = this.f.read(base2 + start, RANK_CHUNK);
+      fine = new Uint32Array(RANK_CHUNK / 64);
+      let c = 0;
+      for (let i = 0; i < b.length; i += 64) {
+        fine[i >> 6] = c;
+        c += popcount(b, i, Math.min(b.length, i + 64));
+      }
+      this.fine.set(chunk, fine);
+    }
+    const within = byte - start;
+    r += fine[within >> 6]!;
+    const from = start + (within & ~63);
+    if (byte > from) {
+      const b = this.f.read(base2 + from, byte - from);
+      r += popcount(b, 0, b.length);
+    }
+    const last = this.f.read(base2 + byte, 1);
+    if (last.length) r += POPCOUNT[last[0]! & ((1 << (pfn & 7)) - 1)]!;
+    return r;
+  }
+
+  readPage(pfn: number): PageRead {
+    if (!(pfn >= 0 && pfn < this.maxPfn)) return { status: 'absent', data: null };
+    if (!this.bit(2, pfn)) return { status: this.bit(1, pfn) ? 'excluded' : 'absent', data: null };
+    const idx = this.rankOf(pfn);
+    const d = this.f.read(this.descOff + idx * PAGE_DESC_SIZE, PAGE_DESC_SIZE);
+    if (d.length < PAGE_DESC_SIZE) return { status: 'corrupt', data: null, why: 'page descriptor past end of file' };
+    const offset = u64(d, 0);
+    const size = d.readUInt32LE(8);
+    const flags = d.readUInt32LE(12);
+    this.pagesRead++;
+    const ps = this.pageSize;
+    if (!Number.isFinite(offset) || size === 0 || size > ps * 2 + 4096 || offset + size > this.f.size)
+      return { status: 'corrupt', data: null, why: `page descriptor points past the file (offset ${offset}, size ${size})` };
+    const raw = this.f.read(offset, size);
+    if (raw.length < size) return { status: 'corrupt', data: null, why: 'page data truncated' };
+    const zero = this.zeroOffset !== null && offset === this.zeroOffset;
+    try {
+      let page: Uint8Array;
+      if (flags & DUMP_DH_COMPRESSED_ZLIB) {
+        this.compressionSeen.add('zlib');
+        page = inflateSync(raw, ps);
+      } else if (flags & DUMP_DH_COMPRESSED_LZO) {
+        this.compressionSeen.add('lzo');
+        page = lzo1xDecompress(raw, ps);
+      } else if (flags & DUMP_DH_COMPRESSED_SNAPPY) {
+        this.compressionSeen.add('snappy');
+        page = snappyUncompress(raw, ps);
+      } else if (flags & DUMP_DH_COMPRESSED_ZSTD) {
+        this.compressionSeen.add('zstd');
+        page = zstdDecompress(raw, new Uint8Array(ps));
+      } else {
+        if (size !== ps) return { status: 'corrupt', data: null, why: `uncompressed page of ${size} bytes` };
+        page = raw;
+      }
+      if (page.length !== ps) return { status: 'corrupt', data: null, why: `page decompressed to ${page.length} bytes` };
+      const buf = Buffer.from(page.buffer, page.byteOffset, page.byteLength);
+      return { status: zero ? 'zero' : 'ok', data: zero ? zeroPage(ps) : raw === page ? Buffer.from(raw) : buf };
+    } catch (err) {
+      return { status: 'corrupt', data: null, why: `page does not decompress: ${(err as Error).message}` };
+    }
+  }
+
+  /** Calls fn for every page frame the 2nd bitmap marks as stored, in pfn order (the bitmap is read in blocks). */
+  forEachDumped(fn: (pfn: number) => void): void {
+    const base2 = this.bitmapOff + this.bitmapHalf;
+    const bytes = Math.ceil(this.maxPfn / 8);
+    for (let off = 0; off < bytes; off += 1 << 16) {
+      const b = this.f.read(base2 + off, Math.min(1 << 16, bytes - off));
+      for (let i = 0; i < b.length; i++) {
+        const v = b[i]!;
+        if (v) for (let k = 0; k < 8; k++) if ((v >> k) & 1) fn((off + i) * 8 + k);
+      }
+    }
+  }
+
+  /** Whether the 1st bitmap (RAM pages) has pfn. */
+  isRam(pfn: number): boolean {
+    return pfn >= 0 && pfn < this.maxPfn && this.bit(1, pfn);
+  }
+
+  /** Compression codecs seen in the descriptors read so far. */
+  get codecs(): string[] {
+    return [...this.compressionSeen];
+  }
+
+  countPages(progress?: (done: number, total: number) => void): PageCounts {
+    // Walks both bitmaps and every descriptor once, in blocks (memory stays bounded).
+    let total = 0;
+    let dumpable = 0;
+    const step = 1 << 20;
+    const base1 = this.bitmapOff;
+    const base2 = this.bitmapOff + this.bitmapHalf;
+    const bytes = Math.ceil(this.maxPfn / 8);
+    for (let off = 0; off < bytes; off += step) {
+      const n = Math.min(step, bytes - off);
+      const a = this.f.read(base1 + off, n);
+      const b = this.f.read(base2 + off, n);
+      total += popcount(a, 0, a.length);
+      dumpable += popcount(b, 0, b.length);
+      progress?.(off + n, bytes * 2);
+    }
+    // makedumpfile writes the shared zero page first, right after the descriptors.
+    this.zeroOffset = this.descOff + dumpable * PAGE_DESC_SIZE;
+    let zero: number | null = 0;
+    const flagsSeen = new Set<number>();
+    const per = 1 << 16;
+    // Counting zero pages reads every descriptor (24 bytes a page): only the first MAX_DESC_SCAN.
+    const scan = Math.min(dumpable, MAX_DESC_SCAN);
+    if (scan < dumpable) zero = null;
+    for (let i = 0; i < scan; i += per) {
+      const n = Math.min(per, scan - i);
+      const d = this.f.read(this.descOff + i * PAGE_DESC_SIZE, n * PAGE_DESC_SIZE);
+      for (let j = 0; j + PAGE_DESC_SIZE <= d.length; j += PAGE_DESC_SIZE) {
+        if (zero !== null && u64(d, j) === this.zeroOffset) zero++;
+        flagsSeen.add(d.readUInt32LE(j + 12) & 0x3f);
+      }
+      progress?.(bytes + Math.floor(((i + n) / scan) * bytes), bytes * 2);
+    }
+    for (const fl of flagsSeen) {
+      if (fl & DUMP_DH_COMPRESSED_ZLIB) this.compressionSeen.add('zlib');
+      if (fl & DUMP_DH_COMPRESSED_LZO) this.compressionSeen.add('lzo');
+      if (fl & DUMP_DH_COMPRESSED_SNAPPY) this.compressionSeen.add('snappy');
+      if (fl & DUMP_DH_COMPRESSED_ZSTD) this.compressionSeen.add('zstd');
+      if ((fl & 0x27) === 0) this.compressionSeen.add('none');
+    }
+    return { total, dumpable, excluded: Math.max(0, total - dumpable), zero };
+  }
+}
+
+// ==== x86_64 address translation (formerly x86_64.ts) ====
+// x86_64 kernel virtual to physical addresses without the debug vmlinux: kernel text and data through
+// __START_KERNEL_map + phys_base, everything else (direct map at page_offset_base under KASLR, vmalloc,
+// modules) by walking the kernel page tables from init_top_pgt (4 or 5 levels; 1 GiB and 2 MiB pages;
+// the SME encryption bit masked off). The walk has a fixed depth, so a page-table loop cannot hang it.
+
+export const START_KERNEL_MAP = 0xffffffff80000000n;
+const PTE_PRESENT = 1n;
+const PTE_PSE = 1n << 7n;
+const PHYS_MASK = 0x000ffffffffff000n;
+
+export type Translation = { pa: number } | { error: string };
+
+export class X86_64Translator {
+  readonly physBase: bigint;
+  readonly levels: 4 | 5;
+  readonly topPa: number | null;
+  private kernelImageSize: bigint;
+  private smeMask: bigint;
+  private cache = new Map<bigint, number>();
+  /** Page-table walks done (for the bench). */
+  walks = 0;
+
+  constructor(private pages: PageCache, private pageSize: number, info: VmcoreInfo, physBaseFallback: bigint | null) {
+    this.physBase = info.numbers.get('phys_base') ?? physBaseFallback ?? 0n;
+    this.levels = info.numbers.get('pgtable_l5_enabled') === 1n ? 5 : 4;
+    this.kernelImageSize = info.numbers.get('KERNEL_IMAGE_SIZE') ?? 1n << 30n;
+    this.smeMask = info.numbers.get('sme_mask') ?? 0n;
+    const top = info.symbols.get('init_top_pgt') ?? info.symbols.get('swapper_pg_dir') ?? null;
+    const t = top === null ? null : this.textToPhys(top);
+    this.topPa = t;
+  }
+
+  private textToPhys(va: bigint): number | null {
+    if (va >= START_KERNEL_MAP && va < START_KERNEL_MAP + this.kernelImageSize) {
+      const pa = va - START_KERNEL_MAP + this.physBase;
+      if (pa >= 0n && pa < 1n << 52n) return Number(pa);
+    }
+    return null;
+  }
+
+  private entry(tablePa: bigint, index: bigint): bigint | null {
+    const addr = Number(tablePa + index * 8n);
+    const pfn = Math.floor(addr / this.pageSize);
+    const p = this.pages.get(pfn);
+    if (!p.data) return null;
+    return p.data.readBigUInt64LE(addr - pfn * this.pageSize);
+  }
+
+  translate(va: bigint): Translation {
+    const t = this.textToPhys(va);
+    if (t !== null) return { pa: t };
+    const pageVa = va & ~0xfffn;
+    const hit = this.cache.get(pageVa);
+    if (hit !== undefined) return { pa: hit + Number(va & 0xfffn) };
+    if (this.topPa === null) return { error: 'VMCOREINFO has no init_top_pgt/swapper_pg_dir: cannot walk page tables' };
+    this.walks++;
+    const mask = PHYS_MASK & ~this.smeMask;
+    let table = BigInt(this.topPa);
+    const shifts = this.levels === 5 ? [48n, 39n, 30n, 21n, 12n] : [39n, 30n, 21n, 12n];
+    for (let level = 0; level < shifts.length; level++) {
+      const shift = shifts[level]!;
+      const e = this.entry(table, (va >> shift) & 0x1ffn);
+      if (e === null) return { error: `page table page at ${table.toString(16)} is not in the dump` };
+      if (!(e & PTE_PRESENT)) return { error: `address ${va.toString(16)} is not mapped` };
+      const isLeafLevel = level === shifts.length - 1;
+      const large = !isLeafLevel && (shift === 30n || shift === 21n) && (e & PTE_PSE) !== 0n;
+      if (large || isLeafLevel) {
+        const size = 1n << shift;
+        const base = (e & mask) & ~(size - 1n);
+        const pa = base + (va & (size - 1n));
+        const pagePa = pa & ~0xfffn;
+        if (this.cache.size > 65536) this.cache.clear();
+        this.cache.set(pageVa, Number(pagePa));
+        return { pa: Number(pa) };
+      }
+      table = e & mask;
+    }
+    return { error: 'page-table walk did not end' };
+  }
+}
+
+// ==== the Dump (formerly dump.ts) ====
 // Opening a dump: recognises the format, reads its notes and VMCOREINFO, and gives virtual reads.
-import { CachedFile, type RandomAccess } from './file.js';
-import { DUMP_DH_COMPRESSED_INCOMPLETE, isKdump, KdumpMemory, parseKdumpHeader, type KdumpHeader } from './kdump.js';
-import { ElfMemory, isElf64, parseElfCore, type ElfCore } from './elf.js';
-import { FlatFile, isFlattened } from './flat.js';
-import { PageCache, type PageStatus, type PhysMemory } from './memory.js';
-import { parseNotes, type Notes } from './notes.js';
-import { parseVmcoreInfo, type VmcoreInfo } from './vmcoreinfo.js';
-import { X86_64Translator } from './x86_64.js';
 
 export type DumpFormat = 'kdump' | 'flattened' | 'elf';
 

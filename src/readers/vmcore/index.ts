@@ -1,18 +1,14 @@
 // Public API of the native vmcore reader: readVmcore() for `ktriage analyze`, and the pieces `ktriage
 // dmesg` / `ktriage info` print. Works from the dump alone (VMCOREINFO), without the debug vmlinux.
 import type { Gap } from '../../model/types.js';
-import { Dump, type DumpFormat } from './dump.js';
-import { formatLog, type FormatOptions } from './format.js';
-import { KdumpMemory } from './kdump.js';
-import type { PageCounts } from './memory.js';
-import type { CpuState } from './notes.js';
-import { readKernelLog, type KernelLog, type LogRecord, type PrintkGeneration } from './printk.js';
+import { Dump, KdumpMemory, type DumpFormat, type PageCounts, type CpuState } from './dump.js';
+import { formatLog, readKernelLog, type FormatOptions, type KernelLog, type LogRecord, type PrintkGeneration } from './printk.js';
 
 export { Dump } from './dump.js';
-export { formatLog, formatRecord } from './format.js';
+export { formatLog, formatRecord } from './printk.js';
 export { readKernelLog } from './printk.js';
 export type { LogRecord, KernelLog } from './printk.js';
-export { parseVmcoreInfo, type VmcoreInfo } from './vmcoreinfo.js';
+export { parseVmcoreInfo, type VmcoreInfo } from './dump.js';
 export { lzo1xDecompress, LzoError } from './lzo.js';
 
 export interface VmcoreSummary {

@@ -6,7 +6,7 @@
 // text printed by format.ts matches `makedumpfile --dump-dmesg`; every index is bounded and checked.
 import type { Gap } from '../../model/types.js';
 import type { Dump } from './dump.js';
-import { kernelVersionCode } from './vmcoreinfo.js';
+import { kernelVersionCode } from './dump.js';
 
 export interface LogRecord {
   seq: bigint | null;
@@ -384,4 +384,59 @@ function readPlain(dump: Dump): KernelLog {
   }
   if (bad) gaps.push({ source: SRC, what: `${count(bad, 'page', 'pages')} of log_buf not in the dump (read as zeros)` });
   return { generation: 'plain', records: [], plain: out, hasCallerId: false, gaps };
+}
+
+// ==== the log as text (formerly format.ts) ====
+// The log as `makedumpfile --dump-dmesg` prints it (makedumpfile.c dump_log_entry(), printk.c
+// dump_record()): "[%5lld.%06ld] " then the text byte by byte: '\n' becomes a newline plus as many
+// spaces as the prefix is long, isprint() or isspace() bytes are copied, anything else is printed as
+// "\x%02x" of a *signed* char (x86 makedumpfile: bytes >= 0x80 come out as \xffffffNN), and a newline
+// ends each record. makedumpfile 1.7.2 (the lab's) prints no caller id; newer versions print
+// "[%8s] " with T<pid>/C<cpu> after the time when VMCOREINFO has printk_info.caller_id.
+
+export interface FormatOptions {
+  /** Print caller ids as makedumpfile >= 1.7.3 does. */
+  callerId?: boolean;
+}
+
+const HEX = '0123456789abcdef';
+/** Bytes makedumpfile does not copy as they are: not isprint() and not isspace(), or a newline. */
+const SPECIAL = /[^\x20-\x7e\t\x0b\x0c\r]/;
+
+export function formatRecord(r: LogRecord, opts: FormatOptions = {}): string {
+  const secs = r.tsNsec / 1000000000n;
+  const rem = Number(r.tsNsec % 1000000000n);
+  let prefix = `[${secs.toString().padStart(5, ' ')}.${String(Math.floor(rem / 1000)).padStart(6, '0')}] `;
+  if (opts.callerId && r.callerId !== null) {
+    const cid = r.callerId >>> 0;
+    const s = `${cid & 0x80000000 ? 'C' : 'T'}${(cid & 0x7fffffff) >>> 0}`;
+    prefix += `[${s.padStart(8, ' ')}] `;
+  }
+  const t = r.text;
+  const plain = t.toString('latin1');
+  // Most records hold only printable ASCII: copied as they are.
+  if (!SPECIAL.test(plain)) return prefix + plain + '\n';
+  const indent = '\n' + ' '.repeat(prefix.length);
+  const parts: string[] = [prefix];
+  let runStart = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i]!;
+    if ((c >= 0x20 && c <= 0x7e) || (c >= 0x09 && c <= 0x0d && c !== 0x0a)) continue;
+    if (i > runStart) parts.push(t.toString('latin1', runStart, i));
+    if (c === 0x0a) parts.push(indent);
+    else if (c >= 0x80) parts.push(`\\xffffff${HEX[c >> 4]}${HEX[c & 15]}`);
+    else parts.push(`\\x${HEX[c >> 4]}${HEX[c & 15]}`);
+    runStart = i + 1;
+  }
+  if (t.length > runStart) parts.push(t.toString('latin1', runStart));
+  parts.push('\n');
+  return parts.join('');
+}
+
+/** The whole log as makedumpfile prints it, as bytes (the plain log_buf of old kernels is copied raw). */
+export function formatLog(log: KernelLog, opts: FormatOptions = {}): Buffer {
+  if (log.plain) return log.plain;
+  const chunks: string[] = [];
+  for (const r of log.records) chunks.push(formatRecord(r, opts));
+  return Buffer.from(chunks.join(''), 'latin1');
 }
