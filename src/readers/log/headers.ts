@@ -19,6 +19,9 @@ export interface HeaderRule {
   suppress?: RegExp[];
   /** `Kernel panic - not syncing:` handling (see reader). */
   panic?: boolean;
+  /** Literals of which a message matching `re` holds at least one, where `key` is not specific (the
+   *  count-only pre-filter, COUNT_RE, is built from them). Default: [key]. */
+  needs?: string[];
 }
 
 /** Specificity: when one report prints several headers, the highest rank gives the kind. */
@@ -56,9 +59,9 @@ export const HEADER_RULES: readonly HeaderRule[] = [
     kind: 'rcu-stall' },
   { id: 'lockdep', key: ': ',
     re: r(`${NW}(?:WARNING|INFO|BUG): (?:possible circular locking dependency detected|possible recursive locking detected|inconsistent lock state|possible irq lock inversion dependency detected|\\S+-safe -> \\S+-unsafe lock order detected|suspicious RCU usage|bad unlock balance detected!|held lock freed!|.*still has locks held!|Nested lock was not taken|lock held when returning to user space|trying to register non-static key|Invalid wait context|MAX_LOCK_DEPTH too low|MAX_LOCKDEP_\\w+ too low|looking up invalid subclass|lock held at task exit time|circular locking deadlock detected|lockdep bfs error)`),
-    kind: 'lockdep' },
-  { id: 'warning-list', key: 'lib/list_debug.c', re: r(`${NW}WARNING: .*lib/list_debug\\.c`), kind: 'list-corruption' },
-  { id: 'warning-lockdep', key: 'locking/lockdep.c', re: r(`${NW}WARNING: .*kernel/locking/lockdep\\.c`), kind: 'lockdep' },
+    kind: 'lockdep', needs: ['WARNING: ', 'INFO: ', 'BUG: '] },
+  { id: 'warning-list', key: 'lib/list_debug.c', re: r(`${NW}WARNING: .*lib/list_debug\\.c`), kind: 'list-corruption', needs: ['WARNING: '] },
+  { id: 'warning-lockdep', key: 'locking/lockdep.c', re: r(`${NW}WARNING: .*kernel/locking/lockdep\\.c`), kind: 'lockdep', needs: ['WARNING: '] },
   { id: 'warning', key: 'WARNING:',
     re: r(`${NW}WARNING: (?:CPU: \\d+ (?:UID: \\d+ )?PID: \\d+ |at \\S|\\[.*\\] \\S+ at |\\S+ at 0x\\d+, CPU#\\d+|\\S+:\\d+ at \\S+\\+0x|kernel stack (?:regs|frame pointer) at |\\S+:\\d+ \\S+\\+0x)|^\\s*WARNING:\\s*$`),
     kind: 'warning' },
@@ -84,7 +87,7 @@ export const HEADER_RULES: readonly HeaderRule[] = [
   { id: 'sysrq', key: 'rigger a crash', re: r(`(?:sysrq|SysRq) ?: (?:SysRq : )?Trigger a crash`), kind: 'sysrq' },
   { id: 'oom', key: 'invoked oom-killer', re: r(`^\\s*\\S.{0,64} invoked oom-killer: `), kind: 'oom' },
   { id: 'mce', key: 'Machine Check', re: r(`(?:Machine Check Exception: |\\[Hardware Error\\]: CPU \\d+: Machine Check: |\\[Hardware Error\\]: Machine check: )`), kind: 'mce' },
-  { id: 'slub', key: 'ainted', re: r(`^\\s*BUG [\\w.:-]+ \\((?:Not tainted|Tainted: [^)]*)\\): (?!kasan:)`), kind: 'bug' },
+  { id: 'slub', key: 'ainted', re: r(`^\\s*BUG [\\w.:-]+ \\((?:Not tainted|Tainted: [^)]*)\\): (?!kasan:)`), kind: 'bug', needs: ['BUG '] },
   { id: 'rust-panic', key: 'rust_kernel: panicked', re: r(`rust_kernel: panicked`), kind: 'bug' },
   { id: 'slub-info', key: 'INFO: ', re: r(`${NW}INFO: (?:Freed|Allocated) in \\S+\\+0x`), kind: 'bug' },
   { id: 'info-bare', key: 'INFO:', re: r(`^\\s*INFO:\\s*$`), kind: 'unknown' },
@@ -100,6 +103,19 @@ export const HEADER_RULES: readonly HeaderRule[] = [
 /** Cheap pre-filter for lines outside a report: a line without any of these words cannot start or feed one. */
 export const INTEREST_RE =
   /BUG|WARNING|INFO:|Oops|panic|Kernel BUG|kernel BUG|general protection|invalid opcode|ivide.error|oom-killer|rigger a crash|UBSAN|corruption|double add|LOCKUP|lockup|stack guard|stack segment|stack overflow|nable to handle|Internal error|Unhandled fault|Machine Check|Hardware Error|Linux version|taints kernel|tainting kernel|DMI: |messages dropped|unregister_netdevice|VFS: |int3: |double fault|rust_kernel|Out of memory|cut here|Killed process|Kill process|Alignment trap|SYZFA/;
+
+/**
+ * Count-only pre-filter (reader.ts, past the detail limit): a message for which matchHeader returns a
+ * rule other than the panic rule holds one of these literals (each rule needs its key, or one of its
+ * `needs`); literals that contain another one are left out. The literals are ASCII, so they can be
+ * searched in the bytes of a chunk read as latin1 (an ASCII byte is always the same character in UTF-8).
+ */
+export const COUNT_LITERALS: readonly string[] = (() => {
+  const all = new Set<string>();
+  for (const rule of HEADER_RULES) if (!rule.panic) for (const l of rule.needs ?? [rule.key]) all.add(l);
+  return [...all].filter((l) => ![...all].some((o) => o !== l && l.includes(o)));
+})();
+export const COUNT_RE = new RegExp(COUNT_LITERALS.map((l) => l.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'), 'g');
 
 export interface HeaderMatch {
   rule: HeaderRule;

@@ -10,7 +10,8 @@ import {
 import { decodeTaint, isThirdPartyFlags } from '../../model/taint.js';
 import { findFirstCrash, normalizeTitle } from '../../title/index.js';
 import { normalizeLine, type LineFormat, type LogLine } from './normalize.js';
-import { INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, matchSyzHeader, type HeaderMatch } from './headers.js';
+import { COUNT_LITERALS, COUNT_RE, INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, matchSyzHeader, type HeaderMatch } from './headers.js';
+import { LiteralScanner } from './scan.js';
 import {
   looksLikeModuleContinuation, normVersion, parseCpuLine, parseFrameLine, parseLocation, parseModulesLine,
   parseModuleList, parseRegisters, parseRip, parseTaintLine, type FrameContext,
@@ -60,6 +61,8 @@ export interface LogReader {
   /** Finishes the input and returns the result (events already streamed are not in it unless kept). */
   end(): LogReadResult;
 }
+
+const COUNT_SCANNER = new LiteralScanner(COUNT_LITERALS);
 
 const FATAL_KINDS = new Set<EventKind>([
   'oops', 'null-deref', 'paging-request', 'gpf', 'bug', 'list-corruption', 'double-fault', 'stack-overflow',
@@ -165,6 +168,13 @@ class Reader implements LogReader {
   /** Past the detail limit (and not streaming events out), reports are only counted by header. */
   private countOnly = false;
   private lastCountedLine = -100;
+  /** Count-only mode reads Buffers as bytes (after the first newline past the switch). */
+  private byteMode = false;
+  /** The partial last line in byte mode. */
+  private carryBytes: Buffer[] = [];
+  private carryByteLen = 0;
+  /** Own keys of omitted.byTitle. */
+  private omittedTitles = 0;
 
   constructor(private source: string, private onEvent: ((e: CrashEvent) => void) | undefined, private opts: LogReadOptions) {
     this.lineNo = (opts.firstLine ?? 1) - 1;
@@ -173,19 +183,42 @@ class Reader implements LogReader {
 
   push(chunk: Buffer | Uint8Array | string): void {
     if (this.ended) return;
-    let text: string;
     if (typeof chunk === 'string') {
       this.bytes += Buffer.byteLength(chunk);
-      text = chunk;
-    } else {
-      this.bytes += chunk.length;
-      text = this.decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.pushText(chunk, true);
+      return;
     }
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.bytes += buf.length;
+    if (!this.countOnly) {
+      this.pushText(this.decoder.write(buf), true);
+      return;
+    }
+    // Count-only mode reads bytes (see countBytes). The first chunk after the switch goes through the text
+    // path up to its first newline: that finishes the decoder's pending character and the carried line.
+    if (buf.length > 0 && buf.indexOf(0) >= 0) this.noteBinary();
+    if (!this.byteMode) {
+      const nl = buf.indexOf(10);
+      if (nl < 0) {
+        this.pushText(this.decoder.write(buf), false);
+        return;
+      }
+      this.pushText(this.decoder.write(buf.subarray(0, nl + 1)), false);
+      this.byteMode = true;
+      if (nl + 1 < buf.length) this.pushBytes(buf.subarray(nl + 1));
+      return;
+    }
+    this.pushBytes(buf);
+  }
+
+  private noteBinary(): void {
+    this.binaryChunks++;
+    if (!this.firstBinaryLine) this.firstBinaryLine = this.lineNo + 1;
+  }
+
+  private pushText(text: string, checkBinary: boolean): void {
     if (text.length === 0) return;
-    if (text.indexOf('\0') >= 0) {
-      this.binaryChunks++;
-      if (!this.firstBinaryLine) this.firstBinaryLine = this.lineNo + 1;
-    }
+    if (checkBinary && text.indexOf('\0') >= 0) this.noteBinary();
     let start = 0;
     // Finish a line being skipped (longer than MAX_LINE_CHARS).
     if (this.skipToNewline) {
@@ -211,6 +244,51 @@ class Reader implements LogReader {
     this.appendCarry(text.slice(lastNl + 1));
   }
 
+  /** Count-only mode on bytes: the same steps as pushText, with the partial last line kept as bytes. */
+  private pushBytes(buf: Buffer): void {
+    let start = 0;
+    if (this.skipToNewline) {
+      const nl = buf.indexOf(10);
+      if (nl < 0) return;
+      this.skipToNewline = false;
+      start = nl + 1;
+    }
+    const lastNl = buf.lastIndexOf(10);
+    if (lastNl < start) {
+      this.appendCarryBytes(buf.subarray(start));
+      return;
+    }
+    if (this.carryBytes.length > 0) {
+      const firstNl = buf.indexOf(10, start);
+      this.carryBytes.push(buf.subarray(start, firstNl + 1));
+      const line = Buffer.concat(this.carryBytes);
+      this.carryBytes = [];
+      this.carryByteLen = 0;
+      this.countBytes(line, 0, line.length);
+      start = firstNl + 1;
+    }
+    if (start <= lastNl) this.countBytes(buf, start, lastNl + 1);
+    this.appendCarryBytes(buf.subarray(lastNl + 1));
+  }
+
+  private appendCarryBytes(b: Buffer): void {
+    if (b.length === 0) return;
+    this.carryBytes.push(Buffer.from(b)); // a copy: the caller may reuse its buffer
+    this.carryByteLen += b.length;
+    // A UTF-8 character is at least one byte: only past MAX_LINE_CHARS bytes can the text be too long.
+    if (this.carryByteLen <= MAX_LINE_CHARS) return;
+    const all = Buffer.concat(this.carryBytes);
+    const line = new StringDecoder('utf8').write(all); // as the text path: without an unfinished last character
+    if (line.length <= MAX_LINE_CHARS) {
+      this.carryBytes = [all];
+      return;
+    }
+    this.carryBytes = [];
+    this.carryByteLen = 0;
+    this.skipToNewline = true;
+    this.processLine(line); // processLine cuts it
+  }
+
   private appendCarry(s: string): void {
     if (s.length === 0) return;
     this.carry += s;
@@ -234,38 +312,93 @@ class Reader implements LogReader {
     this.countOnly = true;
   }
 
+  /**
+   * Count-only mode over complete lines text[from, to) (`to` just after a newline). Only lines holding one
+   * of the COUNT_RE literals can be counted: they take the steps of a line of interest (INTEREST_RE,
+   * normalised, matchHeader); the others only advance the line number.
+   */
   private countText(text: string, from: number, to: number): void {
-    const re = new RegExp(INTEREST_RE.source, 'g');
+    const re = COUNT_RE;
+    const firstLineNo = this.lineNo;
     let pos = from;
     while (pos < to) {
       re.lastIndex = pos;
       const m = re.exec(text);
       if (m === null || m.index >= to) {
-        this.skipLines(text, pos, to);
-        return;
+        for (let p = text.indexOf('\n', pos); p >= 0 && p < to; p = text.indexOf('\n', p + 1)) this.lineNo++;
+        break;
       }
-      const ls = text.lastIndexOf('\n', m.index) + 1;
-      const lineStart = ls < pos ? pos : ls;
-      if (lineStart > pos) this.skipLines(text, pos, lineStart);
-      let nl = text.indexOf('\n', lineStart);
-      if (nl < 0 || nl >= to) nl = to - 1;
-      this.lineNo++;
-      this.lines++;
-      const raw = text.slice(lineStart, Math.min(nl, lineStart + MAX_LINE_CHARS));
-      const L = normalizeLine(raw, this.lineNo, this.opts);
-      if (L.kernel) {
-        const h = matchHeader(L.text);
-        if (h && !h.rule.panic && !(h.rule.secondary && this.lineNo - this.lastCountedLine <= 12)) {
-          this.lastCountedLine = this.lineNo;
-          const key = normalizeTitle(L.text.trim()) || L.text.trim().slice(0, 120);
-          this.omitted.count++;
-          const keys = Object.keys(this.omitted.byTitle).length;
-          const k = key in this.omitted.byTitle || keys < MAX_OMITTED_TITLES ? key : '(other titles)';
-          this.omitted.byTitle[k] = (this.omitted.byTitle[k] ?? 0) + 1;
-        }
-      }
+      const ls = Math.max(text.lastIndexOf('\n', m.index) + 1, pos);
+      for (let p = text.indexOf('\n', pos); p >= 0 && p < ls; p = text.indexOf('\n', p + 1)) this.lineNo++;
+      const nl = text.indexOf('\n', m.index);
+      this.countLine(text.slice(ls, nl));
       pos = nl + 1;
     }
+    this.lines += this.lineNo - firstLineNo;
+    this.noteLastSkipped(from, to, (ls, le) => text.slice(ls, le), (p) => text.lastIndexOf('\n', p));
+  }
+
+  /** countText on bytes: the literals are searched in the bytes, only lines holding one are decoded. */
+  private countBytes(buf: Buffer, from: number, to: number): void {
+    const firstLineNo = this.lineNo;
+    let pos = from;
+    while (pos < to) {
+      const at = COUNT_SCANNER.find(buf, pos, to);
+      const ls = at < 0 ? to : Math.max(buf.lastIndexOf(10, at) + 1, pos);
+      for (let p = buf.indexOf(10, pos); p >= 0 && p < ls; p = buf.indexOf(10, p + 1)) this.lineNo++;
+      if (at < 0) break;
+      const nl = buf.indexOf(10, at);
+      this.countLine(buf.toString('utf8', ls, nl));
+      pos = nl + 1;
+    }
+    this.lines += this.lineNo - firstLineNo;
+    this.noteLastSkipped(from, to, (ls, le) => buf.toString('utf8', ls, le), (p) => buf.lastIndexOf(10, p));
+  }
+
+  /**
+   * As skipLines would have done for the lines [from, to) just counted: the last line that is not of
+   * interest (INTEREST_RE) sets the boot's last line and the time stamp noted for reboot detection.
+   */
+  private noteLastSkipped(from: number, to: number, lineAt: (ls: number, le: number) => string, lastNl: (p: number) => number): void {
+    let end = to - 1; // the newline that ends the line looked at
+    let lineNo = this.lineNo;
+    while (end >= from) {
+      const ls = end > from ? Math.max(lastNl(end - 1) + 1, from) : from;
+      const line = lineAt(ls, end);
+      if (!INTEREST_RE.test(line)) {
+        this.boot.lastLine = lineNo;
+        this.skippedTail = line.charCodeAt(0) === 91 ? { text: line.slice(0, 40), line: lineNo } : null;
+        return;
+      }
+      if (ls <= from) return;
+      lineNo--;
+      end = ls - 1;
+    }
+  }
+
+  /** One line in count-only mode: a header (not a panic) counts once under its normalised text. */
+  private countLine(line: string): void {
+    this.lineNo++;
+    if (!INTEREST_RE.test(line)) return;
+    const raw = line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line;
+    const L = normalizeLine(raw, this.lineNo, this.opts);
+    if (!L.kernel) return;
+    const h = matchHeader(L.text);
+    if (h && !h.rule.panic && !(h.rule.secondary && this.lineNo - this.lastCountedLine <= 12)) {
+      this.lastCountedLine = this.lineNo;
+      const text = L.text.trim();
+      this.countOmitted(normalizeTitle(text) || text.slice(0, 120));
+    }
+  }
+
+  /** Counts an omitted event under its title (at most MAX_OMITTED_TITLES titles, then '(other titles)'). */
+  private countOmitted(title: string): void {
+    const by = this.omitted.byTitle;
+    this.omitted.count++;
+    const key = title in by || this.omittedTitles < MAX_OMITTED_TITLES ? title : '(other titles)';
+    const had = Object.hasOwn(by, key);
+    by[key] = (by[key] ?? 0) + 1;
+    if (!had && Object.hasOwn(by, key)) this.omittedTitles++;
   }
 
   /** Scans complete lines text[from, to) (to is just after a newline). */
@@ -288,6 +421,9 @@ class Reader implements LogReader {
         const lineStart = ls < pos ? pos : ls;
         if (lineStart > pos) this.skipLines(text, pos, lineStart);
         pos = lineStart;
+        // A title window completed among the skipped lines may have ended the detailed part: the line is
+        // then counted, as it is when it arrives in a chunk of its own (chunking must not matter).
+        if (this.countOnly) continue;
       }
       let nl = text.indexOf('\n', pos);
       if (nl < 0 || nl >= to) nl = to - 1;
@@ -853,18 +989,20 @@ class Reader implements LogReader {
     }
     const max = this.opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     if (this.events.length < max) this.events.push(ev);
-    else {
-      this.omitted.count++;
-      const keys = Object.keys(this.omitted.byTitle).length;
-      const key = ev.title in this.omitted.byTitle || keys < MAX_OMITTED_TITLES ? ev.title : '(other titles)';
-      this.omitted.byTitle[key] = (this.omitted.byTitle[key] ?? 0) + 1;
-    }
+    else this.countOmitted(ev.title);
   }
 
   end(): LogReadResult {
     if (!this.ended) {
+      // An unfinished last character (its bytes are already counted in `bytes`).
       const rest = this.decoder.end();
-      if (rest) this.push(rest);
+      if (rest) this.pushText(rest, true);
+      if (this.carryBytes.length > 0) {
+        const tail = Buffer.concat(this.carryBytes).toString('utf8');
+        this.carryBytes = [];
+        this.carryByteLen = 0;
+        this.appendCarry(tail);
+      }
       this.ended = true;
       if (this.carry.length > 0 && !this.skipToNewline) {
         const c = this.carry;
