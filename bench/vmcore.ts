@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { measure, repoRoot, sharedDir, type Measurement } from './util.js';
 import { readVmcore } from '../src/readers/vmcore/index.js';
 import { CachedFile } from '../src/readers/vmcore/file.js';
@@ -26,9 +27,7 @@ function median(ms: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function runs(n: number, f: () => Measurement): { wallMs: number; minMs: number; rssKb: number | null; last: Measurement } {
-  const all: Measurement[] = [];
-  for (let i = 0; i < n; i++) all.push(f());
+function summary(all: Measurement[]): { wallMs: number; minMs: number; rssKb: number | null; last: Measurement } {
   const rss = all.map((m) => m.maxRssKb).filter((v): v is number => v !== null);
   const ms = all.map((m) => m.wallMs);
   return { wallMs: median(ms), minMs: Math.min(...ms), rssKb: rss.length ? Math.max(...rss) : null, last: all[all.length - 1]! };
@@ -135,26 +134,38 @@ export async function benchVmcore(args: string[]): Promise<string> {
   }
 
   const lines: string[] = [];
-  const node0 = runs(nRuns, () => timed(process.execPath, ['-e', '0']));
-  lines.push(`bench/vmcore: median of ${nRuns} runs (best in brackets); node -e 0 takes ${node0.wallMs.toFixed(0)} ms [${node0.minMs.toFixed(0)}] (peak RSS ${((node0.rssKb ?? 0) / 1024).toFixed(0)} MB)`);
+  const node0Cmd = (): Measurement => timed(process.execPath, ['-e', '0']);
+  const load0 = loadavg()[0]!;
+  // The machine may be shared: each case interleaves its runs with `node -e 0` and makedumpfile runs, so
+  // that "net" compares processes started under the same load.
+  const node0All: number[] = [];
+  lines.push(`bench/vmcore: median of ${nRuns} interleaved runs (best in brackets); ${cpus().length} CPUs, load average ${load0.toFixed(1)} at start`);
   lines.push(`makedumpfile: ${haveMdf ? spawnSync('makedumpfile', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0] : 'not installed (apt-get install makedumpfile)'}`);
   lines.push('');
-  lines.push(`${'dump'.padEnd(34)} ${'size'.padStart(9)} ${'kt ms'.padStart(9)} ${'net ms'.padStart(8)} ${'direct'.padStart(9)} ${'d.net'.padStart(8)} ${'mdf ms'.padStart(7)} ${'net/mdf'.padStart(8)} ${'d.n/mdf'.padStart(8)} ${'pages'.padStart(6)} ${'read'.padStart(8)} ${'kt RSS'.padStart(7)} ${'mdf RSS'.padStart(8)}  same`);
+  lines.push(`${'dump'.padEnd(34)} ${'size'.padStart(9)} ${'node0'.padStart(9)} ${'kt ms'.padStart(9)} ${'net ms'.padStart(8)} ${'direct'.padStart(9)} ${'d.net'.padStart(8)} ${'mdf ms'.padStart(7)} ${'net/mdf'.padStart(8)} ${'d.n/mdf'.padStart(8)} ${'pages'.padStart(6)} ${'read'.padStart(8)} ${'kt RSS'.padStart(7)} ${'mdf RSS'.padStart(8)}  same`);
   const goals: string[] = [];
   for (const c of [...cases, ...large]) {
     const size = statSync(c.file).size;
-    const kt = runs(nRuns, () => timed(process.execPath, [cli, 'dmesg', c.file]));
-    const direct = runs(nRuns, () => timed(process.execPath, [directCli, c.file]));
+    const out = join(tempDir(), 'mdf-dmesg.txt');
+    const all = { node0: [] as Measurement[], kt: [] as Measurement[], direct: [] as Measurement[], mdf: [] as Measurement[] };
+    for (let i = 0; i < nRuns; i++) {
+      all.node0.push(node0Cmd());
+      all.kt.push(timed(process.execPath, [cli, 'dmesg', c.file]));
+      all.direct.push(timed(process.execPath, [directCli, c.file]));
+      if (haveMdf) {
+        rmSync(out, { force: true }); // makedumpfile refuses to overwrite its output file
+        all.mdf.push(timed('makedumpfile', ['--dump-dmesg', c.file, out]));
+      }
+    }
+    const node0 = summary(all.node0);
+    node0All.push(...all.node0.map((m) => m.wallMs));
+    const kt = summary(all.kt);
+    const direct = summary(all.direct);
     const same = kt.last.status === 0 && c.oracle ? kt.last.stdout === c.oracle.toString('latin1') : null;
     let mdf: { wallMs: number; rssKb: number | null } | null = null;
     let mdfSame: boolean | null = null;
     if (haveMdf) {
-      const out = join(tempDir(), 'mdf-dmesg.txt');
-      // makedumpfile refuses to overwrite its output file.
-      const m = runs(nRuns, () => {
-        rmSync(out, { force: true });
-        return timed('makedumpfile', ['--dump-dmesg', c.file, out]);
-      });
+      const m = summary(all.mdf);
       if (m.last.status === 0 && existsSync(out)) {
         mdf = m;
         mdfSame = c.oracle ? readFileSync(out).equals(c.oracle) : null;
@@ -170,14 +181,15 @@ export async function benchVmcore(args: string[]): Promise<string> {
     const mb = (kb: number | null): string => (kb === null ? 'n/a' : `${(kb / 1024).toFixed(0)}M`);
     const sz = size >= GiB ? `${(size / GiB).toFixed(1)}G` : `${(size / 2 ** 20).toFixed(1)}M`;
     lines.push(
-      `${c.name.padEnd(34)} ${sz.padStart(9)} ${(kt.wallMs.toFixed(0) + `[${kt.minMs.toFixed(0)}]`).padStart(9)} ${(net.toFixed(0) + `[${netBest.toFixed(0)}]`).padStart(8)} ${(direct.wallMs.toFixed(0) + `[${direct.minMs.toFixed(0)}]`).padStart(9)} ${(dNet.toFixed(0) + `[${dNetBest.toFixed(0)}]`).padStart(8)} ${(mdf ? mdf.wallMs.toFixed(1) : haveMdf ? 'fails' : 'n/a').padStart(7)} ${(ratio === null ? '-' : ratio.toFixed(1) + 'x').padStart(8)} ${(dRatio === null ? '-' : dRatio.toFixed(1) + 'x').padStart(8)} ${String(st.pagesRead).padStart(6)} ${((st.bytesRead / 2 ** 20).toFixed(1) + 'M').padStart(8)} ${mb(kt.rssKb).padStart(7)} ${mb(mdf?.rssKb ?? null).padStart(8)}  ${same ? 'yes' : 'NO'}${mdfSame === false ? ' (mdf differs)' : ''}`,
+      `${c.name.padEnd(34)} ${sz.padStart(9)} ${(node0.wallMs.toFixed(0) + `[${node0.minMs.toFixed(0)}]`).padStart(9)} ${(kt.wallMs.toFixed(0) + `[${kt.minMs.toFixed(0)}]`).padStart(9)} ${(net.toFixed(0) + `[${netBest.toFixed(0)}]`).padStart(8)} ${(direct.wallMs.toFixed(0) + `[${direct.minMs.toFixed(0)}]`).padStart(9)} ${(dNet.toFixed(0) + `[${dNetBest.toFixed(0)}]`).padStart(8)} ${(mdf ? mdf.wallMs.toFixed(1) : haveMdf ? 'fails' : 'n/a').padStart(7)} ${(ratio === null ? '-' : ratio.toFixed(1) + 'x').padStart(8)} ${(dRatio === null ? '-' : dRatio.toFixed(1) + 'x').padStart(8)} ${String(st.pagesRead).padStart(6)} ${((st.bytesRead / 2 ** 20).toFixed(1) + 'M').padStart(8)} ${mb(kt.rssKb).padStart(7)} ${mb(mdf?.rssKb ?? null).padStart(8)}  ${same ? 'yes' : 'NO'}${mdfSame === false ? ' (mdf differs)' : ''}`,
     );
     if (cases.includes(c) && kt.minMs > 150) goals.push(`${c.name}: best ${kt.minMs.toFixed(0)} ms > 150 ms with start-up (direct ${direct.minMs.toFixed(0)} ms)`);
     if (large.includes(c) && ratio !== null && ratio > 2) goals.push(`${c.name}: ${ratio.toFixed(1)}x makedumpfile net of start-up (goal 2x)`);
     if (!same) goals.push(`${c.name}: output differs from dmesg.txt`);
   }
   lines.push('');
-  lines.push('columns: kt = node dist/src/cli/bin.js dmesg (wall with start-up), net = kt minus node -e 0, direct = node dist/src/cli/dmesg.js (the same command without the rest of the CLI loaded), mdf = makedumpfile --dump-dmesg, pages/read = pages decoded and file bytes read by ktriage (in-process), peak RSS (GNU time)');
+  lines.push(`node -e 0 over all runs: median ${median(node0All).toFixed(0)} ms, best ${Math.min(...node0All).toFixed(0)} ms; load average ${loadavg()[0]!.toFixed(1)} at the end`);
+  lines.push('columns: node0 = node -e 0 in the same rounds, kt = node dist/src/cli/bin.js dmesg (wall with start-up), net = kt minus node0 (medians; best minus best in brackets), direct = node dist/src/cli/dmesg.js (the same command without the rest of the CLI loaded), mdf = makedumpfile --dump-dmesg, pages/read = pages decoded and file bytes read by ktriage (in-process), peak RSS (GNU time)');
   lines.push(goals.length ? `goals missed: ${goals.join('; ')}` : 'goals met: <= 150 ms on the lab dumps with start-up, <= 2x makedumpfile net on the large dumps, same output');
   const text = lines.join('\n');
   const dir = join(repoRoot(), 'bench', 'out');

@@ -248,6 +248,14 @@ function small(v: bigint | null): number | null {
   return Number(v);
 }
 
+/** small(parseDec(v)) without a BigInt for the usual short decimal (it runs for ~200 lines at start-up). */
+function smallDec(v: string): number | null {
+  const s = v.trim();
+  return s.length <= 15 && /^[0-9]+$/.test(s) ? Number(s) : small(parseDec(s));
+}
+
+const ENTRY_KINDS = new Set(['SYMBOL', 'SIZE', 'OFFSET', 'LENGTH', 'NUMBER']);
+
 export function parseVmcoreInfo(text: string | Buffer): VmcoreInfo {
   const raw = typeof text === 'string' ? text : text.subarray(0, MAX_VMCOREINFO).toString('latin1');
   const info: VmcoreInfo = {
@@ -256,7 +264,7 @@ export function parseVmcoreInfo(text: string | Buffer): VmcoreInfo {
     other: new Map(), malformed: 0,
   };
   for (const line0 of raw.slice(0, MAX_VMCOREINFO).split('\n')) {
-    const line = line0.replace(/\0+$/, '');
+    const line = line0.charCodeAt(line0.length - 1) === 0 ? line0.replace(/\0+$/, '') : line0;
     if (!line) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) {
@@ -265,9 +273,11 @@ export function parseVmcoreInfo(text: string | Buffer): VmcoreInfo {
     }
     const key = line.slice(0, eq);
     const val = line.slice(eq + 1);
-    const m = /^(SYMBOL|SIZE|OFFSET|LENGTH|NUMBER)\((.+)\)$/.exec(key);
-    if (m) {
-      const [, kind, name] = m as unknown as [string, string, string];
+    // KIND(name): what /^(SYMBOL|SIZE|OFFSET|LENGTH|NUMBER)\((.+)\)$/ matches, without a regex per line.
+    const open = key.indexOf('(');
+    const kind = open > 0 && key.length - open > 2 && key.charCodeAt(key.length - 1) === 41 ? key.slice(0, open) : '';
+    if (kind && ENTRY_KINDS.has(kind) && !/[\r\u2028\u2029]/.test(key)) {
+      const name = key.slice(open + 1, -1);
       if (kind === 'SYMBOL') {
         const v = parseHex(val);
         if (v !== null) info.symbols.set(name, v);
@@ -277,7 +287,7 @@ export function parseVmcoreInfo(text: string | Buffer): VmcoreInfo {
         if (v !== null) info.numbers.set(name, v);
         else info.malformed++;
       } else {
-        const v = small(parseDec(val));
+        const v = smallDec(val);
         if (v === null) {
           info.malformed++;
           continue;

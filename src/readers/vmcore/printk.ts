@@ -403,10 +403,32 @@ const HEX = '0123456789abcdef';
 /** Bytes makedumpfile does not copy as they are: not isprint() and not isspace(), or a newline. */
 const SPECIAL = /[^\x20-\x7e\t\x0b\x0c\r]/;
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** "[%5lld.%06ld] " of a time stamp in nanoseconds (number arithmetic while exact: it runs once a record). */
+function timePrefix(ns: bigint): string {
+  let secs: number | bigint;
+  let rem: number;
+  if (ns >= 0n && ns <= MAX_SAFE) {
+    const n = Number(ns);
+    secs = Math.floor(n / 1e9);
+    rem = n - secs * 1e9; // exact: both are integers below 2^53
+    if (rem < 0) {
+      secs--;
+      rem += 1e9;
+    } else if (rem >= 1e9) {
+      secs++;
+      rem -= 1e9;
+    }
+  } else {
+    secs = ns / 1000000000n;
+    rem = Number(ns % 1000000000n);
+  }
+  return `[${String(secs).padStart(5, ' ')}.${String(Math.floor(rem / 1000)).padStart(6, '0')}] `;
+}
+
 export function formatRecord(r: LogRecord, opts: FormatOptions = {}): string {
-  const secs = r.tsNsec / 1000000000n;
-  const rem = Number(r.tsNsec % 1000000000n);
-  let prefix = `[${secs.toString().padStart(5, ' ')}.${String(Math.floor(rem / 1000)).padStart(6, '0')}] `;
+  let prefix = timePrefix(r.tsNsec);
   if (opts.callerId && r.callerId !== null) {
     const cid = r.callerId >>> 0;
     const s = `${cid & 0x80000000 ? 'C' : 'T'}${(cid & 0x7fffffff) >>> 0}`;
