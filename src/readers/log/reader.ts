@@ -96,6 +96,8 @@ interface Builder {
   delivered: boolean;
   /** Opened on a header only syzkaller's table knows: dropped unless the title engine finds a report there. */
   unconfirmed?: boolean;
+  /** Opened by a `Kernel panic - not syncing` line. */
+  fromPanic?: boolean;
 }
 
 interface TitleWindow {
@@ -167,6 +169,8 @@ class Reader implements LogReader {
   private opened = 0;
   /** Past the detail limit (and not streaming events out), reports are only counted by header. */
   private countOnly = false;
+  /** The kept list is full: count-only mode begins with the next line. */
+  private countWanted = false;
   private lastCountedLine = -100;
   /** Count-only mode reads Buffers as bytes (after the first newline past the switch). */
   private byteMode = false;
@@ -304,11 +308,32 @@ class Reader implements LogReader {
    * Past the detail limit (maxEvents events kept) a log with a flood of reports is only counted: each
    * header line counts once under its normalised header text (no body parsing, no title engine), so a
    * huge crash-dense log streams at scan speed. Secondary headers close to the previous one join it.
+   * The switch is noted once the kept list is full (all kept events are then final) and made before the
+   * next line (switchToCountOnly).
    */
   private enterCountOnlyIfFull(): void {
-    if (this.onEvent || this.countOnly || this.open || this.windows.length > 0 || this.emitQueue.length > 0) return;
-    if (this.boot.pending) return;
-    if (this.emitted < (this.opts.maxEvents ?? DEFAULT_MAX_EVENTS)) return;
+    if (this.onEvent || this.countOnly || this.countWanted) return;
+    // The first event gives the kernel facts (with maxEvents 0 too).
+    if (this.events.length < (this.opts.maxEvents ?? DEFAULT_MAX_EVENTS) || this.firstEvent === null) return;
+    this.countWanted = true;
+  }
+
+  /** Reports still being read or titled when the kept list filled up are counted by header, as later ones. */
+  private switchToCountOnly(): void {
+    const inFlight = new Set<Builder>([...this.emitQueue, ...this.windows]);
+    if (this.open) inFlight.add(this.open);
+    if (this.boot.pending) inFlight.add(this.boot.pending);
+    const list = [...inFlight].sort((a, b) => a.ev.source.startLine - b.ev.source.startLine);
+    for (const o of list) {
+      // As in count-only mode: reports started by a panic line, and headers only syzkaller's table knows, are not counted.
+      if (o.fromPanic || o.unconfirmed) continue;
+      this.countOmitted(normalizeTitle(o.ev.header) || o.ev.header.slice(0, 120));
+      this.lastCountedLine = o.ev.source.startLine;
+    }
+    this.open = null;
+    this.boot.pending = null;
+    this.windows = [];
+    this.emitQueue = [];
     this.countOnly = true;
   }
 
@@ -406,6 +431,7 @@ class Reader implements LogReader {
     let pos = from;
     const re = new RegExp(INTEREST_RE.source, 'g');
     while (pos < to) {
+      if (this.countWanted && !this.countOnly) this.switchToCountOnly();
       if (this.countOnly) {
         this.countText(text, pos, to);
         return;
@@ -421,9 +447,9 @@ class Reader implements LogReader {
         const lineStart = ls < pos ? pos : ls;
         if (lineStart > pos) this.skipLines(text, pos, lineStart);
         pos = lineStart;
-        // A title window completed among the skipped lines may have ended the detailed part: the line is
-        // then counted, as it is when it arrives in a chunk of its own (chunking must not matter).
-        if (this.countOnly) continue;
+        // An event emitted among the skipped lines may have filled the kept list: the line is then
+        // counted, as it is when it arrives in a chunk of its own (chunking must not matter).
+        if (this.countWanted) continue;
       }
       let nl = text.indexOf('\n', pos);
       if (nl < 0 || nl >= to) nl = to - 1;
@@ -692,6 +718,7 @@ class Reader implements LogReader {
     }
     this.closeOpen();
     const o = this.openEvent(L, cls.ownKind ?? 'panic', 'panic');
+    o.fromPanic = true;
     o.ev.panicked = true;
     o.panicTaskPending = !b.panic;
     if (!b.panic) b.panic = panicInfo;
