@@ -33,24 +33,52 @@ function resolve(s: unknown): Schema | undefined {
   return cur;
 }
 
+interface Shape {
+  /** Properties in schema order with their schemas, or null when the schema names none. */
+  props: [string, unknown][] | null;
+  propSet: Set<string> | null;
+  /** Schema of the other keys (additionalProperties when it is an object). */
+  extra: Schema | undefined;
+  items: unknown;
+}
+
+/** What `ordered` needs of a schema node, worked out once per node. */
+const shapes = new WeakMap<object, Shape>();
+const NO_SCHEMA: Shape = { props: null, propSet: null, extra: undefined, items: undefined };
+
+function shapeOf(schema: unknown): Shape {
+  if (typeof schema !== 'object' || schema === null) return NO_SCHEMA;
+  let sh = shapes.get(schema);
+  if (sh) return sh;
+  const s = resolve(schema);
+  const props = isObject(s?.properties) ? (s!.properties as Record<string, unknown>) : null;
+  const extra = s?.additionalProperties;
+  sh = {
+    props: props ? Object.keys(props).map((k) => [k, props[k]] as [string, unknown]) : null,
+    propSet: props ? new Set(Object.keys(props)) : null,
+    extra: isObject(extra) ? extra : undefined,
+    items: s?.items,
+  };
+  shapes.set(schema, sh);
+  return sh;
+}
+
 /** A copy of `value` with object keys in schema order (unknown keys after, sorted), cut at MAX_DEPTH. */
 function ordered(value: unknown, schema: unknown, depth: number): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= MAX_DEPTH) return null;
-  const s = resolve(schema);
-  if (Array.isArray(value)) return value.map((v) => ordered(v, s?.items, depth + 1));
+  const sh = shapeOf(schema);
+  if (Array.isArray(value)) return value.map((v) => ordered(v, sh.items, depth + 1));
   if (!isObject(value)) return null;
   const out: Record<string, unknown> = {};
-  const props = isObject(s?.properties) ? (s!.properties as Record<string, unknown>) : null;
-  const extra = s?.additionalProperties;
-  if (props) {
-    for (const k of Object.keys(props)) if (Object.hasOwn(value, k)) out[k] = ordered(value[k], props[k], depth + 1);
-    for (const k of Object.keys(value).filter((k) => !Object.hasOwn(props, k)).sort()) {
-      out[k] = ordered(value[k], isObject(extra) ? extra : undefined, depth + 1);
-    }
+  if (sh.props) {
+    for (const [k, ks] of sh.props) if (Object.hasOwn(value, k)) out[k] = ordered(value[k], ks, depth + 1);
+    let extraKeys: string[] | null = null;
+    for (const k of Object.keys(value)) if (!sh.propSet!.has(k)) (extraKeys ??= []).push(k);
+    if (extraKeys) for (const k of extraKeys.sort()) out[k] = ordered(value[k], sh.extra, depth + 1);
   } else {
-    for (const k of Object.keys(value)) out[k] = ordered(value[k], isObject(extra) ? extra : undefined, depth + 1);
+    for (const k of Object.keys(value)) out[k] = ordered(value[k], sh.extra, depth + 1);
   }
   return out;
 }
@@ -68,7 +96,12 @@ function u16(ch: string): string {
 export function safeJsonStringify(value: unknown, indent?: number): string {
   let text: string | undefined;
   try {
-    text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), indent);
+    // Without a replacer first (a replacer is called for every value); BigInts make it throw: then with one.
+    try {
+      text = JSON.stringify(value, null, indent);
+    } catch {
+      text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), indent);
+    }
   } catch (err) {
     throw new Error(`cannot write the report as JSON: ${(err as Error).message}`);
   }
