@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Writable } from 'node:stream';
-import { readVmcore } from '../readers/vmcore/index.js';
+import { readVmcore } from '../readers/vmcore/reader.js'; // the reader's one module (index.js re-exports it)
 import { escapeTerminal } from '../util/escape.js';
 
 export interface CommandIO {

@@ -1,2 +1,2 @@
-// Moved into printk.ts (fewer modules for `ktriage dmesg`'s start-up); re-exported for importers.
-export { formatRecord, formatLog, type FormatOptions } from './printk.js';
+// Moved into reader.ts (the whole reader is one module: start-up pays per module); re-exported for importers.
+export { formatRecord, formatLog, type FormatOptions } from './reader.js';
