@@ -50,7 +50,9 @@ export function lzo1xDecompressInto(input: Uint8Array, out: Uint8Array): number 
     } else {
       if (ip + t > inLen) throw new LzoError('lzo: input overrun');
       if (op + t > outLen) throw new LzoError('lzo: output overrun');
-      for (let i = 0; i < t; i++) out[op++] = src[ip++]!;
+      out.set(src.subarray(ip, ip + t), op);
+      ip += t;
+      op += t;
       state = 4;
     }
   }
@@ -124,7 +126,9 @@ export function lzo1xDecompressInto(input: Uint8Array, out: Uint8Array): number 
       }
       if (mPos < 0) throw new LzoError('lzo: lookbehind overrun');
       if (op + matchLen > outLen) throw new LzoError('lzo: output overrun');
-      if (mPos + matchLen <= op && matchLen >= 16) {
+      // copyWithin for every non-overlapping match: in the interpreter, where this runs, one builtin call
+      // costs less than a byte loop even for 4 bytes (LZO matches are mostly 4-8 bytes on text pages).
+      if (mPos + matchLen <= op) {
         out.copyWithin(op, mPos, mPos + matchLen);
         op += matchLen;
       } else for (let i = 0; i < matchLen; i++) out[op++] = out[mPos + i]!; // overlapping copies repeat bytes
