@@ -1675,13 +1675,17 @@ function readLockless(dump: Dump): KernelLog {
       continue;
     }
     const dp = descs.pos;
-    const svHi = u32(d, dp + oState + 4);
-    if (u32(d, dp + oState) !== idLo || (svHi & 0x3fffffff) !== idHi) continue;
+    // Byte arithmetic inline rather than u32() calls: this loop runs once per record, in the interpreter.
+    const so = dp + oState;
+    const svHi = (d[so + 4]! | (d[so + 5]! << 8) | (d[so + 6]! << 16)) + d[so + 7]! * 0x1000000;
+    if ((d[so]! | (d[so + 1]! << 8) | (d[so + 2]! << 16)) + d[so + 3]! * 0x1000000 !== idLo || (svHi & 0x3fffffff) !== idHi) continue;
     const state = svHi >>> 30; // 1: committed, 2: finalized
     if (state !== 1 && state !== 2) continue;
     // lpos % dataSize: dataSize is a power of two <= 2^30, so the low 32 bits decide it.
-    let begin = u32(d, dp + oLpos + oBegin) & (dataSizeN - 1);
-    const next = u32(d, dp + oLpos + oNext) & (dataSizeN - 1);
+    const bo = dp + oLpos + oBegin;
+    const no = dp + oLpos + oNext;
+    let begin = (d[bo]! | (d[bo + 1]! << 8) | (d[bo + 2]! << 16) | (d[bo + 3]! << 24)) & (dataSizeN - 1);
+    const next = (d[no]! | (d[no + 1]! << 8) | (d[no + 2]! << 16) | (d[no + 3]! << 24)) & (dataSizeN - 1);
     if (begin === next) continue;
     const info = infos.at(slot * infoSize, infoSize);
     if (info === null || infos.bad) {
