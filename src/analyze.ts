@@ -31,6 +31,9 @@ const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 export function detectInputKind(head: Buffer): InputKind {
   if (head.length === 0) return 'empty';
   if (head.subarray(0, 8).toString('latin1') === 'KDUMP   ') return 'vmcore';
+  // A dump cut inside its signature is still a (truncated) dump: the vmcore reader names the gap.
+  const sig = head.subarray(0, 12).toString('latin1');
+  if (head.length < 12 && head.length >= 4 && ('KDUMP   '.startsWith(sig) || 'makedumpfile'.startsWith(sig))) return 'vmcore';
   if (head.subarray(0, 4).toString('latin1') === '\x7fELF') return 'vmcore';
   if (head.subarray(0, 12).toString('latin1') === 'makedumpfile') return 'vmcore';
   if (head.subarray(0, 4).equals(ZSTD_MAGIC)) return 'zstd';

@@ -8,7 +8,10 @@ const io: CliIO = {
   stderr: process.stderr,
   isTTY: Boolean(process.stderr.isTTY),
   stdoutIsTTY: Boolean(process.stdout.isTTY),
-  stdin: process.stdin,
+  // process.stdin is created on first access: only `-` inputs pay for it.
+  get stdin() {
+    return process.stdin;
+  },
 };
 // A closed pipe (ktriage ... | head) is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
