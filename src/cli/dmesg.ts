@@ -47,7 +47,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: { 'caller-id': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
-    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message)}\n${USAGE}\n`);
+    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE})\n`);
     return 2;
   }
   if (parsed.values.help) {
@@ -55,7 +55,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     return 0;
   }
   if (parsed.positionals.length !== 1) {
-    io.stderr.write(`ktriage: dmesg needs exactly one VMCORE\n${USAGE}\n`);
+    io.stderr.write(`ktriage: dmesg needs exactly one VMCORE (${USAGE})\n`);
     return 2;
   }
   const file = parsed.positionals[0]!;
@@ -76,7 +76,8 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   // The plain log_buf of pre-3.5 kernels is raw bytes: keep terminals safe from escape sequences.
   const out = r.info.printk === 'plain' && io.isTTY ? r.log.split('\n').map(escapeTerminal).join('\n') : r.logBytes;
   await writeAll(io.stdout, out);
-  for (const g of r.gaps) io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${g.what}`)}\n`);
+  // Every gap named, on one line (DECISIONS.md 3).
+  if (r.gaps.length) io.stderr.write(`ktriage: ${escapeTerminal(`${file}: read in part: ${r.gaps.map((g) => g.what).join('; ')}`)}\n`);
   return r.gaps.length ? 1 : 0;
 }
 

@@ -60,7 +60,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
-    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message)}\n${USAGE}\n`);
+    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE})\n`);
     return 2;
   }
   if (parsed.values.help) {
@@ -68,7 +68,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     return 0;
   }
   if (parsed.positionals.length !== 1) {
-    io.stderr.write(`ktriage: info needs exactly one VMCORE\n${USAGE}\n`);
+    io.stderr.write(`ktriage: info needs exactly one VMCORE (${USAGE})\n`);
     return 2;
   }
   const file = parsed.positionals[0]!;
