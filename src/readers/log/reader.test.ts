@@ -439,11 +439,11 @@ test('syzkaller corpus: crash files give >= 1 event (>= 99 %), no-crash files gi
 // its stack. The event ends at the interleaved header, but its title comes from syzkaller's rules over the
 // lines after its header (as syzbot would name it), not from the event's own four lines.
 test('titles look past the event end: a hung task whose stack follows an interleaved header', () => {
-  const text = `[  246.100000] INFO: task syz-executor0:6102 blocked for more than 120 seconds.
+  const text = `[  246.100000] INFO: task syz-executor3:7311 blocked for more than 140 seconds.
 [  246.100010]       Not tainted 4.15.0+ #1
 [  246.100020] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.
-[  246.100030] syz-executor0   D22272  6102   4231 0x00000004
-[  246.200000] unregister_netdevice: waiting for lo to become free. Usage count = 6
+[  246.100030] syz-executor3   D23920  7311   4417 0x00000004
+[  246.200000] unregister_netdevice: waiting for lo to become free. Usage count = 3
 [  246.300000] Call Trace:
 [  246.300010]  __schedule+0x8eb/0x2060
 [  246.300020]  schedule+0xf5/0x430
