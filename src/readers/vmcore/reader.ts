@@ -1247,11 +1247,13 @@ export class X86_64Translator {
   }
 
   private entry(tablePa: bigint, index: bigint): bigint | null {
-    const addr = Number(tablePa + index * 8n);
+    // Entries are 8-byte aligned; a table address from a damaged dump may not be (found by fuzzing).
+    const addr = Number((tablePa & ~7n) + index * 8n);
     const pfn = Math.floor(addr / this.pageSize);
     const p = this.pages.get(pfn);
-    if (!p.data) return null;
-    return p.data.readBigUInt64LE(addr - pfn * this.pageSize);
+    const off = addr - pfn * this.pageSize;
+    if (!p.data || off + 8 > p.data.length) return null;
+    return p.data.readBigUInt64LE(off);
   }
 
   translate(va: bigint): Translation {
