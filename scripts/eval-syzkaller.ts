@@ -146,10 +146,10 @@ function main(): number {
   console.log(`ALT set equal      ${altSetOk}/${found}  ${pct(altSetOk, found)}`);
   console.log(`TYPE               ${typeOk}/${found}  ${pct(typeOk, found)}`);
   console.log(`CORRUPTED          ${corruptedOk}/${found}  ${pct(corruptedOk, found)}`);
-  console.log(`FRAME              ${extra.frame[0]}/${extra.frame[1]}  ${pct(extra.frame[0]!, extra.frame[1]!)}`);
-  console.log(`SUPPRESSED         ${extra.suppressed[0]}/${extra.suppressed[1]}  ${pct(extra.suppressed[0]!, extra.suppressed[1]!)}`);
-  console.log(`PANICKED           ${extra.panicked[0]}/${extra.panicked[1]}  ${pct(extra.panicked[0]!, extra.panicked[1]!)}`);
-  console.log(`START/END          ${extra.span[0]}/${extra.span[1]}  ${pct(extra.span[0]!, extra.span[1]!)}`);
+  if (extra.frame[1]! > 0) console.log(`FRAME              ${extra.frame[0]}/${extra.frame[1]}  ${pct(extra.frame[0]!, extra.frame[1]!)}`);
+  if (extra.suppressed[1]! > 0) console.log(`SUPPRESSED         ${extra.suppressed[0]}/${extra.suppressed[1]}  ${pct(extra.suppressed[0]!, extra.suppressed[1]!)}`);
+  if (extra.panicked[1]! > 0) console.log(`PANICKED           ${extra.panicked[0]}/${extra.panicked[1]}  ${pct(extra.panicked[0]!, extra.panicked[1]!)}`);
+  if (extra.span[1]! > 0) console.log(`START/END          ${extra.span[0]}/${extra.span[1]}  ${pct(extra.span[0]!, extra.span[1]!)}`);
   console.log(`crash/no-crash     ${detectOk}/${cases.length}  ${pct(detectOk, cases.length)}`);
   console.log(`false alarms       ${falseAlarms}`);
   console.log(`missed crashes     ${missed}`);
