@@ -2,6 +2,7 @@
 // interleaved output (by printk caller context), titles it with the oops table and checks it for
 // corruption. A port of the rules of syzkaller's pkg/report (linux.go, report.go).
 
+import type { SyzReport } from './index.js';
 import { demangleFrame } from './demangle.js';
 import { execRule, translateGoRegex, type GoRe } from './goregex.js';
 import { linuxCorruptedTitles, linuxStackParams, riscvSpecialStackStart } from './linux-stack.js';
@@ -19,18 +20,8 @@ export const MAX_REPORT_CHARS = 1 << 20;
 /** At most this many lines of a report are examined. */
 export const MAX_REPORT_LINES = 20000;
 
-export interface ParsedReport {
-  title: string;
-  altTitles: string[];
-  type: string;
-  corrupted: boolean;
-  corruptedReason: string | null;
-  frame: string | null;
-  suppressed: boolean;
-  panicked: boolean;
-  start: number;
-  end: number;
-}
+/** What the parser finds: the public SyzReport (index.ts) with `panicked` always set. */
+export type ParsedReport = Required<SyzReport>;
 
 const CONSOLE = 'console';
 const consoleOutputRe =
