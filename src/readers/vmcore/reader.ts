@@ -1,7 +1,7 @@
 // The native vmcore reader in one ES module: ktriage dmesg's start-up pays for every module Node loads
 // (each is resolved, read and compiled on its own, a few hundred microseconds to milliseconds apiece; see
 // bench/vmcore.ts), so everything `ktriage dmesg VMCORE` runs lives here, in sections:
-//   page codecs (LZO1X, Snappy) · opening a dump and reading its memory (file access, pages, VMCOREINFO,
+//   page codecs (LZO1X, Snappy; zstd lives in zstd.ts) · opening a dump and reading its memory (file access, pages, VMCOREINFO,
 //   ELF notes, ELF cores, flattened and kdump-compressed files, x86_64 translation, the Dump class) ·
 //   the printk walk and makedumpfile's formatting · the public API (readVmcore, summarize).
 // index.ts is the public entry for other callers; lzo.ts, dump.ts, kdump.ts, printk.ts ... re-export
@@ -9,6 +9,7 @@
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Gap } from '../../model/types.js';
+import { zstdDecompressPage } from './zstd.js';
 
 // ======== LZO1X pages (formerly lzo.ts) ========
 // LZO1X decompressor (the format makedumpfile -l writes per page via liblzo2's lzo1x_1_compress).
@@ -893,18 +894,17 @@ export const DUMP_DH_EXCLUDED_VM = 0x10;
 export const DUMP_DH_COMPRESSED_ZSTD = 0x20;
 const PAGE_DESC_SIZE = 24;
 
-// zlib and zstd decoders are loaded on first use: start-up counts (node:zlib costs milliseconds to load
-// and lzo dumps, ELF cores and `ktriage info` on most dumps never need it).
+// The zlib decoder is loaded on first use: start-up counts (node:zlib costs milliseconds to load and lzo
+// dumps, ELF cores and `ktriage info` on most dumps never need it).
 const require = createRequire(import.meta.url);
 let zlibMod: typeof import('node:zlib') | null = null;
 function inflateSync(raw: Buffer, maxOutputLength: number): Buffer {
   zlibMod ??= require('node:zlib') as typeof import('node:zlib');
   return zlibMod.inflateSync(raw, { maxOutputLength });
 }
-let fzstdMod: typeof import('fzstd') | null = null;
+// zstd pages: the own bounds-checked decoder (zstd.ts; fzstd hung on hostile pages), imported statically.
 function zstdDecompress(raw: Buffer, out: Uint8Array): Uint8Array {
-  fzstdMod ??= require('fzstd') as typeof import('fzstd');
-  return fzstdMod.decompress(raw, out);
+  return out.subarray(0, zstdDecompressPage(raw, out));
 }
 
 export interface KdumpHeader {
