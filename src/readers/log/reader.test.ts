@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { findFirstCrash } from '../../title/index.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogReader, readLog, MAX_LINE_CHARS } from './index.js';
+import { createLogReader, readLog, MAX_LINE_CHARS, MAX_EVENT_CHARS, ownCopy } from './index.js';
 import { repoRoot, LAB_OUT, CORPUS, needShared } from '../../../test/paths.js';
 import type { CrashEvent } from '../../model/types.js';
 
@@ -399,6 +399,58 @@ test('10,000 oopses stream out in bounded memory; readLog keeps 1,000 and counts
   const all = readLog('many', one.repeat(2000));
   assert.equal(all.events.length, 1000);
   assert.equal(all.eventsOmitted.count, 1000);
+});
+
+/** Hand-made oops: the lab oops's first lines, then `n` frame lines of `len` characters each. */
+function fatOops(k: number, n: number, len: number): string {
+  const ts = `[${String(100 + k).padStart(5, ' ')}.000000]`;
+  const out = [`${ts} BUG: kernel NULL pointer dereference, address: 0000000000000008`, `${ts} #PF: supervisor read access in kernel mode`, `${ts} Call Trace:`];
+  for (let i = 0; i < n; i++) out.push(`${ts}  f${k}_${i}${'x'.repeat(len)}+0x1f/0x40 [mod${k}]`);
+  out.push(`${ts} ---[ end trace 0000000000000000 ]---`);
+  return out.join('\n') + '\n';
+}
+
+test('one event keeps at most MAX_EVENT_CHARS characters of lines and counts the lines left out', () => {
+  // 150 lines of ~1 KB: under MAX_EVENT_LINES (400), over MAX_EVENT_CHARS (128 Ki).
+  const r = readLog('fat', fatOops(0, 150, 1000));
+  assert.equal(r.events.length, 1);
+  const ev = r.events[0]!;
+  const chars = ev.lines.reduce((a, l) => a + l.length + 1, 0);
+  assert.ok(chars <= MAX_EVENT_CHARS, `${chars} characters kept`);
+  const perLine = ev.lines[5]!.length + 1;
+  assert.equal(ev.lines.length + Number(ev.details.linesLeftOut), 150 + 4);
+  assert.ok(MAX_EVENT_CHARS - chars < perLine, 'lines are kept up to the cap');
+  assert.equal(ev.source.endLine, 154, 'the event still ends at its end marker');
+});
+
+test('the kept characters of all events are capped: later reports are counted and the gap says so', () => {
+  // Each event keeps ~100 Ki characters; a budget of 1 Mi keeps 11 of 40 (the one that crosses it included).
+  const text = Array.from({ length: 40 }, (_, k) => fatOops(k, 100, 1000)).join('');
+  const r = readLog('fat', text, { maxKeptChars: 1024 * 1024 });
+  const kept = r.events.reduce((a, e) => a + e.lines.reduce((b, l) => b + l.length + 1, 0), 0);
+  assert.equal(r.events.length, 11);
+  assert.ok(kept >= 1024 * 1024 && kept < 1024 * 1024 + 110_000, `${kept}`);
+  assert.equal(r.events.length + r.eventsOmitted.count, 40);
+  const gap = r.gaps.find((g) => g.what.startsWith('memory budget'));
+  assert.ok(gap, JSON.stringify(r.gaps));
+  assert.match(gap!.what, /the details of 11 report\(s\) .* 29 later report\(s\) were only counted/);
+  // Chunked, the same (count-only mode takes over once the budget is spent).
+  const reader = createLogReader('fat', undefined, { maxKeptChars: 1024 * 1024 });
+  const buf = Buffer.from(text);
+  for (let i = 0; i < buf.length; i += 65536) reader.push(buf.subarray(i, i + 65536));
+  const c = reader.end();
+  assert.equal(c.events.length, 11);
+  assert.equal(c.eventsOmitted.count, 29);
+  // Within the budget: no gap.
+  assert.equal(readLog('fat', fatOops(0, 10, 100)).gaps.length, 0);
+});
+
+test('ownCopy: the same text, sharing no memory with a larger string', () => {
+  const big = 'y'.repeat(1 << 20) + 'the line we keep, longer than 13';
+  const line = big.slice(1 << 20);
+  assert.equal(ownCopy(line), line);
+  assert.equal(ownCopy('short'), 'short');
+  assert.equal(ownCopy(''), '');
 });
 
 /** Splits a syzkaller test file (format: README of the corpus folder) into headers and log. */

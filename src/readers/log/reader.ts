@@ -19,9 +19,21 @@ import {
 
 /** Lines longer than this are cut (the rest of the line is skipped and the cut is noted as a gap). */
 export const MAX_LINE_CHARS = 64 * 1024;
+
+/**
+ * A flat copy of a string that shares no memory with the string it came from. V8 has no API for this:
+ * concatenating then slicing flattens the pair into a new buffer (the classic idiom for V8 issue 2869).
+ */
+export function ownCopy(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
 /** Events kept in a result by default; later ones are counted by title in `eventsOmitted`. */
 export const DEFAULT_MAX_EVENTS = 1000;
 const MAX_RAW_CHARS = 512 * 1024;
+/** Characters of one event's `lines` (besides MAX_EVENT_LINES): a report of 400 lines of 64 KiB is not kept whole. */
+export const MAX_EVENT_CHARS = 128 * 1024;
+/** Characters of event lines kept in a result by default (the memory budget's share: see `maxKeptChars`). */
+export const DEFAULT_MAX_KEPT_CHARS = 16 * 1024 * 1024;
 const MAX_FRAMES = 256;
 const MAX_BOOTS_KEPT = 4096;
 const MAX_OMITTED_TITLES = 1000;
@@ -41,6 +53,11 @@ export interface LogReadOptions {
   maxEvents?: number;
   /** With an `onEvent` callback, also keep events in the result (default false: stream only). */
   keepEvents?: boolean;
+  /**
+   * Characters of event lines kept in the result, all events together (default 16 Mi): the reader's share
+   * of the memory budget. Once reached, later reports are only counted, as past `maxEvents`.
+   */
+  maxKeptChars?: number;
 }
 
 export interface LogReadResult {
@@ -72,6 +89,9 @@ const FATAL_KINDS = new Set<EventKind>([
 interface Builder {
   ev: CrashEvent;
   raw: string[];
+  /** Characters in ev.lines, and lines left out of it (MAX_EVENT_LINES, MAX_EVENT_CHARS). */
+  lineChars: number;
+  linesLeftOut: number;
   rawChars: number;
   bodyStarted: boolean;
   section: 'event' | 'panic';
@@ -154,6 +174,9 @@ class Reader implements LogReader {
   private open: Builder | null = null;
   private events: CrashEvent[] = [];
   private emitted = 0;
+  /** Characters of the kept events' lines, and the most to keep (LogReadOptions.maxKeptChars). */
+  private keptChars = 0;
+  private readonly maxKeptChars: number;
   private omitted = { count: 0, byTitle: {} as Record<string, number> };
   private firstEvent: CrashEvent | null = null;
   private firstEventBoot: BootInfo | null = null;
@@ -183,6 +206,7 @@ class Reader implements LogReader {
   constructor(private source: string, private onEvent: ((e: CrashEvent) => void) | undefined, private opts: LogReadOptions) {
     this.lineNo = (opts.firstLine ?? 1) - 1;
     this.boots.push(this.boot);
+    this.maxKeptChars = Math.max(0, opts.maxKeptChars ?? DEFAULT_MAX_KEPT_CHARS);
   }
 
   push(chunk: Buffer | Uint8Array | string): void {
@@ -314,7 +338,8 @@ class Reader implements LogReader {
   private enterCountOnlyIfFull(): void {
     if (this.onEvent || this.countOnly || this.countWanted) return;
     // The first event gives the kernel facts (with maxEvents 0 too).
-    if (this.events.length < (this.opts.maxEvents ?? DEFAULT_MAX_EVENTS) || this.firstEvent === null) return;
+    if (this.firstEvent === null) return;
+    if (this.events.length < (this.opts.maxEvents ?? DEFAULT_MAX_EVENTS) && this.keptChars < this.maxKeptChars) return;
     this.countWanted = true;
   }
 
@@ -500,12 +525,16 @@ class Reader implements LogReader {
     this.flushSkippedTail();
     this.lineNo++;
     this.lines++;
+    // A line sliced from a 4 MiB chunk is a V8 sliced string: anything kept from it (event lines, frames,
+    // boot facts) would keep the whole chunk alive. A copy of its own keeps memory proportional to what
+    // is kept: 1,000 events spread over a 400 MB log held 400 MB without it.
     let line = lineIn;
     if (line.length > MAX_LINE_CHARS) {
       line = line.slice(0, MAX_LINE_CHARS);
       this.cutLines++;
       if (!this.firstCut) this.firstCut = this.lineNo;
     }
+    line = ownCopy(line);
     if (this.windows.length > 0) this.feedWindows(line);
     const L = normalizeLine(line, this.lineNo, this.opts);
     this.formats.set(L.format, (this.formats.get(L.format) ?? 0) + 1);
@@ -619,7 +648,7 @@ class Reader implements LogReader {
       source: { file: this.source, startLine: L.line, endLine: L.line }, lines: [],
     };
     const o: Builder = {
-      ev, raw: [], rawChars: 0, bodyStarted: false, section: 'event', cpuSeen: false, panicTaskPending: false,
+      ev, raw: [], rawChars: 0, lineChars: 0, linesLeftOut: 0, bodyStarted: false, section: 'event', cpuSeen: false, panicTaskPending: false,
       stack: 'none', panicStack: 'none', panicFrames: [], frameCtx: null, userMode: false, modulesOpen: false,
       lastLine: L.line, lastBodyLine: L.line, lastUptime: L.uptime, taskFromHeader: false, endTrace: false,
       window: this.newWindow(L.raw), delivered: false,
@@ -742,7 +771,12 @@ class Reader implements LogReader {
     if (L.uptime != null) o.lastUptime = L.uptime;
     if (body) o.lastBodyLine = L.line;
     o.ev.source.endLine = L.line;
-    if (o.ev.lines.length < MAX_EVENT_LINES) o.ev.lines.push(L.text);
+    if (o.ev.lines.length < MAX_EVENT_LINES && o.lineChars + L.text.length <= MAX_EVENT_CHARS) {
+      o.ev.lines.push(L.text);
+      o.lineChars += L.text.length + 1;
+    } else {
+      o.linesLeftOut++;
+    }
     if (o.raw.length < MAX_EVENT_LINES && o.rawChars + L.raw.length <= MAX_RAW_CHARS) {
       o.raw.push(L.raw);
       o.rawChars += L.raw.length + 1;
@@ -1005,6 +1039,7 @@ class Reader implements LogReader {
       ev.title = ev.header;
     }
     ev.index = this.emitted++;
+    if (o.linesLeftOut > 0) ev.details.linesLeftOut = o.linesLeftOut;
     if (!this.firstEvent) {
       this.firstEvent = ev;
       this.firstEventBoot = this.boots.find((b) => b.index === ev.boot) ?? this.boot;
@@ -1015,8 +1050,12 @@ class Reader implements LogReader {
       if (!this.opts.keepEvents) return;
     }
     const max = this.opts.maxEvents ?? DEFAULT_MAX_EVENTS;
-    if (this.events.length < max) this.events.push(ev);
-    else this.countOmitted(ev.title);
+    if (this.events.length < max && (this.keptChars < this.maxKeptChars || this.events.length === 0)) {
+      this.events.push(ev);
+      this.keptChars += o.lineChars;
+    } else {
+      this.countOmitted(ev.title);
+    }
   }
 
   end(): LogReadResult {
@@ -1048,6 +1087,9 @@ class Reader implements LogReader {
 
   private result(): LogReadResult {
     const gaps: Gap[] = [];
+    if (this.keptChars >= this.maxKeptChars && this.omitted.count > 0) {
+      gaps.push({ source: this.source, what: `memory budget: the details of ${this.events.length} report(s) (${(this.keptChars / 1048576).toFixed(0)} Mi characters of lines) were kept; ${this.omitted.count} later report(s) were only counted by title` });
+    }
     if (this.cutLines > 0) {
       gaps.push({ source: this.source, what: `${this.cutLines} line(s) longer than ${MAX_LINE_CHARS} characters were cut (first at line ${this.firstCut})` });
     }
