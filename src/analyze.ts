@@ -15,12 +15,34 @@ import { readVmcore } from './readers/vmcore/index.js';
 import { diagnose } from './diagnose/index.js';
 import { VERSION } from './version.js';
 
-/** One input: a file path, or in-memory bytes with a display name (stdin is `-`). */
-export type AnalyzeInput = string | { name: string; data: Buffer | string };
+/**
+ * One input: a file path, in-memory bytes with a display name, or a file read under another name (the
+ * CLI spools standard input to a temporary file and names it `-`).
+ */
+export type AnalyzeInput = string | { name: string; data: Buffer | string } | { name: string; path: string };
 
 export interface AnalyzeOptions {
   /** Called with progress messages for long work (the CLI shows them on a TTY only). */
   onProgress?: (message: string) => void;
+  /**
+   * Memory budget in bytes for what ktriage keeps from its inputs (default 256 MiB; the Node.js runtime
+   * adds about 40 MB). Event lines kept for the report get a sixteenth of it, shared by all logs
+   * (rendering a report costs several times its text); a crash session is read up to half of it; dump
+   * readers keep fixed caches (16 MiB of file blocks, 2,048 decoded pages). Past a share, later reports
+   * are counted by title and the report names the gap.
+   */
+  maxMemory?: number;
+}
+
+export const DEFAULT_MAX_MEMORY = 256 * 1024 * 1024;
+/** The smallest budget accepted: below it the fixed dump caches alone would not fit. */
+export const MIN_MAX_MEMORY = 32 * 1024 * 1024;
+
+/** Characters of event lines a log reader may still keep within the budget. */
+function keptCharsLeft(acc: Accum): number {
+  let used = 0;
+  for (const log of acc.logs) for (const e of log.events) for (const l of e.lines) used += l.length + 1;
+  return Math.max(0, Math.floor(acc.budget / 16) - used);
 }
 
 export type InputKind = 'vmcore' | 'crash-session' | 'log' | 'zstd' | 'empty';
@@ -59,6 +81,8 @@ interface Accum {
   dump: DumpFacts | null;
   panicMessages: string[];
   gaps: Gap[];
+  /** AnalyzeOptions.maxMemory, resolved. */
+  budget: number;
 }
 
 function mergeKernel(parts: Partial<KernelInfo>[]): KernelInfo {
@@ -93,14 +117,16 @@ function eventKey(e: CrashEvent): string {
 
 function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
   const name = typeof input === 'string' ? input : input.name;
+  // The file to read (null: in-memory data).
+  const path = typeof input === 'string' ? input : 'path' in input ? input.path : null;
   let head: Buffer;
   let data: Buffer | string | null = null;
   try {
-    if (typeof input === 'string') {
-      if (statSync(input).isDirectory()) throw new Error('is a directory');
-      head = readHead(input);
+    if (path !== null) {
+      if (statSync(path).isDirectory()) throw new Error('is a directory');
+      head = readHead(path);
     } else {
-      data = input.data;
+      data = (input as { data: Buffer | string }).data;
       head = Buffer.isBuffer(data) ? data.subarray(0, 65536) : Buffer.from(data.slice(0, 65536), 'utf8');
     }
   } catch (err) {
@@ -117,18 +143,18 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
     return;
   }
   if (kind === 'vmcore') {
-    if (typeof input !== 'string') {
-      acc.gaps.push({ source: name, what: 'a vmcore must be given as a file path, not on standard input' });
+    if (path === null) {
+      acc.gaps.push({ source: name, what: 'a vmcore must be given as a file path, not as bytes in memory' });
       return;
     }
     opts.onProgress?.(`reading vmcore ${basename(name)}`);
     try {
-      const v = readVmcore(input, { onProgress: opts.onProgress ? (what, done, total) => opts.onProgress!(`${what} ${done}/${total}`) : undefined });
-      acc.sources.push({ file: name, format: v.info.variant, bytes: statSync(input).size, lines: null });
+      const v = readVmcore(path, { onProgress: opts.onProgress ? (what, done, total) => opts.onProgress!(`${what} ${done}/${total}`) : undefined });
+      acc.sources.push({ file: name, format: v.info.variant, bytes: statSync(path).size, lines: null });
       acc.gaps.push(...v.gaps);
       acc.kernel.push({ release: v.info.release, version: v.info.version, hostname: v.info.hostname, arch: v.info.machine ?? v.info.arch });
       if (v.logBytes.length > 0) {
-        const log = readLog(name, v.logBytes);
+        const log = readLog(name, v.logBytes, { maxKeptChars: keptCharsLeft(acc) });
         acc.logs.push(log);
         acc.gaps.push(...log.gaps);
         acc.kernel.push(log.kernel);
@@ -141,7 +167,7 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
     return;
   }
   if (kind === 'crash-session') {
-    if (data == null) data = readFileSync(name);
+    if (data == null) data = readBounded(path!, Math.floor(acc.budget / 2), name, acc);
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : data;
     const s = readCrashSession(name, text);
     acc.sources.push(s.source);
@@ -151,23 +177,43 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
     if (!acc.dump) acc.dump = emptyDumpFacts();
     mergeDump(acc.dump, s.facts);
     if (s.log) {
-      const log = readLog(name, s.log.text, { firstLine: s.log.firstLine });
+      const log = readLog(name, s.log.text, { firstLine: s.log.firstLine, maxKeptChars: keptCharsLeft(acc) });
       acc.logs.push(log);
       acc.gaps.push(...log.gaps);
       acc.kernel.push(log.kernel);
     }
     return;
   }
-  const log = data == null ? readLogFile(name, opts) : readLog(name, data);
+  const log = data == null ? readLogFile(name, path!, opts, keptCharsLeft(acc)) : readLog(name, data, { maxKeptChars: keptCharsLeft(acc) });
   acc.sources.push(log.source);
   acc.logs.push(log);
   acc.gaps.push(...log.gaps);
   acc.kernel.push(log.kernel);
 }
 
+/** The first `max` bytes of a file (a gap names what was left out). */
+function readBounded(path: string, max: number, name: string, acc: Accum): Buffer {
+  const size = statSync(path).size;
+  if (size <= max) return readFileSync(path);
+  const buf = Buffer.alloc(max);
+  const fd = openSync(path, 'r');
+  try {
+    let got = 0;
+    while (got < max) {
+      const n = readSync(fd, buf, got, max - got, got);
+      if (n <= 0) break;
+      got += n;
+    }
+    acc.gaps.push({ source: name, what: `memory budget: only the first ${(max / 1048576).toFixed(0)} MiB of ${(size / 1048576).toFixed(0)} MiB were read` });
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Streams a log file through the reader in 4 MiB chunks: memory stays bounded whatever the file's size. */
-function readLogFile(path: string, opts: AnalyzeOptions): LogReadResult {
-  const reader = createLogReader(path, undefined, { maxEvents: MAX_DETAILED_EVENTS });
+function readLogFile(name: string, path: string, opts: AnalyzeOptions, maxKeptChars: number): LogReadResult {
+  const reader = createLogReader(name, undefined, { maxEvents: MAX_DETAILED_EVENTS, maxKeptChars });
   const fd = openSync(path, 'r');
   try {
     const total = statSync(path).size;
@@ -181,7 +227,7 @@ function readLogFile(path: string, opts: AnalyzeOptions): LogReadResult {
       done += n;
       if (opts.onProgress && done - shown >= 64 * 1024 * 1024) {
         shown = done;
-        opts.onProgress(`reading ${basename(path)}: ${(done / 1e6).toFixed(0)} of ${(total / 1e6).toFixed(0)} MB`);
+        opts.onProgress(`reading ${basename(name)}: ${(done / 1e6).toFixed(0)} of ${(total / 1e6).toFixed(0)} MB`);
       }
     }
   } finally {
@@ -253,7 +299,8 @@ function eventFromDump(panicMessage: string, dump: DumpFacts): CrashEvent | null
 
 /** Reads every input of one incident and returns the merged, diagnosed report (the same object as `--json`). */
 export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Report {
-  const acc: Accum = { sources: [], logs: [], kernel: [], dump: null, panicMessages: [], gaps: [] };
+  const budget = Math.max(MIN_MAX_MEMORY, opts.maxMemory ?? DEFAULT_MAX_MEMORY);
+  const acc: Accum = { sources: [], logs: [], kernel: [], dump: null, panicMessages: [], gaps: [], budget };
   for (const input of inputs) readOne(input, acc, opts);
 
   // Merge events: the first source that printed an event keeps it.

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, repoRoot } from './paths.js';
@@ -78,6 +78,24 @@ test('standard input is read with -', () => {
   const r = run(['title', '-'], '[   1.0] nothing\n');
   assert.equal(r.code, 0);
   assert.equal(r.out, '\n');
+  // Spooled to a temporary file, named '-' in the report, and the sample's crash found as from the file.
+  const sample = readFileSync(SAMPLE, 'utf8');
+  const a = run(['analyze', '--json', '-'], sample);
+  assert.equal(a.code, 0, a.err);
+  const rep = JSON.parse(a.out);
+  assert.equal(rep.sources[0].file, '-');
+  assert.equal(rep.crash.title, JSON.parse(run(['analyze', '--json', SAMPLE]).out).crash.title);
+  assert.equal(run(['analyze', '-', '-'], sample).code, 2);
+});
+
+test('--max-memory takes a size of at least 32M; a bad one is a usage error', () => {
+  for (const bad of ['10M', 'lots', '-5G', '']) {
+    const r = run(['analyze', '--max-memory', bad, SAMPLE]);
+    assert.equal(r.code, 2, bad);
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    assert.match(r.err, bad.startsWith('-') ? /^ktriage: Option '--max-memory' argument is ambiguous/ : /^ktriage: --max-memory needs a size of at least 32M/);
+  }
+  for (const good of ['32M', '1G', '512MiB', '4294967296']) assert.equal(run(['analyze', '--max-memory', good, SAMPLE]).code, 0, good);
 });
 
 test('analyze --json prints the report object with the documented top-level fields', () => {

@@ -1,11 +1,11 @@
 // `ktriage analyze`: parse options, read the inputs, print the report in the chosen format.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import { analyze, type AnalyzeInput } from '../analyze.js';
+import { analyze, type AnalyzeInput, DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY } from '../analyze.js';
 import { render, type ReportFormat } from '../report/index.js';
 import { runCrash, findDebugVmlinux, looksLikeDump } from '../readers/crash-session/driver.js';
 import type { Report } from '../model/types.js';
-import { type CliIO, usageError, progress, readStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
+import { type CliIO, usageError, progress, spoolStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
 
 const FORMATS: ReportFormat[] = ['text', 'json', 'md', 'html'];
 
@@ -32,6 +32,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
         'crash-vmlinux': { type: 'string' },
         debuginfo: { type: 'string' },
         'crash-timeout': { type: 'string' },
+        'max-memory': { type: 'string' },
       },
     });
   } catch (err) {
@@ -42,18 +43,42 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   if (!FORMATS.includes(format)) return usageError(io, `unknown format '${format}' (text, json, md, html)`);
   const files = parsed.positionals;
   if (files.length === 0) return usageError(io, 'analyze needs at least one FILE (or - for standard input)');
+  const maxMemory = v['max-memory'] === undefined ? DEFAULT_MAX_MEMORY : parseSize(v['max-memory']);
+  if (maxMemory === null || maxMemory < MIN_MAX_MEMORY) return usageError(io, `--max-memory needs a size of at least 32M (e.g. 64M, 1G), not '${v['max-memory']}'`);
   const color = v['no-color'] ? false : v.color ?? Boolean(io.stdoutIsTTY && !v.output);
 
-  const prog = progress(io);
-  const inputs: AnalyzeInput[] = [];
-  let stdinUsed = false;
-  for (const f of files) {
-    if (f === '-') {
-      if (stdinUsed) return usageError(io, "standard input ('-') can be given once");
-      stdinUsed = true;
-      inputs.push({ name: '-', data: await readStdin(io) });
-    } else inputs.push(f);
+  if (files.filter((f) => f === '-').length > 1) return usageError(io, "standard input ('-') can be given once");
+  const spooled = files.includes('-') ? await spoolStdin(io) : null;
+  try {
+    return await analyzeFiles(files, spooled?.path ?? null, v, format, color, maxMemory, io);
+  } finally {
+    spooled?.remove();
   }
+}
+
+/** `4096`, `64K`, `256M`, `2G` (powers of 1024) to bytes; null if not a size. */
+export function parseSize(s: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i.exec(s);
+  if (!m) return null;
+  const mult = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  const n = Math.floor(Number(m[1]) * mult);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+interface AnalyzeFlags {
+  each?: boolean;
+  output?: string;
+  'crash-vmlinux'?: string;
+  debuginfo?: string;
+  'crash-timeout'?: string;
+}
+
+async function analyzeFiles(
+  files: string[], stdinPath: string | null, v: AnalyzeFlags, format: ReportFormat,
+  color: boolean, maxMemory: number, io: CliIO,
+): Promise<number> {
+  const prog = progress(io);
+  const inputs: AnalyzeInput[] = files.map((f) => (f === '-' ? { name: '-', path: stdinPath! } : f));
 
   // `--crash-vmlinux VMLINUX` (or `--debuginfo DIR` with crash on PATH) runs crash on each vmcore.
   const vmlinux = v['crash-vmlinux'] ?? (v.debuginfo ? findDebugVmlinux(v.debuginfo, files) : null);
@@ -76,7 +101,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   let code = EXIT_OK;
   const groups: AnalyzeInput[][] = v.each ? inputs.map((i) => [i]) : [inputs];
   for (const group of groups) {
-    const report = analyze(group, { onProgress: (m) => prog.update(m) });
+    const report = analyze(group, { onProgress: (m) => prog.update(m), maxMemory });
     prog.done();
     const c = exitCodeOf(report);
     if (c === EXIT_USAGE && groups.length === 1) {

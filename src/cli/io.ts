@@ -1,5 +1,8 @@
 // What every command gets: where to write, and whether a person is watching (progress only on a TTY).
 import type { Writable } from 'node:stream';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { escapeTerminal } from '../util/escape.js';
 
 export interface CliIO {
@@ -47,9 +50,27 @@ export function progress(io: CliIO): { update(msg: string): void; done(): void }
   };
 }
 
-export async function readStdin(io: CliIO): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const stream = io.stdin ?? process.stdin;
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks);
+/**
+ * Standard input, spooled to a temporary file so that it streams like any file (a log piped in is not
+ * held in memory, and a dump piped in can be read). remove() deletes the file.
+ */
+export async function spoolStdin(io: CliIO): Promise<{ path: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ktriage-stdin-'));
+  const path = join(dir, 'stdin');
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    const fd = openSync(path, 'w');
+    try {
+      for await (const c of io.stdin ?? process.stdin) {
+        const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+        writeSync(fd, b);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { path, remove };
 }

@@ -13,6 +13,8 @@ Usage:
       --crash-vmlinux VMLINUX VMCORE       run the crash utility on VMCORE and read its output
       --debuginfo DIR                      find the matching debug vmlinux in DIR for crash
       --crash-timeout SECONDS              time limit for crash (default 300)
+      --max-memory SIZE                    memory budget for what is kept from the inputs (default 256M;
+                                           past it, later reports are only counted and a gap says so)
   ktriage title [-H] FILE...               the first crash's syzbot-style title (NAME<TAB>TITLE for several files)
   ktriage dmesg VMCORE                     the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it
   ktriage info VMCORE                      what a vmcore holds: format, pages, release, crash time, CPUs

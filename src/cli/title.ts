@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { analyze, type AnalyzeInput } from '../analyze.js';
 import { escapeTerminal } from '../util/escape.js';
-import { type CliIO, usageError, readStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
+import { type CliIO, usageError, spoolStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
 import { exitCodeOf } from './analyze.js';
 
 export async function runTitle(args: string[], io: CliIO): Promise<number> {
@@ -18,8 +18,14 @@ export async function runTitle(args: string[], io: CliIO): Promise<number> {
   let code = EXIT_OK;
   let readAny = false;
   for (const f of files) {
-    const input: AnalyzeInput = f === '-' ? { name: '-', data: await readStdin(io) } : f;
-    const report = analyze([input]);
+    const spooled = f === '-' ? await spoolStdin(io) : null;
+    const input: AnalyzeInput = spooled ? { name: '-', path: spooled.path } : f;
+    let report;
+    try {
+      report = analyze([input]);
+    } finally {
+      spooled?.remove();
+    }
     const c = exitCodeOf(report);
     if (c === EXIT_USAGE) {
       const gap = report.gaps[0];
