@@ -203,13 +203,18 @@ export function makeCorruptCorpus(dir: string, all = false): CorruptCase[] {
     const oTail = Number(vmcoreinfoValue(base, L, 'OFFSET(prb_desc_ring.tail_id)') ?? 32);
     const where = prbVa === null ? null : locate(baseFile, prbVa);
     if (where) {
-      const wild: [string, bigint, bigint][] = [['head-far-ahead', 1n << 40n, 0n], ['tail-far-behind', 5n, (1n << 62n) - (1n << 40n)]];
-      if (all) wild.push(['head-all-ones', 0xffffffffffffffffn, 0n], ['tail-2-to-61', 3n, 1n << 61n]);
-      for (const [what, head, tail] of wild) {
+      const far = 'printk ring indices are inconsistent';
+      const wild: [string, bigint, bigint, string][] = [
+        ['head-far-ahead', 1n << 40n, 0n, far], ['tail-far-behind', 5n, (1n << 62n) - (1n << 40n), far],
+        // Close together, so within one lap, but naming ids no descriptor holds.
+        ['close-but-wrong', (1n << 24n) + 5n, 1n << 24n, 'the printk ring holds no record between tail'],
+      ];
+      if (all) wild.push(['head-all-ones', 0xffffffffffffffffn, 0n, far], ['tail-2-to-61', 3n, 1n << 61n, far]);
+      for (const [what, head, tail, expect] of wild) {
         const page = pageOf(baseFile, where.pfn);
         page.writeBigUInt64LE(head, where.inPage + oDr + oHead);
         page.writeBigUInt64LE(tail, where.inPage + oDr + oTail);
-        put(`printk-${what}`, 'printk-indices', rewritePage(base, where.desc, page), 'partial', 'printk ring indices are inconsistent');
+        put(`printk-${what}`, 'printk-indices', rewritePage(base, where.desc, page), 'partial', expect);
       }
     }
   }

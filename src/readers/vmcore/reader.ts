@@ -1718,6 +1718,9 @@ function readLockless(dump: Dump): KernelLog {
   }
   if (lostRecords) gaps.push({ source: SRC, what: `${count(lostRecords, 'printk record', 'printk records')} unreadable (descriptor pages not in the dump)` });
   if (lostPages) gaps.push({ source: SRC, what: `${count(lostPages, 'page', 'pages')} of printk text not in the dump (read as zeros)` });
+  // Descriptors that were read but none of them committed with the expected id: the indices are damaged.
+  if (records.length === 0 && lostRecords === 0)
+    gaps.push({ source: SRC, what: `the printk ring holds no record between tail ${tailId.toString(16)} and head ${headId.toString(16)}: its indices may be damaged` });
   return { generation: 'lockless', records, plain: null, hasCallerId: oCaller !== undefined, gaps };
 }
 
