@@ -8,8 +8,9 @@
 // output capacity, the literals left and the bytes already decoded BEFORE it is copied; the sequence
 // count is bounded by what the block's output can hold; FSE and Huffman table descriptions are
 // validated (accuracy logs, weights, total probability). Work is O(input + output): the loops are
-// bounded by the output capacity and by the input (each block header costs 3 bytes, a table at most
-// 2,048 cells). Frames may be several (skippable frames skipped); dictionaries are refused.
+// bounded by the output capacity and by the input (each block header costs 3 bytes), and the entropy
+// tables built per call by the output capacity (see cellBudget: the one limit beyond RFC 8878).
+// Frames may be several (skippable frames are skipped); frames that need a dictionary are refused.
 // The optional content checksum (XXH64) is skipped, not verified: makedumpfile compresses with libzstd's
 // defaults, which write none.
 // Not a streaming decoder: the whole output must fit in `out` (one page, or a few for tests).
@@ -47,6 +48,17 @@ class FseTable {
 const NORM = new Int16Array(256); // normalized probabilities of the table being built
 const NEXT = new Uint16Array(256);
 
+// Table cells (FSE and Huffman) the current call may still build: a few bytes of description build up
+// to 2,048 cells, so a page of hundreds of tiny blocks, each with new tables, would cost ~10 ms. Encoders
+// size tables to a block's content (libzstd: at most ~2 cells per sequence or literal, 32 minimum), so
+// real frames stay far below 32,768 + 8 per byte of output capacity (a 4 KiB page: 65,536 cells, twenty
+// times a full set of the largest tables).
+let cellBudget = 0;
+function spendCells(n: number): void {
+  cellBudget -= n;
+  if (cellBudget < 0) fail('entropy tables rebuilt too often for the output size');
+}
+
 /** Fills t from NORM[0..n) (probabilities summing to 1 << log, -1 meaning "less than 1"). */
 function buildFse(t: FseTable, log: number, n: number): void {
   const size = 1 << log;
@@ -58,19 +70,22 @@ function buildFse(t: FseTable, log: number, n: number): void {
       NEXT[s] = 1;
     } else NEXT[s] = NORM[s]!;
   }
+  // Symbols spread over the cells with a step coprime to the size, skipping the "less than 1" cells.
   const step = (size >> 1) + (size >> 3) + 3;
   const mask = size - 1;
   let pos = 0;
   for (let s = 0; s < n; s++) {
     for (let k = NORM[s]!; k > 0; k--) {
       sym[pos] = s;
-      do pos = (pos + step) & mask;
-      while (pos > high);
+      pos = (pos + step) & mask;
+      while (pos > high) pos = (pos + step) & mask;
     }
   }
   if (pos !== 0) fail('bad FSE distribution');
   for (let u = 0; u < size; u++) {
-    const ns = NEXT[sym[u]!]!++;
+    const s = sym[u]!;
+    const ns = NEXT[s]!;
+    NEXT[s] = ns + 1;
     const bits = log - highbit(ns);
     nb[u] = bits;
     base[u] = (ns << bits) - size;
@@ -124,6 +139,7 @@ function readFse(src: Uint8Array, pos: number, end: number, maxLog: number, maxS
     if (bit > endBit) fail(`${what} table description past its section`);
   }
   if (remaining !== 0) fail(`${what} table probabilities do not sum to ${1 << log}`);
+  spendCells(1 << log);
   buildFse(t, log, n);
   return (bit + 7) >>> 3;
 }
@@ -249,6 +265,7 @@ function readHuffman(src: Uint8Array, pos: number, end: number): { pos: number; 
   RANK.fill(0);
   for (let i = 0; i < n; i++) if (WEIGHTS[i]) RANK[log + 1 - WEIGHTS[i]!]!++;
   if (RANK[log]! < 2 || RANK[log]! & 1) fail('Huffman weights do not complete a tree');
+  spendCells(1 << log);
   // Canonical codes: longest codes first; each code covers 2^(log - bits) table cells.
   let at = 0;
   for (let bits = log; bits >= 1; bits--) {
@@ -646,6 +663,7 @@ export function zstdDecompressPage(src: Uint8Array, out: Uint8Array): number {
   // A plain Uint8Array view: Buffer.subarray is many times slower than V8's own.
   const s = Object.getPrototypeOf(src) === Uint8Array.prototype ? src : new Uint8Array(src.buffer, src.byteOffset, src.length);
   if (s.length === 0) fail('empty input');
+  cellBudget = 32768 + 8 * out.length;
   const d = new Decoder(s, out);
   while (d.ip < s.length) {
     if (d.ip + 4 > s.length) fail('truncated frame magic');
