@@ -11,7 +11,9 @@ import { readKernelLog } from '../../src/readers/vmcore/printk.js';
 import { snappyUncompress } from '../../src/readers/vmcore/snappy.js';
 import { readLog, createLogReader } from '../../src/readers/log/index.js';
 import { looksLikeModuleContinuation } from '../../src/readers/log/body.js';
-import { helloImage } from '../../src/readers/vmcore/testkit.js';
+import { helloImage, tempDir, writeKdump } from '../../src/readers/vmcore/testkit.js';
+import { Dump } from '../../src/readers/vmcore/dump.js';
+import { KdumpMemory } from '../../src/readers/vmcore/kdump.js';
 import { repoRoot } from '../paths.js';
 
 const fixture = (name: string): Buffer => readFileSync(join(FUZZ_FIXTURES, name));
@@ -59,6 +61,25 @@ test('snappy: the own decoder gives back what snappyjs compressed (real pages of
   for (const p of pages) {
     const c = Buffer.from(snappy.compress(new Uint8Array(p)));
     assert.deepEqual(Buffer.from(snappyUncompress(c, 4096)), p);
+  }
+});
+
+test('zstd: an 18-byte page of 98,047 sequences of 65,539-byte matches reads as corrupt at once (fzstd looped for minutes)', () => {
+  const bomb = fixture('page-zstd-sequence-bomb.bin');
+  // A one-page kdump (makedumpfile's layout, written by the testkit) whose page 1 is this zstd frame.
+  const path = join(tempDir(), 'zstd-bomb.kdump');
+  writeKdump(path, { pageSize: 4096, maxPfn: 2, pages: new Map([[1, Buffer.alloc(4096, 0x41)]]), compressed: new Map([[1, bomb]]), vmcoreinfo: 'OSRELEASE=6.1.0\nPAGESIZE=4096\n', codec: 'zstd' });
+  const d = new Dump(path);
+  try {
+    assert.ok(d.mem instanceof KdumpMemory);
+    const t0 = performance.now();
+    const r = d.mem.readPage(1);
+    assert.ok(performance.now() - t0 < 50, `took ${(performance.now() - t0).toFixed(1)} ms`);
+    assert.equal(r.status, 'corrupt');
+    assert.equal(r.why, 'page does not decompress: zstd: block size 9 over Block_Maximum_Size 0');
+    assert.deepEqual(d.mem.codecs, ['zstd']);
+  } finally {
+    d.close();
   }
 });
 
