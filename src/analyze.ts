@@ -9,7 +9,7 @@ import {
   type Backtrace, type CrashEvent, type DumpFacts, type Gap, type InputSource, type KernelInfo, type ModuleInfo,
   type PanicInfo, type Report,
 } from './model/types.js';
-import { readLog, createLogReader, type LogReadResult } from './readers/log/index.js';
+import { readLog, createLogReader, MAX_EXTRA_PANICKED, type LogReadResult } from './readers/log/index.js';
 import { readCrashSession, looksLikeCrashSession } from './readers/crash-session/index.js';
 import { readVmcore } from './readers/vmcore/index.js';
 import { diagnose } from './diagnose/index.js';
@@ -306,6 +306,7 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
   // Merge events: the first source that printed an event keeps it.
   const seen = new Set<string>();
   const events: CrashEvent[] = [];
+  let extraPanicked = 0;
   const omitted = { count: 0, byTitle: {} as Record<string, number> };
   let panic: PanicInfo | null = null;
   const modules = new Map<string, ModuleInfo>();
@@ -315,8 +316,12 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
       const key = eventKey(e);
       if (seen.has(key)) continue;
       seen.add(key);
+      // Past the cap, an event that took its boot down is still kept (at most MAX_EXTRA_PANICKED of them).
       if (events.length < MAX_DETAILED_EVENTS) events.push(e);
-      else {
+      else if (e.panicked && extraPanicked < MAX_EXTRA_PANICKED) {
+        events.push(e);
+        extraPanicked++;
+      } else {
         omitted.count++;
         omitted.byTitle[e.title] = (omitted.byTitle[e.title] ?? 0) + 1;
       }

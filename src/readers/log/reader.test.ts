@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { findFirstCrash } from '../../title/index.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogReader, readLog, MAX_LINE_CHARS, MAX_EVENT_CHARS, ownCopy } from './index.js';
+import { createLogReader, readLog, MAX_LINE_CHARS, MAX_EVENT_CHARS, MAX_EXTRA_PANICKED, ownCopy } from './index.js';
 import { repoRoot, LAB_OUT, CORPUS, needShared } from '../../../test/paths.js';
 import type { CrashEvent } from '../../model/types.js';
 
@@ -397,8 +397,11 @@ test('10,000 oopses stream out in bounded memory; readLog keeps 1,000 and counts
   assert.ok(maxLines <= 400);
   assert.ok(grown < 200 * 1024 * 1024, `heap grew by ${grown}`);
   const all = readLog('many', one.repeat(2000));
-  assert.equal(all.events.length, 1000);
-  assert.equal(all.eventsOmitted.count, 1000);
+  // Each copy is a boot that the oops took down (kdump, no panic line): past the first 1,000 events, such
+  // events are still kept, up to MAX_EXTRA_PANICKED; the others are counted.
+  assert.equal(all.events.length, 1000 + MAX_EXTRA_PANICKED);
+  assert.ok(all.events.slice(1000).every((e) => e.panicked && e.kind === 'null-deref'));
+  assert.equal(all.eventsOmitted.count, 1000 - MAX_EXTRA_PANICKED);
 });
 
 /** Hand-made oops: the lab oops's first lines, then `n` frame lines of `len` characters each. */
@@ -534,4 +537,148 @@ test('headers from syzkaller\'s table open events only when its rules confirm a 
   assert.equal(r.events[0]!.title, 'Alignment trap in corrupted');
   assert.equal(r.events[1]!.title, 'Unhandled fault in dup_fd');
   assert.equal(readLog('q', 'random tool: SYZFAILED to parse\n').events.length, 0);
+});
+
+// ---- Past the detail limit (count-only mode): the report that took a boot down is still read in detail ----
+// Hand-made inputs: a flood of WARNING reports in the format of the 6.1 kernel's __warn() (cut here line,
+// WARNING line, Modules linked in, CPU line, RIP, end trace marker, as in the lab logs), then lines of the
+// lab oops (test/fixtures/logs/lab-oops-null-module.console.log) with their time stamps moved to 100 s, and
+// panic lines as 6.1's panic() prints them (the lab's stack-protector panic gives the CPU/stack/end lines).
+
+function ts(t: number): string {
+  return `[${t.toFixed(6).padStart(12)}]`;
+}
+
+/** `n` WARNING reports, time stamps from 10 s on. */
+function warnFlood(n: number): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = ts(10 + k / 100);
+    out.push(`${t} ------------[ cut here ]------------`, `${t} WARNING: CPU: 0 PID: 1 at net/core/dev.c:${k} dev_watchdog+0x1/0x2`,
+      `${t} Modules linked in: e1000`, `${t} CPU: 0 PID: 1 Comm: swapper Not tainted 6.1.0 #1`, `${t} RIP: 0010:dev_watchdog+0x1/0x2`,
+      `${t} ---[ end trace 0000000000000000 ]---`);
+  }
+  return out;
+}
+
+const LAB_OOPS_LINES = readFileSync(join(FIX, 'lab-oops-null-module.console.log'), 'latin1').split('\n');
+/** The lab oops from its BUG line to its last line before the capture kernel's banner, at 100 s. */
+function labOops(): string[] {
+  const from = LAB_OOPS_LINES.findIndex((l) => l.includes('BUG: kernel NULL'));
+  const to = LAB_OOPS_LINES.findIndex((l, i) => i > from && l.includes('Linux version'));
+  return LAB_OOPS_LINES.slice(from, to).map((l) => l.replace(/^\[\s*\d+\.\d+\]/, ts(100)));
+}
+/** The capture kernel's first lines (the lab log's second boot). */
+function captureBoot(): string[] {
+  return LAB_OOPS_LINES.slice(LAB_OOPS_LINES.findIndex((l, i) => i > 0 && l.includes('Linux version'))).filter((l) => l !== '');
+}
+/** What 6.1's panic() prints after an oops (oops_end: no stack dump of its own). */
+function fatalPanic(t: number): string[] {
+  return [`${ts(t)} Kernel panic - not syncing: Fatal exception`,
+    `${ts(t)} Kernel Offset: 0xda00000 from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)`,
+    `${ts(t)} ---[ end Kernel panic - not syncing: Fatal exception ]---`];
+}
+/** A bare panic as mount_block_root() ends in it on 6.1, with panic()'s own stack dump. */
+function vfsPanic(t: number): string[] {
+  const msg = 'VFS: Unable to mount root fs on unknown-block(0,0)';
+  return [`Kernel panic - not syncing: ${msg}`, 'CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0-56-amd64 #1  Debian 6.1.192-2',
+    'Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014', 'Call Trace:', ' <TASK>',
+    ' dump_stack_lvl+0x44/0x5c', ' panic+0x118/0x2f4', ' mount_block_root+0x1d3/0x1e6', ' prepare_namespace+0x136/0x165',
+    ' kernel_init_freeable+0x25c/0x286', ' ? rest_init+0xd0/0xd0', ' kernel_init+0x16/0x130', ' ret_from_fork+0x22/0x30', ' </TASK>',
+    'Kernel Offset: 0xda00000 from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)',
+    `---[ end Kernel panic - not syncing: ${msg} ]---`].map((l) => `${ts(t)} ${l}`);
+}
+
+/** The reader's result for `data` pushed in chunks of `size` bytes (0: one push). */
+function readChunked(data: Buffer, size: number) {
+  const r = createLogReader('flood.log');
+  if (size === 0) r.push(data);
+  else for (let i = 0; i < data.length; i += size) r.push(data.subarray(i, i + size));
+  return r.end();
+}
+
+/** Everything a result says about events, panic and boots, for comparing readings. */
+function summary(r: ReturnType<typeof readLog>): string {
+  return JSON.stringify({
+    events: r.events.map((e) => [e.kind, e.header, e.title, e.boot, e.panicked, e.source.startLine, e.source.endLine, e.lines.length, e.task, e.cpu]),
+    panic: r.panic, omitted: r.eventsOmitted, boots: r.boots, lines: r.source.lines,
+  });
+}
+
+/** Checks that chunks of 1 KiB, 64 KiB, 4 MiB and one push give the same result; returns it. */
+function readAllWays(text: string) {
+  const data = Buffer.from(text, 'latin1');
+  const whole = readChunked(data, 0);
+  for (const size of [1024, 65536, 4 * 1024 * 1024]) assert.equal(summary(readChunked(data, size)), summary(whole), `chunks of ${size} bytes`);
+  assert.equal(summary(readLog('flood.log', text)), summary(whole), 'read as a string');
+  return whole;
+}
+
+test('past the detail limit, a fatal oops and its panic line are read in detail and kept (flood of 1,200 warnings)', () => {
+  const flood = warnFlood(1200);
+  const oops = labOops();
+  const text = [...flood, ...oops, ...fatalPanic(100.5)].join('\n') + '\n';
+  const r = readAllWays(text);
+  assert.equal(r.events.length, 1001);
+  const ev = r.events[1000]!;
+  // The same event as the oops read alone (its lines numbered as in the flood log).
+  const alone = readLog('flood.log', [...oops, ...fatalPanic(100.5)].join('\n') + '\n', { firstLine: flood.length + 1 }).events[0]!;
+  assert.equal(ev.kind, 'null-deref');
+  assert.equal(ev.panicked, true);
+  assert.equal(ev.boot, 0);
+  assert.equal(ev.source.startLine, flood.length + 1);
+  assert.equal(ev.source.endLine, flood.length + oops.length + 3);
+  assert.equal(ev.title, 'BUG: unable to handle kernel NULL pointer dereference in ktl_null_process');
+  assert.deepEqual({ ...ev, index: 0 }, { ...alone, index: 0 });
+  assert.deepEqual(r.panic, { message: 'Kernel panic - not syncing: Fatal exception', task: { pid: null, comm: null }, cpu: null });
+  // 200 warnings counted; the oops is not.
+  assert.equal(r.eventsOmitted.count, 200);
+  assert.deepEqual(Object.keys(r.eventsOmitted.byTitle), ['WARNING: CPU: NUM PID: NUM at net/core/dev.c:LINE dev_watchdog']);
+  assert.equal(r.boots, 1);
+});
+
+test('past the detail limit, a fatal oops that went to kdump without a panic line is kept (implied panic)', () => {
+  const flood = warnFlood(1200);
+  const text = [...flood, ...labOops(), ...captureBoot()].join('\n') + '\n';
+  const r = readAllWays(text);
+  assert.equal(r.events.length, 1001);
+  const ev = r.events[1000]!;
+  assert.equal(ev.kind, 'null-deref');
+  assert.equal(ev.panicked, true);
+  assert.equal(ev.boot, 0);
+  assert.deepEqual(r.panic, { message: null, task: { pid: 111, comm: 'sessiond' }, cpu: 1 });
+  assert.equal(r.boots, 2);
+  assert.equal(r.eventsOmitted.count, 200);
+});
+
+test('past the detail limit, a bare panic is an event of kind panic with the task of its CPU line', () => {
+  const flood = warnFlood(1200);
+  const r = readAllWays([...flood, ...vfsPanic(300)].join('\n') + '\n');
+  assert.equal(r.events.length, 1001);
+  const ev = r.events[1000]!;
+  assert.equal(ev.kind, 'panic');
+  assert.equal(ev.panicked, true);
+  assert.equal(ev.header, 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)');
+  assert.equal(ev.source.startLine, flood.length + 1);
+  assert.equal(ev.source.endLine, flood.length + 16);
+  assert.deepEqual(r.panic, { message: 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)', task: { pid: 1, comm: 'swapper/0' }, cpu: 0 });
+  assert.equal(r.eventsOmitted.count, 200);
+});
+
+test('past the detail limit, reboots still start boots: banners and restarting time stamps', () => {
+  const flood = warnFlood(1200);
+  // Boot 0: the flood; boot 1 (banner): more warnings and a bare panic; boot 2 (time stamps restart, no
+  // banner): warnings, the oops and its panic.
+  const boot1 = [...captureBoot(), ...warnFlood(5).map((l) => l.replace(/^\[\s*\d+\.\d+\]/, ts(5))), ...vfsPanic(6)];
+  const boot2 = [...warnFlood(3).map((l) => l.replace(/^\[\s*\d+\.\d+\]/, ts(1))), ...labOops().map((l) => l.replace(/^\[\s*\d+\.\d+\]/, ts(2))), ...fatalPanic(2)];
+  const r = readAllWays([...flood, ...boot1, ...boot2].join('\n') + '\n');
+  assert.equal(r.boots, 3);
+  const extra = r.events.slice(1000).map((e) => [e.kind, e.boot, e.panicked, e.source.startLine]);
+  assert.deepEqual(extra, [
+    ['panic', 1, true, flood.length + boot1.length - 15],
+    ['null-deref', 2, true, flood.length + boot1.length + 3 * 6 + 1],
+  ]);
+  // The report's panic: the first boot that printed one.
+  assert.equal(r.panic?.message, 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)');
+  assert.equal(r.eventsOmitted.count, 200 + 5 + 3);
 });

@@ -10,7 +10,7 @@ import {
 import { decodeTaint, isThirdPartyFlags } from '../../model/taint.js';
 import { findFirstCrash, normalizeTitle } from '../../title/index.js';
 import { normalizeLine, type LineFormat, type LogLine } from './normalize.js';
-import { COUNT_LITERALS, COUNT_RE, INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, matchSyzHeader, type HeaderMatch } from './headers.js';
+import { COUNT_LITERALS, INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, matchSyzHeader, type HeaderMatch } from './headers.js';
 import { LiteralScanner } from './scan.js';
 import {
   looksLikeModuleContinuation, normVersion, parseCpuLine, parseFrameLine, parseLocation, parseModulesLine,
@@ -37,6 +37,21 @@ export const DEFAULT_MAX_KEPT_CHARS = 16 * 1024 * 1024;
 const MAX_FRAMES = 256;
 const MAX_BOOTS_KEPT = 4096;
 const MAX_OMITTED_TITLES = 1000;
+/**
+ * Count-only mode (past the detail limit) still reads the report that took a boot down in full detail: it
+ * keeps the last RECENT_BYTES of the input (the tails of the chunks read, as bytes) and, at a panic line
+ * or at the end of a boot whose last report was fatal, runs a detailed reader over the lines from that
+ * report's header (at most RECENT_LINES back). At most MAX_EXTRA_PANICKED such events are kept besides
+ * the first maxEvents, after at most MAX_REREADS such reads per log.
+ */
+const RECENT_BYTES = 512 * 1024;
+const RECENT_LINES = 1000;
+/** Lines after a panic line read with it (the panic's own CPU line and stack), and their bytes. */
+const PANIC_TAIL_LINES = 400;
+/** Count-only mode notes the time stamp of every line whose number is a multiple of SAMPLE_MASK + 1. */
+const SAMPLE_MASK = 63;
+export const MAX_EXTRA_PANICKED = 16;
+const MAX_REREADS = 64;
 /** Title windows: the first events of a file get long ones (the primary crash's title matters most). */
 const WIDE_WINDOW_EVENTS = 8;
 const WIDE_WINDOW = { lines: 2000, chars: 1024 * 1024 };
@@ -79,7 +94,24 @@ export interface LogReader {
   end(): LogReadResult;
 }
 
-const COUNT_SCANNER = new LiteralScanner(COUNT_LITERALS);
+/** Count-only mode looks at lines holding a header literal, a panic line, or a boot banner. */
+const COUNT_ALL_LITERALS: readonly string[] = [...COUNT_LITERALS, 'Kernel panic', 'Linux version'];
+const COUNT_SCANNER = new LiteralScanner(COUNT_ALL_LITERALS);
+const COUNT_ALL_RE = new RegExp(COUNT_ALL_LITERALS.map((l) => l.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'), 'g');
+const BANNER_RE = /^\s*Linux version (\S{1,128}) (.*)$/;
+const END_MARK_RE = /---\[ end (?:trace|Kernel panic)/;
+const COUNT_ALL_TEST = new RegExp(COUNT_ALL_RE.source);
+
+/** The start of the line `back` lines before the last line of `w` (which ends with a newline), or -1 when
+ *  that line does not start inside `w`. */
+function lineStartBack(w: Buffer, back: number): number {
+  let p = w.length - 1;
+  for (let i = 0; i <= back; i++) {
+    p = p > 0 ? w.lastIndexOf(10, p - 1) : -1;
+    if (p < 0) return -1;
+  }
+  return p + 1;
+}
 
 const FATAL_KINDS = new Set<EventKind>([
   'oops', 'null-deref', 'paging-request', 'gpf', 'bug', 'list-corruption', 'double-fault', 'stack-overflow',
@@ -202,9 +234,32 @@ class Reader implements LogReader {
   private carryByteLen = 0;
   /** Own keys of omitted.byTitle. */
   private omittedTitles = 0;
+  /**
+   * Copies of the tails of the complete lines read so far, oldest first, at least the last RECENT_BYTES
+   * bytes of them (text as UTF-8); it starts with a newline standing for the start of the input.
+   */
+  private recent: Buffer[] = [Buffer.from('\n')];
+  private recentBytes = 1;
+  /** Line number of the last line in `recent`. */
+  private recentLastLine: number;
+  /** The data being scanned (its lines from curFrom on are not in `recent` yet). */
+  private curText: string | null = null;
+  private curBytes: Buffer | null = null;
+  private curFrom = 0;
+  /** Start and end (after its newline) of the line countLine is looking at, in curText/curBytes. */
+  private curLineStart = 0;
+  private curLineEnd = 0;
+  /** The last report counted in count-only mode: where it starts, the key it was counted under, whether it is fatal. */
+  private lastCounted: { line: number; key: string; boot: number; fatal: boolean } | null = null;
+  /** A panic line seen in count-only mode: its report, read up to here, waits for the panic's own lines. */
+  private panicRead: { firstLine: number; panicLine: number; boot: BootInfo; parts: Buffer[]; bytes: number; linesAfter: number; header: { line: number; key: string } | null } | null = null;
+  /** Events kept past maxEvents because they took a boot down, and detailed reads made for them. */
+  private extras = 0;
+  private rereads = 0;
 
   constructor(private source: string, private onEvent: ((e: CrashEvent) => void) | undefined, private opts: LogReadOptions) {
     this.lineNo = (opts.firstLine ?? 1) - 1;
+    this.recentLastLine = this.lineNo;
     this.boots.push(this.boot);
     this.maxKeptChars = Math.max(0, opts.maxKeptChars ?? DEFAULT_MAX_KEPT_CHARS);
   }
@@ -292,11 +347,40 @@ class Reader implements LogReader {
       const line = Buffer.concat(this.carryBytes);
       this.carryBytes = [];
       this.carryByteLen = 0;
-      this.countBytes(line, 0, line.length);
+      this.countBytesRemembered(line, 0, line.length);
       start = firstNl + 1;
     }
-    if (start <= lastNl) this.countBytes(buf, start, lastNl + 1);
+    if (start <= lastNl) this.countBytesRemembered(buf, start, lastNl + 1);
     this.appendCarryBytes(buf.subarray(lastNl + 1));
+  }
+
+  private countBytesRemembered(buf: Buffer, from: number, to: number): void {
+    this.curBytes = buf;
+    this.curFrom = from;
+    try {
+      this.countBytes(buf, from, to);
+    } finally {
+      this.curBytes = null;
+    }
+    this.remember(Buffer.from(buf.subarray(Math.max(from, to - RECENT_BYTES), to))); // a copy: the caller may reuse its buffer
+  }
+
+  /** Adds complete lines (a Buffer of its own) to `recent`, dropping what lies more than RECENT_BYTES back. */
+  private remember(b: Buffer): void {
+    this.recentLastLine = this.lineNo;
+    if (b.length === 0) return;
+    this.recent.push(b);
+    this.recentBytes += b.length;
+    while (this.recent.length > 1 && this.recentBytes - this.recent[0]!.length >= RECENT_BYTES) this.recentBytes -= this.recent.shift()!.length;
+  }
+
+  /** The last RECENT_BYTES bytes of the input up to `end` in the data being scanned (complete lines as read). */
+  private recentThrough(end: number): Buffer {
+    const parts = [...this.recent];
+    if (this.curText !== null) parts.push(Buffer.from(this.curText.slice(Math.max(this.curFrom, end - RECENT_BYTES), end), 'utf8'));
+    else if (this.curBytes !== null) parts.push(this.curBytes.subarray(Math.max(this.curFrom, end - RECENT_BYTES), end));
+    const w = Buffer.concat(parts);
+    return w.length > RECENT_BYTES ? w.subarray(w.length - RECENT_BYTES) : w;
   }
 
   private appendCarryBytes(b: Buffer): void {
@@ -314,7 +398,20 @@ class Reader implements LogReader {
     this.carryBytes = [];
     this.carryByteLen = 0;
     this.skipToNewline = true;
+    this.overlongLine(line);
+  }
+
+  /** A line longer than MAX_LINE_CHARS cut by a chunk boundary: parsed cut, remembered cut (lines stay counted). */
+  private overlongLine(line: string): void {
+    if (this.countOnly) {
+      this.cutLines++;
+      if (!this.firstCut) this.firstCut = this.lineNo + 1;
+      const text = line.slice(0, MAX_LINE_CHARS) + '\n';
+      this.processText(text, 0, text.length);
+      return;
+    }
     this.processLine(line); // processLine cuts it
+    this.remember(Buffer.from(line.slice(0, MAX_LINE_CHARS) + '\n', 'utf8'));
   }
 
   private appendCarry(s: string): void {
@@ -324,7 +421,7 @@ class Reader implements LogReader {
       const line = this.carry;
       this.carry = '';
       this.skipToNewline = true;
-      this.processLine(line); // processLine cuts it
+      this.overlongLine(line);
     }
   }
 
@@ -350,10 +447,19 @@ class Reader implements LogReader {
     if (this.boot.pending) inFlight.add(this.boot.pending);
     const list = [...inFlight].sort((a, b) => a.ev.source.startLine - b.ev.source.startLine);
     for (const o of list) {
-      // As in count-only mode: reports started by a panic line, and headers only syzkaller's table knows, are not counted.
-      if (o.fromPanic || o.unconfirmed) continue;
-      this.countOmitted(normalizeTitle(o.ev.header) || o.ev.header.slice(0, 120));
+      if (o.unconfirmed) continue;
+      // The report that took its boot down is kept in detail (the switch waits for it to close).
+      if (o.ev.panicked && this.extras < MAX_EXTRA_PANICKED) {
+        if (o.ev.frames.length === 0 && o.panicFrames.length > 0) o.ev.frames = o.panicFrames;
+        const ev = this.finish(o);
+        if (ev) this.keepExtra(ev);
+        continue;
+      }
+      // As in count-only mode: reports started by a panic line are not counted.
+      if (o.fromPanic) continue;
+      const key = this.countOmitted(normalizeTitle(o.ev.header) || o.ev.header.slice(0, 120));
       this.lastCountedLine = o.ev.source.startLine;
+      this.lastCounted = { line: o.ev.source.startLine, key, boot: o.ev.boot, fatal: FATAL_KINDS.has(o.ev.kind) };
     }
     this.open = null;
     this.boot.pending = null;
@@ -364,23 +470,33 @@ class Reader implements LogReader {
 
   /**
    * Count-only mode over complete lines text[from, to) (`to` just after a newline). Only lines holding one
-   * of the COUNT_RE literals can be counted: they take the steps of a line of interest (INTEREST_RE,
-   * normalised, matchHeader); the others only advance the line number.
+   * of the COUNT_ALL_LITERALS can be counted: they take the steps of a line of interest (INTEREST_RE,
+   * normalised, matchHeader); the others only advance the line number. The lines after a panic line are
+   * read one by one (countPanicTail).
    */
   private countText(text: string, from: number, to: number): void {
-    const re = COUNT_RE;
+    const re = COUNT_ALL_RE;
     const firstLineNo = this.lineNo;
     let pos = from;
     while (pos < to) {
+      if (this.panicRead) {
+        const nl = text.indexOf('\n', pos);
+        const ls = pos;
+        this.countPanicTail(text.slice(ls, nl), ls, nl + 1, () => Buffer.from(text.slice(ls, nl + 1), 'utf8'));
+        pos = nl + 1;
+        continue;
+      }
       re.lastIndex = pos;
       const m = re.exec(text);
       if (m === null || m.index >= to) {
-        for (let p = text.indexOf('\n', pos); p >= 0 && p < to; p = text.indexOf('\n', p + 1)) this.lineNo++;
+        this.countTextLines(text, pos, to);
         break;
       }
       const ls = Math.max(text.lastIndexOf('\n', m.index) + 1, pos);
-      for (let p = text.indexOf('\n', pos); p >= 0 && p < ls; p = text.indexOf('\n', p + 1)) this.lineNo++;
+      this.countTextLines(text, pos, ls);
       const nl = text.indexOf('\n', m.index);
+      this.curLineStart = ls;
+      this.curLineEnd = nl + 1;
       this.countLine(text.slice(ls, nl));
       pos = nl + 1;
     }
@@ -388,16 +504,46 @@ class Reader implements LogReader {
     this.noteLastSkipped(from, to, (ls, le) => text.slice(ls, le), (p) => text.lastIndexOf('\n', p));
   }
 
+  /** Counts the lines in text[from, to) that are not looked at (see sampleUptime). */
+  private countTextLines(text: string, from: number, to: number): void {
+    for (let p = text.indexOf('\n', from), st = from; p >= 0 && p < to; st = p + 1, p = text.indexOf('\n', p + 1)) {
+      if ((++this.lineNo & SAMPLE_MASK) === 0 && text.charCodeAt(st) === 91) this.sampleUptime(text.slice(st, Math.min(p, st + 40)), st);
+    }
+  }
+
+  /**
+   * Count-only mode notes the time stamps of the lines it looks at, and of every 64th line (by line number,
+   * so that where chunks end does not matter): restarting time stamps start a boot (noteUptime) even
+   * where no header follows soon. `head`: the start of line lineNo, at `start` in the data being scanned.
+   */
+  private sampleUptime(head: string, start: number): void {
+    const l = normalizeLine(head, this.lineNo, this.opts);
+    if (l.uptime == null) return;
+    this.curLineStart = start;
+    this.noteUptime(l);
+  }
+
   /** countText on bytes: the literals are searched in the bytes, only lines holding one are decoded. */
   private countBytes(buf: Buffer, from: number, to: number): void {
     const firstLineNo = this.lineNo;
     let pos = from;
     while (pos < to) {
+      if (this.panicRead) {
+        const nl = buf.indexOf(10, pos);
+        const ls = pos;
+        this.countPanicTail(buf.toString('utf8', ls, nl), ls, nl + 1, () => Buffer.from(buf.subarray(ls, nl + 1)));
+        pos = nl + 1;
+        continue;
+      }
       const at = COUNT_SCANNER.find(buf, pos, to);
       const ls = at < 0 ? to : Math.max(buf.lastIndexOf(10, at) + 1, pos);
-      for (let p = buf.indexOf(10, pos); p >= 0 && p < ls; p = buf.indexOf(10, p + 1)) this.lineNo++;
+      for (let p = buf.indexOf(10, pos), st = pos; p >= 0 && p < ls; st = p + 1, p = buf.indexOf(10, p + 1)) {
+        if ((++this.lineNo & SAMPLE_MASK) === 0 && buf[st] === 91) this.sampleUptime(buf.toString('latin1', st, Math.min(p, st + 40)), st);
+      }
       if (at < 0) break;
       const nl = buf.indexOf(10, at);
+      this.curLineStart = ls;
+      this.curLineEnd = nl + 1;
       this.countLine(buf.toString('utf8', ls, nl));
       pos = nl + 1;
     }
@@ -407,7 +553,8 @@ class Reader implements LogReader {
 
   /**
    * As skipLines would have done for the lines [from, to) just counted: the last line that is not of
-   * interest (INTEREST_RE) sets the boot's last line and the time stamp noted for reboot detection.
+   * interest (INTEREST_RE) sets the boot's last line. (Reboots are noticed at the lines counted: the
+   * time stamp of the last line of a chunk would depend on where chunks end.)
    */
   private noteLastSkipped(from: number, to: number, lineAt: (ls: number, le: number) => string, lastNl: (p: number) => number): void {
     let end = to - 1; // the newline that ends the line looked at
@@ -417,7 +564,6 @@ class Reader implements LogReader {
       const line = lineAt(ls, end);
       if (!INTEREST_RE.test(line)) {
         this.boot.lastLine = lineNo;
-        this.skippedTail = line.charCodeAt(0) === 91 ? { text: line.slice(0, 40), line: lineNo } : null;
         return;
       }
       if (ls <= from) return;
@@ -426,37 +572,186 @@ class Reader implements LogReader {
     }
   }
 
-  /** One line in count-only mode: a header (not a panic) counts once under its normalised text. */
+  /**
+   * One line in count-only mode (curLineStart/curLineEnd locate it): a header counts once under its
+   * normalised text; a boot banner or restarting time stamps start a boot; the first panic line of a
+   * boot starts a detailed read of the report it ends (countPanic).
+   */
   private countLine(line: string): void {
     this.lineNo++;
+    if (this.skippedTail) this.flushSkippedTail(); // the last line skipped before the switch
     if (!INTEREST_RE.test(line)) return;
     const raw = line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line;
     const L = normalizeLine(raw, this.lineNo, this.opts);
     if (!L.kernel) return;
-    const h = matchHeader(L.text);
-    if (h && !h.rule.panic && !(h.rule.secondary && this.lineNo - this.lastCountedLine <= 12)) {
-      this.lastCountedLine = this.lineNo;
-      const text = L.text.trim();
-      this.countOmitted(normalizeTitle(text) || text.slice(0, 120));
+    const msg = L.text;
+    const banner = BANNER_RE.exec(msg);
+    if (banner && !msg.startsWith('Linux version (')) {
+      if (this.boot.hasLines || this.boot.release !== null || this.boot.events > 0) this.startBoot(L.line);
+      else this.finishPanicRead();
+      const ver = /(#\d+.*)$/.exec(banner[2]!);
+      this.boot.release = banner[1]!;
+      this.boot.version = ver ? normVersion(ver[1]!) : null;
+      if (!this.firstBanner) this.firstBanner = { release: this.boot.release, version: this.boot.version };
+      this.lastUptime = L.uptime;
+      this.boot.hasLines = true;
+    } else {
+      this.noteUptime(L);
     }
+    const h = matchHeader(msg);
+    if (!h) return;
+    // A header ends the lines read after a panic line.
+    this.finishPanicRead();
+    if (h.rule.panic) {
+      this.countPanic(L);
+      return;
+    }
+    if (h.rule.secondary && this.lineNo - this.lastCountedLine <= 12) {
+      // Joins the report counted just before, as in detailed mode.
+      if (this.lastCounted && FATAL_KINDS.has(h.rule.kind)) this.lastCounted.fatal = true;
+      return;
+    }
+    this.lastCountedLine = this.lineNo;
+    const text = msg.trim();
+    const key = this.countOmitted(normalizeTitle(text) || text.slice(0, 120));
+    this.lastCounted = { line: this.lineNo, key, boot: this.boot.index, fatal: FATAL_KINDS.has(h.rule.kind) };
+    this.boot.events++;
   }
 
-  /** Counts an omitted event under its title (at most MAX_OMITTED_TITLES titles, then '(other titles)'). */
-  private countOmitted(title: string): void {
+  private mayReread(): boolean {
+    return this.extras < MAX_EXTRA_PANICKED && this.rereads < MAX_REREADS;
+  }
+
+  /**
+   * A panic line in count-only mode (line L, at curLineStart..curLineEnd). The first of a boot is read in
+   * detail with the report it ends: from that report's header (the last one counted, when it is in this
+   * boot and in reach) through the panic line, plus the lines after it that belong to the panic
+   * (countPanicTail); a panic with no report before it is read alone, as a bare panic.
+   */
+  private countPanic(L: LogLine): void {
+    const b = this.boot;
+    if (b.panic || (this.curText === null && this.curBytes === null) || !this.mayReread()) return;
+    const w = this.recentThrough(this.curLineEnd);
+    const lc = this.lastCounted;
+    let start = -1;
+    let header: { line: number; key: string } | null = null;
+    if (lc && lc.boot === b.index && L.line - lc.line <= RECENT_LINES) {
+      start = lineStartBack(w, L.line - lc.line);
+      if (start >= 0) header = { line: lc.line, key: lc.key };
+    }
+    if (start < 0) start = lineStartBack(w, 0);
+    if (start < 0) return;
+    const first = Buffer.from(w.subarray(start));
+    this.panicRead = { firstLine: header ? header.line : L.line, panicLine: L.line, boot: b, parts: [first], bytes: first.length, linesAfter: 0, header };
+  }
+
+  /**
+   * A line after a panic line, while its read is open: counted as any line, and added to the read unless
+   * it is a header or a banner (countLine then ends the read first). The read ends after an end marker
+   * (`---[ end Kernel panic`, `---[ end trace`), PANIC_TAIL_LINES lines or RECENT_BYTES bytes.
+   */
+  private countPanicTail(line: string, ls: number, le: number, bytes: () => Buffer): void {
+    const pr = this.panicRead!;
+    if (COUNT_ALL_TEST.test(line)) {
+      this.curLineStart = ls;
+      this.curLineEnd = le;
+      this.countLine(line);
+      if (this.panicRead !== pr) return;
+    } else {
+      this.lineNo++;
+    }
+    const b = bytes();
+    pr.parts.push(b);
+    pr.bytes += b.length;
+    pr.linesAfter++;
+    if (END_MARK_RE.test(line) || pr.linesAfter >= PANIC_TAIL_LINES || pr.bytes >= RECENT_BYTES) this.finishPanicRead();
+  }
+
+  private finishPanicRead(): void {
+    const pr = this.panicRead;
+    if (!pr) return;
+    this.panicRead = null;
+    this.reread(Buffer.concat(pr.parts), pr.firstLine, pr.boot, pr.header, true);
+  }
+
+  /**
+   * The end of a boot in count-only mode (a banner or restarting time stamps at the line being counted, or
+   * the end of the input): a boot without a panic line whose last counted report was fatal may have gone
+   * to kdump without one (oops=panic). Its report is read in detail through the boot's last line, and the
+   * detailed reader decides, as it does for the boots it reads itself.
+   */
+  private countBootEnd(): void {
+    this.finishPanicRead();
+    const b = this.boot;
+    const lc = this.lastCounted;
+    if (b.panic || b.impliedPanic || !lc || !lc.fatal || lc.boot !== b.index || !this.mayReread()) return;
+    const inLine = this.curText !== null || this.curBytes !== null;
+    const last = inLine ? this.lineNo - 1 : this.recentLastLine;
+    if (last - lc.line > RECENT_LINES || last < lc.line) return;
+    const w = this.recentThrough(inLine ? this.curLineStart : 0);
+    const start = lineStartBack(w, last - lc.line);
+    if (start < 0) return;
+    this.reread(Buffer.from(w.subarray(start)), lc.line, b, { line: lc.line, key: lc.key }, false);
+  }
+
+  /** Reads `data` (lines from `firstLine` on) in detail and keeps the event that took the boot down, if any. */
+  private reread(data: Buffer, firstLine: number, boot: BootInfo, header: { line: number; key: string } | null, panicLine: boolean): void {
+    this.rereads++;
+    const sub = readLog(this.source, data, { firstLine, year: this.opts.year, maxEvents: 64 });
+    const ev = sub.events.find((e) => e.panicked);
+    if (!ev || !sub.panic) return;
+    ev.boot = boot.index;
+    ev.index = this.emitted++;
+    this.keepExtra(ev);
+    if (header && ev.source.startLine === header.line) this.uncountOmitted(header.key);
+    if (panicLine) {
+      if (!boot.panic) boot.panic = sub.panic;
+    } else if (!boot.impliedPanic) {
+      boot.impliedPanic = sub.panic;
+    }
+    this.lastCounted = null;
+  }
+
+  /** Counts an omitted event under its title (at most MAX_OMITTED_TITLES titles, then '(other titles)'); returns the key. */
+  private countOmitted(title: string): string {
     const by = this.omitted.byTitle;
     this.omitted.count++;
     const key = title in by || this.omittedTitles < MAX_OMITTED_TITLES ? title : '(other titles)';
     const had = Object.hasOwn(by, key);
     by[key] = (by[key] ?? 0) + 1;
     if (!had && Object.hasOwn(by, key)) this.omittedTitles++;
+    return key;
   }
 
-  /** Scans complete lines text[from, to) (to is just after a newline). */
+  /** Takes back a count (the report was then kept in detail). */
+  private uncountOmitted(key: string): void {
+    const by = this.omitted.byTitle;
+    if (!Object.hasOwn(by, key)) return;
+    this.omitted.count--;
+    if (--by[key]! <= 0) {
+      delete by[key];
+      this.omittedTitles--;
+    }
+  }
+
+  /** Scans complete lines text[from, to) (to is just after a newline), then remembers them (`recent`). */
   private processText(text: string, from: number, to: number): void {
+    this.curText = text;
+    this.curFrom = from;
+    try {
+      this.scanText(text, from, to);
+    } finally {
+      this.curText = null;
+    }
+    this.remember(Buffer.from(text.slice(Math.max(from, to - RECENT_BYTES), to), 'utf8'));
+  }
+
+  private scanText(text: string, from: number, to: number): void {
     let pos = from;
     const re = new RegExp(INTEREST_RE.source, 'g');
     while (pos < to) {
-      if (this.countWanted && !this.countOnly) this.switchToCountOnly();
+      // The switch waits for a report that panicked to close: it is kept whole.
+      if (this.countWanted && !this.countOnly && !this.open?.ev.panicked) this.switchToCountOnly();
       if (this.countOnly) {
         this.countText(text, pos, to);
         return;
@@ -595,6 +890,7 @@ class Reader implements LogReader {
   }
 
   private startBoot(line: number): void {
+    if (this.countOnly) this.countBootEnd();
     this.closeOpen();
     this.finishBoot(this.boot);
     this.bootCount++;
@@ -1025,10 +1321,29 @@ class Reader implements LogReader {
   }
 
   private emit(o: Builder): void {
+    const ev = this.finish(o);
+    if (!ev) return;
+    if (this.onEvent) {
+      this.onEvent(ev);
+      if (!this.opts.keepEvents) return;
+    }
+    const max = this.opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+    if (this.events.length < max && (this.keptChars < this.maxKeptChars || this.events.length === 0)) {
+      this.events.push(ev);
+      this.keptChars += o.lineChars;
+    } else if (ev.panicked && this.extras < MAX_EXTRA_PANICKED) {
+      this.keepExtra(ev); // the report that took its boot down is kept past the limit
+    } else {
+      this.countOmitted(ev.title);
+    }
+  }
+
+  /** Titles a closed event and gives it its index (null: a syzkaller-only header the title engine does not confirm). */
+  private finish(o: Builder): CrashEvent | null {
     const ev = o.ev;
     const rep = this.titleOf(o);
     o.window.lines = [];
-    if (o.unconfirmed && !rep) return;
+    if (o.unconfirmed && !rep) return null;
     if (rep) {
       ev.title = rep.title;
       ev.altTitles = rep.altTitles;
@@ -1045,17 +1360,14 @@ class Reader implements LogReader {
       this.firstEventBoot = this.boots.find((b) => b.index === ev.boot) ?? this.boot;
     }
     if (!this.firstModulesEvent && ev.modules.length > 0) this.firstModulesEvent = ev;
-    if (this.onEvent) {
-      this.onEvent(ev);
-      if (!this.opts.keepEvents) return;
-    }
-    const max = this.opts.maxEvents ?? DEFAULT_MAX_EVENTS;
-    if (this.events.length < max && (this.keptChars < this.maxKeptChars || this.events.length === 0)) {
-      this.events.push(ev);
-      this.keptChars += o.lineChars;
-    } else {
-      this.countOmitted(ev.title);
-    }
+    return ev;
+  }
+
+  /** Keeps, past maxEvents, an event that took its boot down (count-only mode). */
+  private keepExtra(ev: CrashEvent): void {
+    this.extras++;
+    this.events.push(ev);
+    for (const l of ev.lines) this.keptChars += l.length + 1;
   }
 
   end(): LogReadResult {
@@ -1073,9 +1385,11 @@ class Reader implements LogReader {
       if (this.carry.length > 0 && !this.skipToNewline) {
         const c = this.carry;
         this.carry = '';
-        this.processLine(c);
+        if (this.countOnly) this.processText(c + '\n', 0, c.length + 1);
+        else this.processLine(c);
       }
       this.flushSkippedTail();
+      if (this.countOnly) this.countBootEnd();
       this.closeOpen();
       this.finishBoot(this.boot);
       for (const o of this.windows) o.window.complete = true;
