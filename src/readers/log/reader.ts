@@ -94,13 +94,49 @@ export interface LogReader {
   end(): LogReadResult;
 }
 
-/** Count-only mode looks at lines holding a header literal, a panic line, or a boot banner. */
+/**
+ * Count-only mode looks at lines holding a header literal, a panic line, or a boot banner; once no more
+ * reports may be read in detail (MAX_EXTRA_PANICKED, MAX_REREADS), panic lines are no longer looked at.
+ */
 const COUNT_ALL_LITERALS: readonly string[] = [...COUNT_LITERALS, 'Kernel panic', 'Linux version'];
+const COUNT_BOOT_LITERALS: readonly string[] = [...COUNT_LITERALS, 'Linux version'];
+const literalRe = (lits: readonly string[]): RegExp => new RegExp(lits.map((l) => l.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'), 'g');
 const COUNT_SCANNER = new LiteralScanner(COUNT_ALL_LITERALS);
-const COUNT_ALL_RE = new RegExp(COUNT_ALL_LITERALS.map((l) => l.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'), 'g');
+const COUNT_BOOT_SCANNER = new LiteralScanner(COUNT_BOOT_LITERALS);
+const COUNT_ALL_RE = literalRe(COUNT_ALL_LITERALS);
+const COUNT_BOOT_RE = literalRe(COUNT_BOOT_LITERALS);
 const BANNER_RE = /^\s*Linux version (\S{1,128}) (.*)$/;
 const END_MARK_RE = /---\[ end (?:trace|Kernel panic)/;
 const COUNT_ALL_TEST = new RegExp(COUNT_ALL_RE.source);
+
+/** The time stamp of a line that starts with `[   12.345678]` (at `st`, the line ending at `end`), else null. */
+function bracketUptime(b: Buffer, st: number, end: number): number | null {
+  let i = st + 1;
+  while (i < end && b[i] === 32) i++;
+  const start = i;
+  let dot = -1;
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (c === 46 && dot < 0) dot = i;
+    else if (c < 48 || c > 57) break;
+  }
+  if (i >= end || b[i] !== 93 || dot < 0 || dot === start || i - start > 20) return null;
+  return Number(b.toString('latin1', start, i));
+}
+
+function bracketUptimeText(s: string, st: number, end: number): number | null {
+  let i = st + 1;
+  while (i < end && s.charCodeAt(i) === 32) i++;
+  const start = i;
+  let dot = -1;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 && dot < 0) dot = i;
+    else if (c < 48 || c > 57) break;
+  }
+  if (i >= end || s.charCodeAt(i) !== 93 || dot < 0 || dot === start || i - start > 20) return null;
+  return Number(s.slice(start, i));
+}
 
 /** The start of the line `back` lines before the last line of `w` (which ends with a newline), or -1 when
  *  that line does not start inside `w`. */
@@ -166,7 +202,8 @@ interface BootInfo {
   version: string | null;
   hostname: string | null;
   dmi: string | null;
-  taintModules: Map<string, string>;
+  /** Created on the first module taint message (a log of thousands of boots makes thousands of these). */
+  taintModules: Map<string, string> | null;
   panic: PanicInfo | null;
   impliedPanic: PanicInfo | null;
   pending: Builder | null;
@@ -178,7 +215,7 @@ interface BootInfo {
 
 function newBoot(index: number): BootInfo {
   return {
-    index, release: null, version: null, hostname: null, dmi: null, taintModules: new Map(), panic: null,
+    index, release: null, version: null, hostname: null, dmi: null, taintModules: null, panic: null,
     impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0,
   };
 }
@@ -235,12 +272,16 @@ class Reader implements LogReader {
   /** Own keys of omitted.byTitle. */
   private omittedTitles = 0;
   /**
-   * Copies of the tails of the complete lines read so far, oldest first, at least the last RECENT_BYTES
-   * bytes of them (text as UTF-8); it starts with a newline standing for the start of the input.
+   * The last RECENT_BYTES bytes of the complete lines read so far (text as UTF-8), in a ring that grows up
+   * to RECENT_BYTES (no allocation per chunk); it starts with a newline standing for the start of the input.
    */
-  private recent: Buffer[] = [Buffer.from('\n')];
-  private recentBytes = 1;
-  /** Line number of the last line in `recent`. */
+  private ring: Buffer = Buffer.from('\n'.padEnd(4096, '\0'), 'latin1');
+  /** Where the next byte goes in `ring`, and how many bytes of it are in use (they end at ringPos). */
+  private ringPos = 1;
+  private ringLen = 1;
+  /** Scratch space to encode text into before it goes into the ring. */
+  private scratch: Buffer | null = null;
+  /** Line number of the last line in the ring. */
   private recentLastLine: number;
   /** The data being scanned (its lines from curFrom on are not in `recent` yet). */
   private curText: string | null = null;
@@ -362,21 +403,49 @@ class Reader implements LogReader {
     } finally {
       this.curBytes = null;
     }
-    this.remember(Buffer.from(buf.subarray(Math.max(from, to - RECENT_BYTES), to))); // a copy: the caller may reuse its buffer
+    this.remember(buf.subarray(Math.max(from, to - RECENT_BYTES), to));
   }
 
-  /** Adds complete lines (a Buffer of its own) to `recent`, dropping what lies more than RECENT_BYTES back. */
-  private remember(b: Buffer): void {
+  /** Copies complete lines into the ring (the oldest bytes past RECENT_BYTES are overwritten). */
+  private remember(b: Uint8Array): void {
     this.recentLastLine = this.lineNo;
     if (b.length === 0) return;
-    this.recent.push(b);
-    this.recentBytes += b.length;
-    while (this.recent.length > 1 && this.recentBytes - this.recent[0]!.length >= RECENT_BYTES) this.recentBytes -= this.recent.shift()!.length;
+    if (b.length > RECENT_BYTES) b = b.subarray(b.length - RECENT_BYTES);
+    const cap = this.ring.length;
+    if (this.ringLen + b.length > cap && cap < RECENT_BYTES) {
+      // Grow: the bytes in use, in order, at the start of a larger ring.
+      const bigger = Buffer.allocUnsafe(Math.min(RECENT_BYTES, Math.max(2 * cap, this.ringLen + b.length)));
+      const used = this.ringBytes();
+      used.copy(bigger, 0);
+      this.ring = bigger;
+      this.ringPos = used.length;
+    }
+    const ring = this.ring;
+    const first = Math.min(b.length, ring.length - this.ringPos);
+    ring.set(b.subarray(0, first), this.ringPos);
+    if (first < b.length) ring.set(b.subarray(first), 0);
+    this.ringPos = (this.ringPos + b.length) % ring.length;
+    this.ringLen = Math.min(ring.length, this.ringLen + b.length);
+  }
+
+  private rememberText(text: string): void {
+    const max = Buffer.byteLength(text, 'utf8');
+    if (this.scratch === null || this.scratch.length < max) this.scratch = Buffer.allocUnsafe(Math.max(max, Math.min(this.scratch ? 2 * this.scratch.length : 4096, 3 * RECENT_BYTES)));
+    const n = this.scratch.write(text, 0, 'utf8');
+    this.remember(this.scratch.subarray(0, n));
+  }
+
+  /** The bytes in the ring, oldest first (a new Buffer). */
+  private ringBytes(): Buffer {
+    const ring = this.ring;
+    const start = (this.ringPos - this.ringLen + ring.length) % ring.length;
+    if (start + this.ringLen <= ring.length) return Buffer.from(ring.subarray(start, start + this.ringLen));
+    return Buffer.concat([ring.subarray(start), ring.subarray(0, this.ringPos)]);
   }
 
   /** The last RECENT_BYTES bytes of the input up to `end` in the data being scanned (complete lines as read). */
   private recentThrough(end: number): Buffer {
-    const parts = [...this.recent];
+    const parts = [this.ringBytes()];
     if (this.curText !== null) parts.push(Buffer.from(this.curText.slice(Math.max(this.curFrom, end - RECENT_BYTES), end), 'utf8'));
     else if (this.curBytes !== null) parts.push(this.curBytes.subarray(Math.max(this.curFrom, end - RECENT_BYTES), end));
     const w = Buffer.concat(parts);
@@ -411,7 +480,7 @@ class Reader implements LogReader {
       return;
     }
     this.processLine(line); // processLine cuts it
-    this.remember(Buffer.from(line.slice(0, MAX_LINE_CHARS) + '\n', 'utf8'));
+    this.rememberText(line.slice(0, MAX_LINE_CHARS) + '\n');
   }
 
   private appendCarry(s: string): void {
@@ -475,7 +544,6 @@ class Reader implements LogReader {
    * read one by one (countPanicTail).
    */
   private countText(text: string, from: number, to: number): void {
-    const re = COUNT_ALL_RE;
     const firstLineNo = this.lineNo;
     let pos = from;
     while (pos < to) {
@@ -486,6 +554,7 @@ class Reader implements LogReader {
         pos = nl + 1;
         continue;
       }
+      const re = this.mayReread() ? COUNT_ALL_RE : COUNT_BOOT_RE;
       re.lastIndex = pos;
       const m = re.exec(text);
       if (m === null || m.index >= to) {
@@ -507,20 +576,20 @@ class Reader implements LogReader {
   /** Counts the lines in text[from, to) that are not looked at (see sampleUptime). */
   private countTextLines(text: string, from: number, to: number): void {
     for (let p = text.indexOf('\n', from), st = from; p >= 0 && p < to; st = p + 1, p = text.indexOf('\n', p + 1)) {
-      if ((++this.lineNo & SAMPLE_MASK) === 0 && text.charCodeAt(st) === 91) this.sampleUptime(text.slice(st, Math.min(p, st + 40)), st);
+      if ((++this.lineNo & SAMPLE_MASK) === 0 && text.charCodeAt(st) === 91) this.sampleUptime(bracketUptimeText(text, st, p), st);
     }
   }
 
   /**
    * Count-only mode notes the time stamps of the lines it looks at, and of every 64th line (by line number,
    * so that where chunks end does not matter): restarting time stamps start a boot (noteUptime) even
-   * where no header follows soon. `head`: the start of line lineNo, at `start` in the data being scanned.
+   * where no header follows soon. `uptime`: the `[   12.345678]` time stamp of line lineNo, which starts
+   * at `start` in the data being scanned.
    */
-  private sampleUptime(head: string, start: number): void {
-    const l = normalizeLine(head, this.lineNo, this.opts);
-    if (l.uptime == null) return;
+  private sampleUptime(uptime: number | null, start: number): void {
+    if (uptime === null) return;
     this.curLineStart = start;
-    this.noteUptime(l);
+    this.noteUptimeOf(uptime, this.lineNo);
   }
 
   /** countText on bytes: the literals are searched in the bytes, only lines holding one are decoded. */
@@ -535,10 +604,10 @@ class Reader implements LogReader {
         pos = nl + 1;
         continue;
       }
-      const at = COUNT_SCANNER.find(buf, pos, to);
+      const at = (this.mayReread() ? COUNT_SCANNER : COUNT_BOOT_SCANNER).find(buf, pos, to);
       const ls = at < 0 ? to : Math.max(buf.lastIndexOf(10, at) + 1, pos);
       for (let p = buf.indexOf(10, pos), st = pos; p >= 0 && p < ls; st = p + 1, p = buf.indexOf(10, p + 1)) {
-        if ((++this.lineNo & SAMPLE_MASK) === 0 && buf[st] === 91) this.sampleUptime(buf.toString('latin1', st, Math.min(p, st + 40)), st);
+        if ((++this.lineNo & SAMPLE_MASK) === 0 && buf[st] === 91) this.sampleUptime(bracketUptime(buf, st, p), st);
       }
       if (at < 0) break;
       const nl = buf.indexOf(10, at);
@@ -743,7 +812,7 @@ class Reader implements LogReader {
     } finally {
       this.curText = null;
     }
-    this.remember(Buffer.from(text.slice(Math.max(from, to - RECENT_BYTES), to), 'utf8'));
+    this.rememberText(text.slice(Math.max(from, to - RECENT_BYTES), to));
   }
 
   private scanText(text: string, from: number, to: number): void {
@@ -809,10 +878,13 @@ class Reader implements LogReader {
   }
 
   private noteUptime(l: LogLine): void {
-    if (l.uptime == null) return;
+    if (l.uptime != null) this.noteUptimeOf(l.uptime, l.line);
+  }
+
+  private noteUptimeOf(uptime: number, line: number): void {
     const prev = this.lastUptime;
-    if (prev != null && l.uptime + 2 < prev && l.uptime < prev / 2) this.startBoot(l.line);
-    this.lastUptime = l.uptime;
+    if (prev != null && uptime + 2 < prev && uptime < prev / 2) this.startBoot(line);
+    this.lastUptime = uptime;
     this.boot.hasLines = true;
   }
 
@@ -881,8 +953,9 @@ class Reader implements LogReader {
     if (m) {
       const name = m[1]!;
       const flag = msg.includes('out-of-tree') ? 'O' : msg.includes('verification failed') ? 'E' : msg.includes('license') ? 'P' : 'C';
-      const cur = this.boot.taintModules.get(name) ?? '';
-      if (!cur.includes(flag) && this.boot.taintModules.size < 4096) this.boot.taintModules.set(name, sortFlags(cur + flag));
+      const tm = (this.boot.taintModules ??= new Map());
+      const cur = tm.get(name) ?? '';
+      if (!cur.includes(flag) && tm.size < 4096) tm.set(name, sortFlags(cur + flag));
       return;
     }
     m = /^\s*DMI: (.{1,256})$/.exec(msg);
@@ -1439,7 +1512,7 @@ class Reader implements LogReader {
     } else {
       modules = [];
       const seen = new Set<string>();
-      for (const [name, flags] of cb.taintModules) {
+      for (const [name, flags] of cb.taintModules ?? []) {
         modules.push({ name, flags, state: null, thirdParty: isThirdPartyFlags(flags) });
         seen.add(name);
       }
