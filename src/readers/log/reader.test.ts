@@ -682,3 +682,26 @@ test('past the detail limit, reboots still start boots: banners and restarting t
   assert.equal(r.panic?.message, 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)');
   assert.equal(r.eventsOmitted.count, 200 + 5 + 3);
 });
+
+test('count-only mode from the first event on finds the panic, boots and panicked events of a detailed read (lab fixtures)', () => {
+  const truths = JSON.parse(readFileSync(join(FIX, 'lab-truth.json'), 'utf8')) as Record<string, Truth>;
+  const facts = (r: ReturnType<typeof readLog>) => ({
+    panic: r.panic, boots: r.boots,
+    panicked: r.events.filter((e) => e.panicked).map((e) => [e.kind, e.header, e.boot, e.source.startLine, e.source.endLine, e.task, e.cpu, e.frames.length, e.title]),
+  });
+  let n = 0;
+  for (const scenario of Object.keys(truths)) {
+    for (const suffix of ['console.log', 'dmesg.txt']) {
+      const data = readFileSync(join(FIX, `lab-${scenario}.${suffix}`));
+      const full = facts(readLog('lab', data));
+      assert.ok(full.panicked.length >= 1);
+      for (const maxEvents of [0, 1]) {
+        const r = createLogReader('lab', undefined, { maxEvents });
+        for (let i = 0; i < data.length; i += 512) r.push(data.subarray(i, i + 512));
+        assert.deepEqual(facts(r.end()), full, `lab-${scenario}.${suffix}, maxEvents ${maxEvents}`);
+        n++;
+      }
+    }
+  }
+  assert.equal(n, 36);
+});
