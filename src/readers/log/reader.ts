@@ -44,7 +44,7 @@ const MAX_OMITTED_TITLES = 1000;
  * report's header (at most RECENT_LINES back). At most MAX_EXTRA_PANICKED such events are kept besides
  * the first maxEvents, after at most MAX_REREADS such reads per log.
  */
-const RECENT_BYTES = 512 * 1024;
+const RECENT_BYTES = 256 * 1024;
 const RECENT_LINES = 1000;
 /** Lines after a panic line read with it (the panic's own CPU line and stack), and their bytes. */
 const PANIC_TAIL_LINES = 400;
