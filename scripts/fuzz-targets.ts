@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
 import snappy from 'snappyjs';
-import { readLog, createLogReader, MAX_LINE_CHARS } from '../src/readers/log/index.js';
+import { readLog, createLogReader, MAX_LINE_CHARS, MAX_EVENT_CHARS, MAX_EXTRA_PANICKED } from '../src/readers/log/index.js';
 import { readCrashSession, MAX_FACTS } from '../src/readers/crash-session/index.js';
 import { parseFirstReport } from '../src/title/parse.js';
 import { findFirstCrash } from '../src/title/index.js';
@@ -155,10 +155,14 @@ const LOG_TOKENS = [
 ];
 
 /** Properties every log result must keep, whatever the input. */
-function checkLogResult(r: ReturnType<typeof readLog>, inputBytes: number): void {
-  if (r.events.length > 1000) throw new Error(`property: ${r.events.length} events kept (cap 1000)`);
+function checkLogResult(r: ReturnType<typeof readLog>, inputBytes: number, maxEvents = 1000): void {
+  const cap = maxEvents + MAX_EXTRA_PANICKED;
+  if (r.events.length > cap) throw new Error(`property: ${r.events.length} events kept (cap ${cap})`);
+  if (r.events.slice(Math.max(1, maxEvents)).some((e) => !e.panicked)) throw new Error('property: an event past maxEvents that did not panic');
   for (const e of r.events) {
     if (e.lines.length > MAX_EVENT_LINES) throw new Error(`property: event keeps ${e.lines.length} lines (cap ${MAX_EVENT_LINES})`);
+    const chars = e.lines.reduce((a, l) => a + l.length + 1, 0);
+    if (chars > MAX_EVENT_CHARS) throw new Error(`property: event keeps ${chars} characters (cap ${MAX_EVENT_CHARS})`);
     if (e.header.length > MAX_LINE_CHARS + 16) throw new Error(`property: header of ${e.header.length} chars`);
     if (e.source.startLine > e.source.endLine) throw new Error('property: event source range is reversed');
     if (typeof e.title !== 'string') throw new Error('property: event without a title');
@@ -202,6 +206,38 @@ const logStreamTarget: FuzzTarget = {
     const a = whole.events.map((e) => `${e.kind}|${e.header}|${e.source.startLine}-${e.source.endLine}|${e.title}`);
     const b = streamed.events.map((e) => `${e.kind}|${e.header}|${e.source.startLine}-${e.source.endLine}|${e.title}`);
     if (a.join('\n') !== b.join('\n')) throw new Error(`property: chunked reading differs from whole reading:\n  whole:   ${a.join(' / ').slice(0, 300)}\n  chunked: ${b.join(' / ').slice(0, 300)}`.replace(/\n/g, ' '));
+  },
+};
+
+/**
+ * Count-only mode (past the detail limit) on small inputs: maxEvents 0-2 and a small character budget,
+ * taken from the input, so that the scan, the recent-lines ring, the detailed re-read of a report that
+ * took a boot down and boot sampling all run; chunked reading must equal whole reading there too.
+ */
+const logCountTarget: FuzzTarget = {
+  name: 'log-count',
+  what: 'log reader count-only mode: readLog / createLogReader with maxEvents 0-2 and a small maxKeptChars (header scan, panic re-read, boots), chunked == whole',
+  seeds: () => [...logSeeds().filter((_, i) => i % 3 === 1), ...regressions('log-count')],
+  tokens: LOG_TOKENS,
+  run(input) {
+    const opts = { maxEvents: input.length ? input[0]! % 3 : 0, maxKeptChars: input.length > 1 ? (input[1]! % 4) * 2048 : 0 };
+    const whole = readLog('fuzz.log', input, opts);
+    checkLogResult(whole, input.length, opts.maxEvents);
+    const r = createLogReader('fuzz.log', undefined, opts);
+    let pos = 0;
+    for (let i = 0; pos < input.length; i++) {
+      const n = Math.max(1, ((input[(i * 17) % input.length]! * 5) % 89) + (i % 2 === 0 ? 0 : 700));
+      r.push(input.subarray(pos, pos + n));
+      pos += n;
+    }
+    const streamed = r.end();
+    const shape = (x: typeof whole): string => [
+      ...x.events.map((e) => `${e.kind}|${e.header}|${e.source.startLine}-${e.source.endLine}|${e.title}|${e.panicked}|${e.boot}`),
+      `panic ${x.panic?.message ?? '-'}`, `boots ${x.boots}`, `omitted ${x.eventsOmitted.count}`,
+    ].join(' / ');
+    const a = shape(whole);
+    const b = shape(streamed);
+    if (a !== b) throw new Error(`property: chunked reading differs from whole reading: whole: ${a.slice(0, 400)} chunked: ${b.slice(0, 400)}`.replace(/\n/g, ' '));
   },
 };
 
@@ -909,7 +945,7 @@ const vmcoreTarget: FuzzTarget = {
 };
 
 export const TARGETS: FuzzTarget[] = [
-  logTarget, logStreamTarget, crashSessionTarget, titleTarget, analyzeTarget,
+  logTarget, logStreamTarget, logCountTarget, crashSessionTarget, titleTarget, analyzeTarget,
   vmcoreinfoTarget, notesTarget, elfTarget, kdumpTarget, flatTarget,
   pageTarget('lzo'), pageTarget('zlib'), pageTarget('snappy'), pageTarget('zstd'),
   printkTarget, pagewalkTarget, vmcoreTarget,
