@@ -63,11 +63,18 @@ export function detectInputKind(head: Buffer): InputKind {
   return 'log';
 }
 
+/** The first `n` bytes of a file (fewer if it is shorter). */
 function readHead(path: string, n = 65536): Buffer {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(n);
-    const got = readSync(fd, buf, 0, n, 0);
+    let got = 0;
+    // One read returns at most ~2 GiB: a large head (readBounded) takes several.
+    while (got < n) {
+      const k = readSync(fd, buf, got, n - got, got);
+      if (k <= 0) break;
+      got += k;
+    }
     return buf.subarray(0, got);
   } finally {
     closeSync(fd);
@@ -195,20 +202,8 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
 function readBounded(path: string, max: number, name: string, acc: Accum): Buffer {
   const size = statSync(path).size;
   if (size <= max) return readFileSync(path);
-  const buf = Buffer.alloc(max);
-  const fd = openSync(path, 'r');
-  try {
-    let got = 0;
-    while (got < max) {
-      const n = readSync(fd, buf, got, max - got, got);
-      if (n <= 0) break;
-      got += n;
-    }
-    acc.gaps.push({ source: name, what: `memory budget: only the first ${(max / 1048576).toFixed(0)} MiB of ${(size / 1048576).toFixed(0)} MiB were read` });
-    return buf.subarray(0, got);
-  } finally {
-    closeSync(fd);
-  }
+  acc.gaps.push({ source: name, what: `memory budget: only the first ${(max / 1048576).toFixed(0)} MiB of ${(size / 1048576).toFixed(0)} MiB were read` });
+  return readHead(path, max);
 }
 
 /** Streams a log file through the reader in 4 MiB chunks: memory stays bounded whatever the file's size. */
