@@ -124,20 +124,6 @@ function bracketUptime(b: Buffer, st: number, end: number): number | null {
   return Number(b.toString('latin1', start, i));
 }
 
-function bracketUptimeText(s: string, st: number, end: number): number | null {
-  let i = st + 1;
-  while (i < end && s.charCodeAt(i) === 32) i++;
-  const start = i;
-  let dot = -1;
-  for (; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46 && dot < 0) dot = i;
-    else if (c < 48 || c > 57) break;
-  }
-  if (i >= end || s.charCodeAt(i) !== 93 || dot < 0 || dot === start || i - start > 20) return null;
-  return Number(s.slice(start, i));
-}
-
 /** The start of the line `back` lines before the last line of `w` (which ends with a newline), or -1 when
  *  that line does not start inside `w`. */
 function lineStartBack(w: Buffer, back: number): number {
@@ -576,7 +562,11 @@ class Reader implements LogReader {
   /** Counts the lines in text[from, to) that are not looked at (see sampleUptime). */
   private countTextLines(text: string, from: number, to: number): void {
     for (let p = text.indexOf('\n', from), st = from; p >= 0 && p < to; st = p + 1, p = text.indexOf('\n', p + 1)) {
-      if ((++this.lineNo & SAMPLE_MASK) === 0 && text.charCodeAt(st) === 91) this.sampleUptime(bracketUptimeText(text, st, p), st);
+      if ((++this.lineNo & SAMPLE_MASK) === 0 && text.charCodeAt(st) === 91) {
+        // As UTF-8 bytes: only ASCII digits, spaces, '.' and ']' decide, so the byte path's parser gives the same answer.
+        const line = Buffer.from(text.slice(st, p), 'utf8');
+        this.sampleUptime(bracketUptime(line, 0, line.length), st);
+      }
     }
   }
 
