@@ -1,5 +1,5 @@
 // ktriage command line: dispatches to one module per command. Commands hold no analysis logic.
-import { type CliIO, usageError, fail } from './io.js';
+import { type CliIO, usageError } from './io.js';
 import { VERSION } from '../version.js';
 
 const HELP = `ktriage ${VERSION}: Linux kernel crash triage
