@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 
 test('third-party-module: ktl_spinrcu (OE) on the stack of the lab soft lockup, with its Modules linked in line', () => {
   const f = runRule('third-party-module', draftOf(fixture('logs', 'lab-softlockup-rcu-module.console.log')));

@@ -2,7 +2,7 @@
 // their code is on a crash stack (then they are the first suspects).
 
 import type { Evidence } from '../model/types.js';
-import { derived, eventLine, findLine, refEvidence } from '../diagnose/evidence.js';
+import { derived, eventLine, findLine, refEvidence } from '../analysis/evidence.js';
 import { taintMeaning } from '../model/taint.js';
 import { finding, MAX_FINDINGS_PER_RULE, type Rule } from './types.js';
 

@@ -1,7 +1,7 @@
 // Rule contract: one detector per file (src/rules/<id>.ts), each returning findings with their evidence.
 
 import type { Evidence, Finding, ModuleInfo, Severity } from '../model/types.js';
-import type { Draft, StackView } from '../diagnose/evidence.js';
+import type { Draft, StackView } from '../analysis/evidence.js';
 
 export interface RuleContext {
   draft: Draft;
