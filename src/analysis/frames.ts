@@ -102,6 +102,8 @@ const MACHINERY_EXACT = new Set([
   // OOM plumbing
   'out_of_memory', 'oom_kill_process', 'dump_header', 'oom_kill_process', '__alloc_pages_slowpath',
   '__alloc_pages_may_oom', '__alloc_pages', '__alloc_pages_nodemask', 'alloc_pages_vma', 'pagefault_out_of_memory',
+  'check_panic_on_oom', 'oom_kill_process', 'dump_header', 'moom_callback', 'sysrq_handle_moom', '__handle_sysrq',
+  'handle_sysrq', 'write_sysrq_trigger',
 ]);
 
 const MACHINERY_PREFIX = [
