@@ -11,8 +11,10 @@ import { readLog } from '../log/index.js';
 /** Frames that only a crashing task runs. */
 const CRASH_PATH = /^(oops_end|oops_begin|crash_kexec|__crash_kexec|machine_kexec|panic|vpanic|nmi_panic|die|__die|die_kernel_fault|sysrq_handle_crash|__stack_chk_fail|do_machine_check|mce_panic|exc_machine_check|watchdog_overflow_callback|no_context|page_fault_oops)$/;
 
+/** Function names of a backtrace: its exception RIPs, then its frames (innermost first). */
 function fnames(bt: Backtrace): string[] {
-  return bt.frames.slice(0, 64).map((f) => (f.function ?? '').replace(/\.(cold|constprop|isra|part)(\.\d+)?$/, ''));
+  return [...bt.exceptions.map((x) => x.rip.function), ...bt.frames.slice(0, 64).map((f) => f.function)]
+    .map((f) => (f ?? '').replace(/\.(cold|constprop|isra|part)(\.\d+)?$/, ''));
 }
 
 function crashed(bt: Backtrace): boolean {
