@@ -9,7 +9,7 @@ import {
 } from '../../model/types.js';
 import { decodeTaint, isThirdPartyFlags } from '../../model/taint.js';
 import { findFirstCrash, normalizeTitle } from '../../title/index.js';
-import { normalizeLine, type LineFormat, type LogLine } from './normalize.js';
+import { normalizeLine, type LineFormat, type LogLine, type NormalizeOptions } from './normalize.js';
 import { COUNT_LITERALS, INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, matchSyzHeader, type HeaderMatch } from './headers.js';
 import { LiteralScanner } from './scan.js';
 import {
@@ -847,7 +847,11 @@ class Reader implements LogReader {
       if (nl < 0 || nl >= to) break;
       n++;
       last = pos;
-      if (this.windows.length > 0) this.feedWindows(text.slice(pos, nl));
+      if (this.windows.length > 0) {
+        // A console line goes to the title engine as it is; others with their prefix made a console's.
+        const raw = text.slice(pos, nl);
+        this.feedWindows(raw.charCodeAt(0) === 91 ? raw : titleLine(normalizeLine(raw, this.lineNo + n, this.opts)));
+      }
       pos = nl + 1;
     }
     if (n === 0) return;
@@ -892,8 +896,8 @@ class Reader implements LogReader {
       if (!this.firstCut) this.firstCut = this.lineNo;
     }
     line = ownCopy(line);
-    if (this.windows.length > 0) this.feedWindows(line);
     const L = normalizeLine(line, this.lineNo, this.opts);
+    if (this.windows.length > 0) this.feedWindows(titleLine(L));
     this.formats.set(L.format, (this.formats.get(L.format) ?? 0) + 1);
     if (L.dropped) {
       this.dropped += L.dropped;
@@ -903,6 +907,13 @@ class Reader implements LogReader {
       this.boot.lastLine = L.line;
       return;
     }
+    const parts = splitJoined(L, this.opts);
+    if (parts === null) this.processMessage(L);
+    else for (const p of parts) this.processMessage(p);
+  }
+
+  /** One kernel message (a line, or one of the messages a joined line holds). */
+  private processMessage(L: LogLine): void {
     const msg = L.text;
     // Boots: a `Linux version` banner or restarting time stamps.
     const banner = /^\s*Linux version (\S{1,128}) (.*)$/.exec(msg);
@@ -1010,7 +1021,7 @@ class Reader implements LogReader {
       ev, raw: [], rawChars: 0, lineChars: 0, linesLeftOut: 0, bodyStarted: false, section: 'event', cpuSeen: false, panicTaskPending: false,
       stack: 'none', panicStack: 'none', panicFrames: [], frameCtx: null, userMode: false, modulesOpen: false,
       lastLine: L.line, lastBodyLine: L.line, lastUptime: L.uptime, taskFromHeader: false, endTrace: false,
-      window: this.newWindow(L.raw), delivered: false,
+      window: this.newWindow(titleLine(L)), delivered: false,
     };
     if (this.windows.length >= MAX_ACTIVE_WINDOWS) this.completeWindow(this.windows[0]!);
     this.windows.push(o);
@@ -1519,6 +1530,66 @@ class Reader implements LogReader {
       eventsOmitted: this.omitted, gaps, boots: this.bootCount,
     };
   }
+}
+
+/**
+ * The line the title engine sees (syzkaller's rules read console output: `[ts][Tn] msg` or bare
+ * messages). Console and plain lines go as they are; a line of any other format, or one that had a
+ * foreign prefix, goes as the console would have printed it.
+ */
+function titleLine(L: LogLine): string {
+  if (!L.foreign && (L.format === 'dmesg' || L.format === 'plain' || L.format === 'serial')) return L.raw;
+  if (!L.kernel) return L.raw;
+  if (L.uptime == null) return L.text;
+  const ts = L.uptime.toFixed(6).padStart(12);
+  return L.caller ? `[${ts}][${L.caller.padStart(6)}] ${L.text}` : `[${ts}] ${L.text}`;
+}
+
+/** rsyslog's escapes of control characters (`#012` newline, `#011` tab) in a forwarded message. */
+const RSYSLOG_NL = '#012';
+/** A console time stamp inside a message: another line printed into this one (concurrent printk, a
+ *  paste that joined lines). */
+const JOINED_TS_RE = /\[ {0,12}[0-9]{1,12}\.[0-9]{1,9}\](?:\[ {0,6}[TC][0-9]{1,10}\])? /g;
+/** A report's CPU line glued to the message before it. */
+const JOINED_CPU_RE = / CPU: [0-9]{1,5} (?:UID: [0-9]{1,10} )?PID: [0-9]{1,10} Comm: /;
+const MAX_PARTS = 16;
+
+/**
+ * The messages one physical line holds when several were joined (rsyslog `#012` escapes, a time stamp or
+ * a CPU line in the middle of a message), each with the line's number; null when it holds one.
+ */
+function splitJoined(L: LogLine, opts: NormalizeOptions): LogLine[] | null {
+  const t = L.text;
+  let pieces: string[] | null = null;
+  if (t.includes(RSYSLOG_NL)) {
+    pieces = t.split(RSYSLOG_NL, MAX_PARTS).map((p) => p.replace(/#011/g, '\t'));
+  }
+  const list = pieces ?? [t];
+  const out: LogLine[] = [];
+  let split = pieces !== null;
+  for (const piece of list) {
+    let rest = piece;
+    for (let i = 0; i < MAX_PARTS && out.length < MAX_PARTS; i++) {
+      JOINED_TS_RE.lastIndex = 1;
+      const m = JOINED_TS_RE.exec(rest);
+      const c = JOINED_CPU_RE.exec(rest);
+      let at = -1;
+      if (m && m.index > 0 && rest.slice(0, m.index).trim() !== '') at = m.index;
+      if (c && c.index > 0 && (at < 0 || c.index < at)) at = c.index + 1;
+      if (at < 0) break;
+      out.push({ ...L, text: rest.slice(0, at).trimEnd() });
+      rest = rest.slice(at);
+      split = true;
+    }
+    if (out.length >= MAX_PARTS) break;
+    if (rest.charCodeAt(0) === 91 && out.length > 0) {
+      const sub = normalizeLine(rest, L.line, opts);
+      out.push({ ...sub, raw: L.raw, kernel: true, hostname: L.hostname, wallclock: sub.wallclock ?? L.wallclock });
+    } else {
+      out.push({ ...L, text: rest });
+    }
+  }
+  return split ? out : null;
 }
 
 function sortFlags(f: string): string {
