@@ -21,7 +21,7 @@ export interface CpuLine {
 // `CPU: 1 PID: 112 Comm: queuectl Kdump: loaded Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.192-2`
 // (3.x and later; 6.12+ adds `UID: 0`).
 const CPU_RE =
-  /^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (.{0,64}?) (?:Kdump: loaded )?(?:Not tainted|Tainted: ([A-Z -]*?))(?:\s+(\d[^\s]*)(?:\s+(#.*))?)?\s*$/;
+  /^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (.{0,64}?) (?:Kdump: loaded )?(?:Not tainted|Tainted: ([A-Z -]*?))(?:\s+(\d[^\s]*|\[[^\]\s]{1,64}\])(?:\s+(#.*))?)?\s*$/;
 // 2.6.x: `Pid: 27392, comm: wsssr_defence_d Tainted: P  ---------------    2.6.32-754.el6.x86_64 #1 VMware, Inc. ...`
 const PID_RE =
   /^Pid: (\d+), comm: (.{0,64}?) (?:Not tainted|Tainted: ([A-Z -]*?))\s+(\d[^\s]*)\s+(#\S+)(?: (.*))?$/;
@@ -80,8 +80,20 @@ export function parseLocation(text: string): CodeLocation | null {
 // New style: ` ktl_proc_write+0xc3/0xfa [ktl_spinrcu]`, ` ? exit_to_user_mode_prepare+0x44/0x240`,
 // ` 0xffffffffc04f2116`; old style: ` [<ffffffff8104a1b2>] ? func+0x12/0x40 [mod]`; arm64 old:
 // `[<ffff000008123456>] func+0x1c/0x120`; with a `<d>`/`<4>` marker or `<IRQ>`/`<EOI>` before it.
-const FRAME_NEW_RE =
-  /^\s*(\? )?([A-Za-z_.$][\w.$@:<>,~-]{0,255}?)\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16})(?:\s+\[([^\s\]]{1,64})(?:\s+[0-9a-f]{0,64})?\])?\s*$/;
+// A frame may end with what scripts/decode_stacktrace.sh or syzbot added: ` (fs/file.c:123)`, ` (a.c:1 b.c:2)`,
+// ` fs/file.c:123` (syzbot), ` (discriminator 3)`; arm64 marks the frame of the interrupted PC with ` (P)`.
+const DECODED_SUFFIX = '(?:\\s+\\([^()\\n]{1,512}\\)|\\s+[\\w./+-]{1,256}:\\d{1,6}(?::\\d{1,4})?){0,4}';
+const FRAME_NEW_RE = new RegExp(
+  `^\\s*(\\? )?([A-Za-z_.$][\\w.$@:<>,~-]{0,255}?)\\+0x([0-9a-f]{1,16})\\/0x([0-9a-f]{1,16})(?:\\s+\\[([^\\s\\]]{1,64})(?:\\s+[0-9a-f]{0,64})?\\])?${DECODED_SUFFIX}\\s*$`);
+/** A decoded frame without an offset (an inlined function, or the caller decode_stacktrace.sh named):
+ *  ` __dump_stack (lib/dump_stack.c:88)`, ` __dump_stack lib/dump_stack.c:88`. */
+const FRAME_DECODED_RE =
+  /^\s*(\? )?([A-Za-z_.$][\w.$]{0,255})(?: \[([^\s\]]{1,64})\])?(?:\s+\(([\w./+-]{1,256}:\d{1,6}(?::\d{1,4})?)(?:\s[^()\n]{0,256})?\)|\s+([\w./+-]{1,256}\.[chS]:\d{1,6}(?::\d{1,4})?))(?:\s+\(discriminator \d+\))?\s*$/;
+/** arm's unwinder: `[<c013c2f4>] (process_one_work) from [<c013c5ec>] (worker_thread+0x60/0x590)` (4.x on),
+ *  `[<c005c174>] (dump_backtrace+0x0/0x10c) from [<c05d4624>] (dump_stack+0x18/0x1c)` (older), with
+ *  `[mod]` inside the parentheses. The frame is the first function: it was called from the second. */
+const FRAME_ARM_RE =
+  /^\s*\[<([0-9a-f]{6,16})>\]\s?\(([A-Za-z_.$][\w.$]{0,255}?)(?:\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16}))?(?: \[([^\s\]]{1,64})\])?\) from \[<[0-9a-f]{6,16}>\]\s?\(/;
 const FRAME_ADDR_RE = /^\s*(\? )?0x([0-9a-f]{6,16})\s*$/;
 const FRAME_OLD_RE =
   /^\s*\[<([0-9a-f]{6,16})>\]\s+(\? )?(?:([A-Za-z_.$][\w.$@:<>,~-]{0,255}?)\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16})(?:\s+\[([^\s\]]{1,64})\])?|(0x[0-9a-f]+))?/;
@@ -123,11 +135,31 @@ export function parseFrameLine(msgIn: string, current: FrameContext): FrameParse
   }
   const useCtx = ctx ?? current;
   if (msg.trim() === '') return ctx !== undefined ? { frame: null, context: ctx, markerOnly: true } : null;
-  let m = FRAME_NEW_RE.exec(msg);
+  let m = FRAME_ARM_RE.exec(msg);
+  if (m) {
+    return {
+      frame: {
+        function: m[2]!, offset: m[3] ? parseInt(m[3], 16) : null, size: m[4] ? parseInt(m[4], 16) : null,
+        module: m[5] ?? null, address: m[1]!, reliable: true, context: useCtx, raw: msgIn.trim(),
+      },
+      context: ctx, markerOnly: false,
+    };
+  }
+  m = FRAME_NEW_RE.exec(msg);
   if (m) {
     return {
       frame: {
         function: m[2]!, offset: parseInt(m[3]!, 16), size: parseInt(m[4]!, 16), module: m[5] ?? null, address: null,
+        reliable: !m[1], context: useCtx, raw: msgIn.trim(),
+      },
+      context: ctx, markerOnly: false,
+    };
+  }
+  m = FRAME_DECODED_RE.exec(msg);
+  if (m && !/^(?:Code|RIP|EIP|Call|Modules|Hardware|CPU|Workqueue)$/.test(m[2]!)) {
+    return {
+      frame: {
+        function: m[2]!, offset: null, size: null, module: m[3] ?? null, address: null,
         reliable: !m[1], context: useCtx, raw: msgIn.trim(),
       },
       context: ctx, markerOnly: false,

@@ -172,6 +172,32 @@ interface Builder {
   unconfirmed?: boolean;
   /** Opened by a `Kernel panic - not syncing` line. */
   fromPanic?: boolean;
+  /** Opened by a line from the middle of a report whose header is not in the log (headerlessOpener). */
+  headerless?: boolean;
+  /** The tail of an earlier report after all: not emitted. */
+  drop?: boolean;
+}
+
+const ARM_UNWIND_RE = /^\s*\[<[0-9a-f]{6,16}>\]\s?\([^)]{1,300}\) from \[</;
+const STACK_FILLER_RE =
+  /^\s*(?:\.{3}|\[\.{3}\]|\u2026)\s*$|^\s*r\d{1,2}:[0-9a-f]{8}(?:\s+(?:r\d{1,2}|fp|ip|sp|lr):[0-9a-f]{8})*\s*$|^\s*Exception stack\(0x[0-9a-f]+ to 0x[0-9a-f]+\)\s*$|^\s*[0-9a-f]{3,4}:(?:\s+(?:[0-9a-f]{8}|\s{8})){1,8}\s*$/;
+
+/**
+ * Lines from the middle of a report that stand for it when its header is not in the log (a paste that
+ * starts below it, a header lost to a dropped message): the hung-task hint and state line, an RCU stall's
+ * per-CPU line or kthread starvation, an OOM kill. Only looked at outside any report.
+ */
+function headerlessOpener(msg: string): { kind: EventKind; id: string } | null {
+  if (msg.includes('hung_task_timeout_secs') && /"echo 0 > \/proc\/sys\/kernel\/hung_task_timeout_secs" disables this message/.test(msg)) {
+    return { kind: 'hung-task', id: 'hung-task-hint' };
+  }
+  if (/^\s*(?:rcu: )?\s*\d{1,5}-[.\w!]{3,8}: \(\d+ ticks this GP\)|^\s*(?:rcu: )?\s*(?:rcu_\w{1,16}|\w{1,16}) kthread (?:starved for \d+ jiffies!|timer wakeup didn't happen for \d+ jiffies!)/.test(msg)) {
+    return { kind: 'rcu-stall', id: 'rcu-headerless' };
+  }
+  if (/^\s*(?:Out of memory|Memory cgroup out of memory): Kill(?:ed)? process \d+ \(|^\s*oom-kill:constraint=/.test(msg)) {
+    return { kind: 'oom', id: 'oom-kill' };
+  }
+  return null;
 }
 
 interface TitleWindow {
@@ -944,6 +970,12 @@ class Reader implements LogReader {
       this.onBody(L);
       return;
     }
+    const hl = headerlessOpener(msg);
+    if (hl) {
+      const o = this.openEvent(L, hl.kind, hl.id);
+      o.headerless = true;
+      return;
+    }
     const sh = matchSyzHeader(msg);
     if (sh) this.openEvent(L, sh.kind, 'syzkaller').unconfirmed = true;
   }
@@ -993,6 +1025,17 @@ class Reader implements LogReader {
       this.onPanic(L);
       return;
     }
+    if (o && o.section === 'event' && L.line - o.lastLine <= 12 &&
+        ((rule.kind === 'hard-lockup' && o.ev.kind === 'warning' && /watchdog/.test(o.ev.header)) ||
+         (rule.kind === 'mce' && o.ev.kind === 'mce'))) {
+      // The old hard lockup report (a WARNING in kernel/watchdog.c, then `Watchdog detected hard LOCKUP on
+      // cpu N`) is one hard-lockup event of the CPU it names; mce_panic's reason line joins its MCE report.
+      o.ev.kind = rule.kind;
+      if (rule.kind === 'hard-lockup') o.ev.cpu = null;
+      this.headerDetails(o, L.text, rule.id);
+      this.addLine(o, L, true);
+      return;
+    }
     if (o && o.section === 'event' && rule.secondary && !o.bodyStarted && L.line - o.lastLine <= 12) {
       // One report printing several headers: the most specific kind wins.
       if (KIND_RANK[rule.kind] > KIND_RANK[o.ev.kind]) o.ev.kind = rule.kind;
@@ -1006,6 +1049,9 @@ class Reader implements LogReader {
 
   private openEvent(L: LogLine, kind: EventKind, ruleId: string): Builder {
     const b = this.boot;
+    // A lone OOM kill line right before a new OOM report is the tail of an earlier report, not one.
+    const prev = b.pending;
+    if (prev && prev.headerless && prev.ev.kind === 'oom' && kind === 'oom' && ruleId === 'oom' && L.line - prev.lastLine <= 3) prev.drop = true;
     if (b.pending) {
       this.deliver(b.pending);
       b.pending = null;
@@ -1057,6 +1103,41 @@ class Reader implements LogReader {
       case 'hard-lockup':
         m = /hard LOCKUP on cpu (\d+)/.exec(msg);
         if (m) ev.cpu = Number(m[1]);
+        break;
+      case 'rcu-headerless':
+        m = /^\s*(?:rcu: )?\s*(\d{1,5})-[.\w!]{3,8}: \(/.exec(msg);
+        if (m) ev.cpu = Number(m[1]);
+        break;
+      case 'hard-lockup-ppc':
+        m = /Watchdog CPU:(\d+) Hard LOCKUP/.exec(msg);
+        if (m) ev.cpu = Number(m[1]);
+        break;
+      case 'mce':
+        m = /CPU (\d+): Machine Check Exception/.exec(msg);
+        if (m && ev.cpu == null) ev.cpu = Number(m[1]);
+        break;
+      case 'warning':
+        // `WARNING: CPU: 3 PID: 5 at file:line func+off` (3.x-6.x): the task's pid and CPU are in the header.
+        m = /WARNING: CPU: (\d+) (?:UID: \d+ )?PID: (\d+) at /.exec(msg);
+        if (m) {
+          ev.cpu = Number(m[1]);
+          ev.task.pid = Number(m[2]);
+        }
+        break;
+      case 'atomic-sleep':
+        m = /scheduling while atomic: (.{1,64})\/(\d+)\/0x[0-9a-f]+/.exec(msg);
+        if (m) ev.task = { comm: m[1]!, pid: Number(m[2]) };
+        break;
+      case 'bug-generic':
+        m = /Bad page state in process (\S{1,64})/.exec(msg);
+        if (m) ev.task.comm = m[1]!;
+        break;
+      case 'oom-kill':
+        m = /Kill(?:ed)? process (\d+) \((.{1,64}?)\)|task=([^,]{1,64}),pid=(\d+)/.exec(msg);
+        if (m) {
+          ev.details.oomVictimPid = Number(m[1] ?? m[4]);
+          ev.details.oomVictim = m[2] ?? m[3]!;
+        }
         break;
       case 'oom':
         m = /^\s*(\S.{0,64}?) invoked oom-killer: (?:gfp_mask=(0x[0-9a-f]+)[^,]*, )?(?:nodemask=\S+, )?order=(-?\d+)/.exec(msg);
@@ -1188,6 +1269,7 @@ class Reader implements LogReader {
         return true;
       }
     }
+    if (!inPanic && !o.cpuSeen && this.bodyTask(o, msg)) return true;
     const cpu = parseCpuLine(msg);
     if (cpu) {
       if (o.panicTaskPending) {
@@ -1250,7 +1332,17 @@ class Reader implements LogReader {
       if (ev.details.lastUnloaded == null) ev.details.lastUnloaded = m[1]!;
       return true;
     }
-    if (/^\s*Call [Tt]race:/.test(msg)) {
+    // `Call Trace:` (also behind a paste's label, and lustre's `Call Trace TBD:`), arm's `Backtrace:`, and
+    // arm's unwinder lines, which need no header (a hung task's stack follows its state line).
+    if (/^\s*(?:\S{1,32} )?Call [Tt]race(?: TBD)?:|^\s*Backtrace: ?$/.test(msg) ||
+        ((inPanic ? o.panicStack : o.stack) === 'none' && ARM_UNWIND_RE.test(msg))) {
+      if (ARM_UNWIND_RE.test(msg)) {
+        if (inPanic) o.panicStack = 'in';
+        else o.stack = 'in';
+        o.frameCtx = 'task';
+        o.bodyStarted = true;
+        return this.parseBody(o, msg);
+      }
       o.bodyStarted = true;
       if (inPanic) {
         if (o.panicStack === 'none') o.panicStack = 'in';
@@ -1261,6 +1353,9 @@ class Reader implements LogReader {
     }
     const inStack = inPanic ? o.panicStack === 'in' : o.stack === 'in';
     if (inStack) {
+      // Lines a stack section holds besides frames: a paste's elisions (`...`), arm's saved registers
+      // (` r6:000200da r5:00000000`) and exception stack dumps, MIPS/ppc stack words.
+      if (STACK_FILLER_RE.test(msg)) return true;
       const f = parseFrameLine(msg, o.frameCtx);
       if (f) {
         if (f.context !== undefined) o.frameCtx = f.context;
@@ -1278,6 +1373,9 @@ class Reader implements LogReader {
       if (rip.user) o.userMode = true;
       else if (!inPanic && !o.userMode && !ev.rip && rip.loc) {
         ev.rip = rip.loc;
+        // A list-debug BUG_ON whose `list_del corruption` line is not in the log: the RIP says which it was.
+        if (rip.loc.function && /^__?list_(?:del_entry|add)_valid/.test(rip.loc.function) &&
+            (ev.kind === 'invalid-opcode' || ev.kind === 'bug' || ev.kind === 'oops')) ev.kind = 'list-corruption';
         if (rip.loc.module) this.frameModules.add(rip.loc.module);
       }
       if (rip.cpu != null && ev.cpu == null && !o.taskFromHeader) ev.cpu = rip.cpu;
@@ -1325,6 +1423,58 @@ class Reader implements LogReader {
     }
     if (/^\s*(?:#PF:|PGD |IP: |Stack:|Kernel Offset:|Process |Pid: |task:|"echo 0 >|NMI backtrace|Sending NMI|RSP <|Dumping ftrace|irq event stamp|hardirqs |softirqs |\S+ state:|Allocated by task|Freed by task|The buggy address|Memory state around|Read of size|Write of size|INFO: lockdep|other info|stack backtrace:|\s*\(t=\d+|rcu: |\s+[0-9a-f]{16}( [0-9a-f]{16})+\s*$)/.test(msg)) {
       return true;
+    }
+    return false;
+  }
+
+  /**
+   * Task and CPU from the lines a report prints before (or instead of) its CPU line: KASAN/KFENCE's `by task
+   * comm/pid`, `in_atomic(): 1, irqs_disabled(): 0, pid: N, name: comm`, lockdep's `comm/pid is trying to
+   * acquire lock:`, a hung task's state line, an RCU stall's first per-CPU line. The CPU line, when one
+   * follows, has the last word. Returns true when the line was one of these.
+   */
+  private bodyTask(o: Builder, msg: string): boolean {
+    const ev = o.ev;
+    const unknown = ev.task.pid == null && ev.task.comm == null;
+    let m: RegExpExecArray | null;
+    if (ev.kind === 'rcu-stall') {
+      m = /^\s*(?:rcu: )?\s*(\d{1,5})-[.\w!]{3,8}: \(/.exec(msg);
+      if (m) {
+        if (ev.cpu == null) ev.cpu = Number(m[1]);
+        return true;
+      }
+      return false;
+    }
+    if (ev.kind === 'hung-task') {
+      if (!o.taskFromHeader) {
+        m = /^\s*task:(\S{1,64})\s+state:D .*?\bpid:\s?(\d+)/.exec(msg) ??
+          /^\s*(\S.{0,63}?)\s+D\s+(?:[0-9a-f]{8,16}\s+)?\d+\s+(\d+)\s+\d+\s+0x[0-9a-f]+\s*$/.exec(msg);
+        if (m) {
+          ev.task = { comm: m[1]!, pid: Number(m[2]) };
+          o.taskFromHeader = true;
+          return true;
+        }
+      }
+      return false;
+    }
+    if (!unknown && ev.task.comm != null) return false;
+    m = /^\s*(?:Read|Write) of size \d+ at addr [0-9a-f]+ by task (.{1,64})\/(\d+)\s*$/.exec(msg) ??
+      /^\s*(?:Use-after-free|Out-of-bounds|Invalid) (?:read|write|free) .* by task (.{1,64})\/(\d+)\b/.exec(msg);
+    if (m) {
+      ev.task = { comm: m[1]!, pid: Number(m[2]) };
+      return true;
+    }
+    m = /^\s*in_atomic\(\): \d+, irqs_disabled\(\): \d+, (?:non_block: \d+, )?pid: (\d+), name: (.{1,64})$/.exec(msg);
+    if (m) {
+      ev.task = { comm: m[2]!, pid: Number(m[1]) };
+      return true;
+    }
+    if (ev.kind === 'lockdep') {
+      m = /^\s*(\S{1,64})\/(\d+)(?: \[[^\]]{0,64}\])? (?:is trying to acquire|is trying to release|just changed the state of|is exiting with locks|is leaving the kernel with locks|takes:|has acquired)/.exec(msg);
+      if (m) {
+        ev.task = { comm: m[1]!, pid: Number(m[2]) };
+        return true;
+      }
     }
     return false;
   }
@@ -1417,7 +1567,7 @@ class Reader implements LogReader {
     const ev = o.ev;
     const rep = this.titleOf(o);
     o.window.lines = [];
-    if (o.unconfirmed && !rep) return null;
+    if ((o.unconfirmed && !rep) || o.drop) return null;
     if (rep) {
       ev.title = rep.title;
       ev.altTitles = rep.altTitles;
