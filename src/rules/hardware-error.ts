@@ -3,7 +3,7 @@
 // NMI IOCK/SERR, `Memory failure`, and the `M` taint flag (a machine check was reported).
 
 import type { Evidence, Finding } from '../model/types.js';
-import { eventLine, headerEvidence } from '../diagnose/evidence.js';
+import { eventLine, headerEvidence } from '../analysis/evidence.js';
 import { finding, type Rule } from './types.js';
 
 const HW_LINE = /(\[Hardware Error\]|Machine check|Machine Check Exception|mce: |MCE: |EDAC \S+: .*\b(UE|CE|Uncorrected|Corrected)\b|PCIe Bus Error|AER: .*(Uncorrected|Fatal)|NMI: IOCK error|NMI: PCI system error|Uhhuh\. NMI received for unknown reason|Memory failure: |Hardware is broken|CPU \d+: Machine Check)/i;
