@@ -84,6 +84,9 @@ export interface LogReadResult {
   panic: PanicInfo | null;
   eventsOmitted: { count: number; byTitle: Record<string, number> };
   gaps: Gap[];
+  /** Hardware error lines printed outside crash reports too (corrected machine checks, EDAC, memory
+   *  failures): input for hardware findings, not events. At most MAX_HARDWARE_LINES. */
+  hardware: { line: number; text: string }[];
   /** Number of boots seen (kdump's capture kernel is one). */
   boots: number;
 }
@@ -178,6 +181,9 @@ interface Builder {
   drop?: boolean;
 }
 
+const MAX_HARDWARE_LINES = 64;
+/** Lines of the machine-check, EDAC and memory-failure code (arch/x86/kernel/cpu/mce, drivers/edac, mm/memory-failure.c). */
+const HARDWARE_RE = /\[Hardware Error\]|Machine [Cc]heck (?:events logged|Event|Exception)|^\s*mce: (?:Uncorrected|\[)|^\s*EDAC [\w ]{1,32}: .*\b(?:CE|UE|[Cc]orrected|[Uu]ncorrected|MEMORY ERROR)\b|^\s*Memory failure: |^\s*RAS: /;
 const ARM_UNWIND_RE = /^\s*\[<[0-9a-f]{6,16}>\]\s?\([^)]{1,300}\) from \[</;
 const STACK_FILLER_RE =
   /^\s*(?:\.{3}|\[\.{3}\]|\u2026)\s*$|^\s*r\d{1,2}:[0-9a-f]{8}(?:\s+(?:r\d{1,2}|fp|ip|sp|lr):[0-9a-f]{8})*\s*$|^\s*Exception stack\(0x[0-9a-f]+ to 0x[0-9a-f]+\)\s*$|^\s*[0-9a-f]{3,4}:(?:\s+(?:[0-9a-f]{8}|\s{8})){1,8}\s*$/;
@@ -263,6 +269,7 @@ class Reader implements LogReader {
   private firstEventBoot: BootInfo | null = null;
   private firstModulesEvent: CrashEvent | null = null;
   private frameModules = new Set<string>();
+  private hardware: { line: number; text: string }[] = [];
   private anyHostname: string | null = null;
   private firstBanner: { release: string; version: string | null } | null = null;
   private ended = false;
@@ -941,6 +948,9 @@ class Reader implements LogReader {
   /** One kernel message (a line, or one of the messages a joined line holds). */
   private processMessage(L: LogLine): void {
     const msg = L.text;
+    if (this.hardware.length < MAX_HARDWARE_LINES && HARDWARE_RE.test(msg)) {
+      this.hardware.push({ line: L.line, text: ownCopy(msg.trim().slice(0, 512)) });
+    }
     // Boots: a `Linux version` banner or restarting time stamps.
     const banner = /^\s*Linux version (\S{1,128}) (.*)$/.exec(msg);
     if (banner && !msg.startsWith('Linux version (') ) {
@@ -1677,7 +1687,7 @@ class Reader implements LogReader {
     return {
       source: { file: this.source, format, bytes: this.bytes, lines: this.lines },
       kernel, modules, lastUnloaded, events: this.events, panic,
-      eventsOmitted: this.omitted, gaps, boots: this.bootCount,
+      eventsOmitted: this.omitted, gaps, hardware: this.hardware, boots: this.bootCount,
     };
   }
 }
