@@ -179,6 +179,35 @@ interface Builder {
   headerless?: boolean;
   /** The tail of an earlier report after all: not emitted. */
   drop?: boolean;
+  /** The input ended inside this report. */
+  openAtEof?: boolean;
+  /** Lines in the report that are none of its body lines (interleaved output). */
+  foreignLines?: number;
+}
+
+/** The function a header names: `WARNING: CPU: 1 PID: 5 at file.c:12 func+0x1/0x2`, `WARNING: at file.c:12 func()`. */
+function headerFunction(header: string): string | null {
+  const m = /\bat \S{1,512}:\d+ ([A-Za-z_][\w]{0,255})(?:\.[\w.]{1,64})?(?:\+0x[0-9a-f]+\/0x[0-9a-f]+|\(\))/.exec(header) ??
+    /^(?:BUG: )?(?:KASAN|KFENCE|KMSAN): [\w -]{1,64} in ([A-Za-z_][\w]{0,255})/.exec(header);
+  return m ? m[1]! : null;
+}
+
+const KIND_TITLES: Partial<Record<EventKind, string>> = {
+  'hard-lockup': 'BUG: hard lockup', 'soft-lockup': 'BUG: soft lockup', 'hung-task': 'INFO: task hung',
+  'rcu-stall': 'INFO: rcu detected stall', oom: 'out of memory', mce: 'machine check', sysrq: 'sysrq triggered crash',
+  oops: 'Oops', 'null-deref': 'BUG: unable to handle kernel NULL pointer dereference',
+  'paging-request': 'BUG: unable to handle kernel paging request', gpf: 'general protection fault',
+  bug: 'kernel BUG', 'stack-protector': 'kernel panic: stack is corrupted', 'stack-overflow': 'kernel stack overflow',
+  'double-fault': 'PANIC: double fault', 'divide-error': 'divide error', 'invalid-opcode': 'invalid opcode',
+  warning: 'WARNING', 'list-corruption': 'BUG: corrupted list', lockdep: 'possible deadlock',
+};
+
+/** A title for a report no rule names: its kind's words, `in FUNC` where the RIP or the header names one. */
+function kindTitle(ev: CrashEvent): string {
+  const base = KIND_TITLES[ev.kind];
+  if (!base) return normalizeTitle(ev.header) || ev.header;
+  const fn = ev.rip?.function ?? headerFunction(ev.header) ?? null;
+  return fn && ev.kind !== 'oom' ? `${base} in ${fn}` : base;
 }
 
 const MAX_HARDWARE_LINES = 64;
@@ -212,6 +241,8 @@ interface TitleWindow {
   maxLines: number;
   maxChars: number;
   complete: boolean;
+  /** The input ended while the window was collecting: nothing was printed after the report's last lines. */
+  eof?: boolean;
 }
 
 interface BootInfo {
@@ -1257,6 +1288,7 @@ class Reader implements LogReader {
       return;
     }
     const recognised = this.parseBody(o, msg);
+    if (!recognised) o.foreignLines = (o.foreignLines ?? 0) + 1;
     this.addLine(o, L, recognised);
     if (/^\s*---\[ end (?:trace|Kernel panic)/.test(msg)) {
       o.endTrace = true;
@@ -1584,8 +1616,17 @@ class Reader implements LogReader {
       ev.type = rep.type;
       ev.corrupted = rep.corrupted;
       ev.corruptedReason = rep.corruptedReason;
+      // A pasted excerpt that ends before the report's stack (the input ends inside the report, every line
+      // after the header is one of its body lines, no stack printed at all) is cut, not damaged: the function its header or RIP names stands in for
+      // the frame syzkaller's rules look for. (A console log that goes on past a stackless report keeps
+      // syzkaller's `in corrupted`.)
+      if (ev.title.endsWith(' in corrupted') && o.openAtEof && !o.foreignLines && o.stack === 'none' && ev.frames.length === 0) {
+        const fn = headerFunction(ev.header) ?? ev.rip?.function ?? null;
+        if (fn) ev.title = `${ev.title.slice(0, -' corrupted'.length)} ${fn}`;
+      }
     } else {
-      ev.title = ev.header;
+      // No rule of syzkaller's names this report: a title of its kind, never the raw message line.
+      ev.title = kindTitle(ev);
     }
     ev.index = this.emitted++;
     if (o.linesLeftOut > 0) ev.details.linesLeftOut = o.linesLeftOut;
@@ -1624,9 +1665,13 @@ class Reader implements LogReader {
       }
       this.flushSkippedTail();
       if (this.countOnly) this.countBootEnd();
+      if (this.open) this.open.openAtEof = true;
       this.closeOpen();
       this.finishBoot(this.boot);
-      for (const o of this.windows) o.window.complete = true;
+      for (const o of this.windows) {
+        o.window.complete = true;
+        o.window.eof = true;
+      }
       this.windows = [];
       this.drain();
     }
@@ -1698,11 +1743,23 @@ class Reader implements LogReader {
  * foreign prefix, goes as the console would have printed it.
  */
 function titleLine(L: LogLine): string {
+  return undecorate(consoleLine(L));
+}
+
+function consoleLine(L: LogLine): string {
   if (!L.foreign && (L.format === 'dmesg' || L.format === 'plain' || L.format === 'serial')) return L.raw;
   if (!L.kernel) return L.raw;
   if (L.uptime == null) return L.text;
   const ts = L.uptime.toFixed(6).padStart(12);
   return L.caller ? `[${ts}][${L.caller.padStart(6)}] ${L.text}` : `[${ts}] ${L.text}`;
+}
+
+/** What scripts/decode_stacktrace.sh appends (` (fs/file.c:123)`, ` (a.c:1 b.c:2)`, ` (discriminator 2)`)
+ *  is not part of a frame's or header's name: the file:line never reaches a title. */
+const DECODE_SUFFIX_RE = /\s\((?:[\w./+-]{1,256}:\d{1,6}(?::\d{1,4})?(?:\s|(?=\))))+\)|\s\(discriminator \d{1,6}\)/g;
+function undecorate(line: string): string {
+  if (!line.includes(':') || !line.includes(' (')) return line;
+  return line.replace(DECODE_SUFFIX_RE, '');
 }
 
 /** rsyslog's escapes of control characters (`#012` newline, `#011` tab) in a forwarded message. */
