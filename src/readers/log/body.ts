@@ -72,8 +72,16 @@ export function parseLocation(text: string): CodeLocation | null {
       function: m[1]!, offset: parseInt(m[2]!, 16), size: parseInt(m[3]!, 16), module: m[4] ?? null, address: null,
     };
   }
-  m = /^0x([0-9a-fA-F]{1,16})\b/.exec(s);
-  if (m) return { function: null, offset: null, size: null, module: null, address: m[1]!.toLowerCase() };
+  // An unsymbolised address in a module (`%pS` when kallsyms has no name): `0x860546a4 [mt7603e@8ad96439+0x96c0]`.
+  m = /^0x([0-9a-fA-F]{1,16})\b(?:\s+\[([\w-]{1,64})@[0-9a-f]{1,16}\+0x([0-9a-f]{1,16})\])?/.exec(s);
+  if (m) {
+    return {
+      function: null, offset: m[3] ? parseInt(m[3], 16) : null, size: null, module: m[2] ?? null, address: m[1]!.toLowerCase(),
+    };
+  }
+  // decode_stacktrace.sh replaced the offset by the source line: `__btree_iter_traverse_all (fs/x.c:1332 (discriminator 1))`.
+  m = /^([A-Za-z_.$][\w.$]{0,255})(?: \[([^\s\]]{1,64})\])? \([\w./+-]{1,256}:\d{1,6}/.exec(s);
+  if (m) return { function: m[1]!, offset: null, size: null, module: m[2] ?? null, address: null };
   return null;
 }
 
@@ -93,16 +101,18 @@ const FRAME_DECODED_RE =
  *  `[<c005c174>] (dump_backtrace+0x0/0x10c) from [<c05d4624>] (dump_stack+0x18/0x1c)` (older), with
  *  `[mod]` inside the parentheses. The frame is the first function: it was called from the second. */
 const FRAME_ARM_RE =
-  /^\s*\[<([0-9a-f]{6,16})>\]\s?\(([A-Za-z_.$][\w.$]{0,255}?)(?:\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16}))?(?: \[([^\s\]]{1,64})\])?\) from \[<[0-9a-f]{6,16}>\]\s?\(/;
-const FRAME_ADDR_RE = /^\s*(\? )?0x([0-9a-f]{6,16})\s*$/;
+  /^\s*\[<([0-9a-f]{6,16})>\]\s?\(([A-Za-z_.$][\w.$]{0,255}?)(?:\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16}))?(?: \[([^\s\]]{1,64})\])?\) from \[<([0-9a-f]{6,16})>\]\s?\(([A-Za-z_.$][\w.$]{0,255}?)(?:\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16}))?(?: \[([^\s\]]{1,64})\])?\)/;
+const FRAME_ADDR_RE = /^\s*(\? )?0x([0-9a-f]{6,16})(?:\s+\[([\w-]{1,64})@[0-9a-f]{1,16}\+0x([0-9a-f]{1,16})\])?\s*$/;
 const FRAME_OLD_RE =
-  /^\s*\[<([0-9a-f]{6,16})>\]\s+(\? )?(?:([A-Za-z_.$][\w.$@:<>,~-]{0,255}?)\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16})(?:\s+\[([^\s\]]{1,64})\])?|(0x[0-9a-f]+))?/;
+  /^\s*\[<([0-9a-f]{6,16})>\]\s+(\? )?(?:([A-Za-z_.$][\w.$@:<>,~-]{0,255}?)\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16})(?:\s+\[([^\s\]]{1,64})\])?|(0x[0-9a-f]+)(?:\s+\[([\w-]{1,64})@[0-9a-f]{1,16}\+0x([0-9a-f]{1,16})\])?)?/;
 const CONTEXT_RE = /^\s*<(\/?)(IRQ|EOI|NMI|EOE|TASK|SOFTIRQ|#DF|#MC|DB|NMI_STACK|IST|EXC)>\s*/;
 
 export type FrameContext = Frame['context'];
 
 export interface FrameParse {
   frame: Frame | null;
+  /** arm's unwinder names the caller too (`(f) from [<pc>] (caller+0x60/0x590)`): the frame after this one. */
+  caller?: Frame;
   /** New context when the line carried a marker (applies to this frame and the following ones). */
   context: FrameContext | undefined;
   /** True when the line was only a context marker. */
@@ -142,6 +152,10 @@ export function parseFrameLine(msgIn: string, current: FrameContext): FrameParse
         function: m[2]!, offset: m[3] ? parseInt(m[3], 16) : null, size: m[4] ? parseInt(m[4], 16) : null,
         module: m[5] ?? null, address: m[1]!, reliable: true, context: useCtx, raw: msgIn.trim(),
       },
+      caller: {
+        function: m[7]!, offset: m[8] ? parseInt(m[8], 16) : null, size: m[9] ? parseInt(m[9], 16) : null,
+        module: m[10] ?? null, address: m[6]!, reliable: true, context: useCtx, raw: msgIn.trim(),
+      },
       context: ctx, markerOnly: false,
     };
   }
@@ -168,7 +182,10 @@ export function parseFrameLine(msgIn: string, current: FrameContext): FrameParse
   m = FRAME_ADDR_RE.exec(msg);
   if (m) {
     return {
-      frame: { function: null, offset: null, size: null, module: null, address: m[2]!, reliable: !m[1], context: useCtx, raw: msgIn.trim() },
+      frame: {
+        function: null, offset: m[4] ? parseInt(m[4], 16) : null, size: null, module: m[3] ?? null, address: m[2]!,
+        reliable: !m[1], context: useCtx, raw: msgIn.trim(),
+      },
       context: ctx, markerOnly: false,
     };
   }
@@ -176,8 +193,9 @@ export function parseFrameLine(msgIn: string, current: FrameContext): FrameParse
   if (m && (m[3] || m[7])) {
     return {
       frame: {
-        function: m[3] ?? null, offset: m[4] ? parseInt(m[4], 16) : null, size: m[5] ? parseInt(m[5], 16) : null,
-        module: m[6] ?? null, address: m[1]!, reliable: !m[2], context: useCtx, raw: msgIn.trim(),
+        function: m[3] ?? null, offset: m[4] ? parseInt(m[4], 16) : m[9] ? parseInt(m[9], 16) : null,
+        size: m[5] ? parseInt(m[5], 16) : null, module: m[6] ?? m[8] ?? null, address: m[1]!, reliable: !m[2],
+        context: useCtx, raw: msgIn.trim(),
       },
       context: ctx, markerOnly: false,
     };

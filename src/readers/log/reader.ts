@@ -181,6 +181,8 @@ interface Builder {
   drop?: boolean;
   /** The input ended inside this report. */
   openAtEof?: boolean;
+  /** The frame list whose last frame is the caller an arm unwind line named (replaced by the next line's frame). */
+  callerLast?: CrashEvent['frames'] | null;
   /** Lines in the report that are none of its body lines (interleaved output). */
   foreignLines?: number;
 }
@@ -1164,6 +1166,12 @@ class Reader implements LogReader {
           ev.cpu = Number(m[1]);
           ev.task.pid = Number(m[2]);
         }
+        // The warning site as an unsymbolised module address: `at mac.c:208 0x860546a4 [mt7603e@8ad96439+0x96c0]`.
+        m = /\bat \S{1,512}:\d+ (0x[0-9a-f]{1,16} \[[\w-]{1,64}@[0-9a-f]{1,16}\+0x[0-9a-f]{1,16}\])/.exec(msg);
+        if (m && !ev.rip) {
+          ev.rip = parseLocation(m[1]!);
+          if (ev.rip?.module) this.frameModules.add(ev.rip.module);
+        }
         break;
       case 'atomic-sleep':
         m = /scheduling while atomic: (.{1,64})\/(\d+)\/0x[0-9a-f]+/.exec(msg);
@@ -1403,8 +1411,16 @@ class Reader implements LogReader {
         if (f.context !== undefined) o.frameCtx = f.context;
         if (f.frame) {
           const list = inPanic ? o.panicFrames : ev.frames;
+          // arm: the caller named by the line before is this frame; the last line's caller ends the list.
+          if (o.callerLast === list && list.length > 0) list.pop();
+          o.callerLast = null;
           if (list.length < MAX_FRAMES) list.push(f.frame);
+          if (f.caller && list.length < MAX_FRAMES) {
+            list.push(f.caller);
+            o.callerLast = list;
+          }
           if (f.frame.module) this.frameModules.add(f.frame.module);
+          if (f.caller?.module) this.frameModules.add(f.caller.module);
         }
         return true;
       }
