@@ -32,7 +32,13 @@ export const rule: Rule = {
       }
       if (hit) events.push(ev.index);
     }
-    if (events.length === 0) return [];
+    // Corrected errors logged outside any crash report (no event) are hardware findings too.
+    for (const h of ctx.draft.hardwareLog ?? []) {
+      if (evidence.some((e) => e.source === h.source && e.line === h.line)) continue;
+      if (evidence.length < 20) evidence.push(h);
+      if (FATAL.test(h.text)) fatal = true;
+    }
+    if (events.length === 0 && evidence.length === 0) return [];
     if (ctx.draft.events.some((e) => e.kind === 'mce' && e.panicked)) fatal = true;
     const summary = fatal
       ? 'The hardware reported an uncorrected error (machine check / memory / bus): suspect the hardware before the software'
