@@ -173,12 +173,12 @@ export function isKernelAddress(hex: string | null | undefined): boolean {
 export function moduleOfFunction(ev: CrashEvent, fn: string): string | null {
   for (const f of ev.frames) if (f.function === fn && f.module) return f.module;
   if (ev.rip?.function === fn && ev.rip.module) return ev.rip.module;
-  const needle = fn + '+0x';
+  const needle = fn;
   for (const l of ev.lines.slice(0, 400)) {
     let i = l.indexOf(needle);
     while (i >= 0) {
       if (i === 0 || !/[\w.]/.test(l[i - 1]!)) {
-        const m = /^\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16}\s*\[([\w-]{1,64})\]/.exec(l.slice(i + fn.length, i + fn.length + 120));
+        const m = /^(?:\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16})?\s*\[([\w-]{1,64})\]/.exec(l.slice(i + fn.length, i + fn.length + 120));
         if (m) return m[1]!;
       }
       i = l.indexOf(needle, i + 1);
@@ -198,28 +198,66 @@ export function pickCulprit(ev: CrashEvent, thirdParty: Set<string>): CulpritPic
   return withModule(pickCulpritFrame(ev, thirdParty));
 }
 
+/** Allocator entry points: on a frame (not the RIP) the caller is what asked for the memory. */
+const ALLOCATOR = /^(kmem_cache_alloc\w*|__kmem_cache_alloc\w*|kmalloc\w*|__kmalloc\w*|kmalloc_trace\w*|kzalloc|kcalloc|krealloc|__krealloc|kvmalloc\w*|__kvmalloc\w*|vmalloc\w*|__vmalloc\w*|vzalloc|slab_alloc\w*|__slab_alloc\w*|___slab_alloc|new_slab|allocate_slab|alloc_pages|alloc_pages_current|__alloc_pages\w*|__get_free_pages|get_zeroed_page|__folio_alloc|folio_alloc|mempool_alloc|kmem_cache_zalloc)$/;
+/** Entry code: a RIP there is the fault (SYSEXIT/IRET faults), though as a frame it is plumbing. */
+const ENTRY_CODE = /^(entry_|system_call|ia32_|sysenter_|native_irq_return|native_iret|restore_regs_and_return|swapgs_restore|irq_return|ret_from_intr|resume_userspace)/;
+/** `RIP: 0010:[<..>]  [<..>] f+0x1/0x2`, `EIP is at f+0x1/0x2`, `PC is at f+0x1/0x2`, `IP: [<..>] f+0x1/0x2`. */
+const RIP_NAME_LINE = /^\s*(?:EIP is at|PC is at|IP: \[<[0-9a-f]+>\]|RIP: [0-9a-f]{4}:\[<[0-9a-f]+>\]\s+\[<[0-9a-f]+>\]|NIP \[[0-9a-f]+\]) ([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[([\w-]{1,64})\])?/;
+/** `#6: ffff... (&p->lock#2){+.+.}-{3:3}, at: rcu_pending_enqueue+0x68/0x4f4 [mod]`, a lockdep held-lock line. */
+const HELD_LOCK_AT = /^\s*#\d+:.*\bat: (?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[([\w-]{1,64})\])?/;
+const TAGGED_FRAME = /(?:^|[\s(])([A-Za-z_][\w.]*)\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16} \[([\w-]{1,64})\]/;
+const LOCKUPS = new Set(['soft-lockup', 'hard-lockup', 'rcu-stall']);
+
 function pickCulpritFrame(ev: CrashEvent, thirdParty: Set<string>): CulpritPick | null {
   // Registers and stack cannot be trusted when the stack pointer is garbage.
   if (stackPointerCorrupt(ev)) return null;
+  // `rcu_sched kthread starved`: the grace-period kthread's own stack shows where it waits, not the cause.
+  if (ev.kind === 'rcu-stall' && ev.lines.slice(0, 40).some((l) => /kthread starved for \d+ jiffies/.test(l)) &&
+    ev.frames.some((f) => f.function && /^rcu_gp_kthread$|^rcu_gp_fqs_loop$/.test(baseName(f.function)))) return null;
   const ripLine = ev.lines.find((l) => /^\s*(RIP|EIP|PC is at|pc :|NIP|epc)/.test(l));
-  if (ev.rip && !ev.rip.function && isKernelAddress(ev.rip.address) && !(ripLine && /^\s*RIP: (?!0010)[0-9a-f]{4}:/.test(ripLine))) {
-    return { function: null, module: ev.rip.module, frame: locFrame(ev.rip, (ripLine ?? `RIP: ${ev.rip.address}`).trim()), why: 'rip' };
+  let rip = ev.rip;
+  if (rip && !rip.function) {
+    // The symbol may be on another line of the same report (`EIP is at f+0x1/0x2` after `EIP: [<c11e4690>]`).
+    for (const l of ev.lines.slice(0, 200)) {
+      const m = RIP_NAME_LINE.exec(l);
+      if (m) { rip = { ...rip, function: m[1]!, module: m[2] ?? rip.module }; break; }
+    }
+  }
+  if (rip && !rip.function && isKernelAddress(rip.address) && !(ripLine && /^\s*RIP: (?!0010)[0-9a-f]{4}:/.test(ripLine))) {
+    return { function: null, module: rip.module, frame: locFrame(rip, (ripLine ?? `RIP: ${rip.address}`).trim()), why: 'rip' };
   }
   const sanitizer = SANITIZER_KINDS.has(ev.kind);
   const skip = (fn: string | null) => !fn || isMachinery(fn) || (sanitizer && STRING_FUNCTIONS.test(baseName(fn)));
+  const skipFrame = (fn: string | null) => skip(fn) || ALLOCATOR.test(baseName(fn!));
   const cands: { f: Frame; isRip: boolean }[] = [];
-  if (ev.rip && ev.rip.function && !skip(ev.rip.function)) {
-    cands.push({ f: locFrame(ev.rip, (ripLine ?? `RIP: ${ev.rip.function}`).trim()), isRip: true });
+  if (rip && rip.function && (!skip(rip.function) || ENTRY_CODE.test(baseName(rip.function)))) {
+    cands.push({ f: locFrame(rip, (ripLine ?? `RIP: ${rip.function}`).trim()), isRip: true });
   }
   // Frames of the interrupt stacks describe the interrupt, not the task; use them only if nothing else.
   const taskFrames = ev.frames.filter((f) => f.context === null || f.context === 'task' || f.context === 'exception');
   const frames = taskFrames.length > 0 ? taskFrames : ev.frames;
-  for (const f of frames) if (f.reliable && !skip(f.function)) cands.push({ f, isRip: false });
+  for (const f of frames) {
+    if (!f.reliable) continue;
+    if (!skipFrame(f.function)) cands.push({ f, isRip: false });
+    // A reliable frame at a bare address before anything meaningful: the caller is code no symbol names.
+    else if (!f.function && f.address && cands.length === 0) {
+      const tp = frames.find((x) => x.function && x.module && thirdParty.has(x.module) && !skipFrame(x.function));
+      if (tp) return { function: tp.function, module: tp.module, frame: tp, why: 'third-party' };
+      return { function: null, module: f.module, frame: f, why: 'frame' };
+    }
+  }
   if (cands.length === 0) {
     // Only unreliable (`?`) frames, routine on kernels without a reliable unwinder: a third-party module's
     // frame among them still outranks the rest (a WARN in core code called from the module).
-    const tpU = frames.find((f) => f.function && f.module && thirdParty.has(f.module) && !skip(f.function));
+    const tpU = frames.find((f) => f.function && f.module && thirdParty.has(f.module) && !skipFrame(f.function));
     if (tpU) return { function: tpU.function, module: tpU.module, frame: tpU, why: 'third-party' };
+    // Trace lines the reader did not take as frames: a third-party module's symbol there outranks the rest.
+    for (const l of ev.lines.slice(0, 400)) {
+      if (/^\s*Modules linked in:/.test(l)) continue;
+      const m = TAGGED_FRAME.exec(l);
+      if (m && thirdParty.has(m[2]!) && !skipFrame(m[1]!)) return { function: m[1]!, module: m[2]!, frame: null, why: 'third-party' };
+    }
     // No trace (interleaved or cut output): `WARNING: CPU: 1 PID: 2 at file.c:10 func+0x1/0x2` names the
     // function in the header; `... at file.c:10 0x860546a4 [mod@base+0x96c0]` only the module.
     const hdr = / at \S+:\d+ ([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[([\w-]+)\])?/.exec(ev.header);
@@ -228,12 +266,21 @@ function pickCulpritFrame(ev: CrashEvent, thirdParty: Set<string>): CulpritPick 
     }
     const bareHdr = / at \S+:\d+ (?:0x)?[0-9a-f]{6,16} \[([\w-]{1,64})@[0-9a-f]+\+0x[0-9a-f]+\]/.exec(ev.header);
     if (bareHdr) return { function: null, module: bareHdr[1]!, frame: null, why: 'rip' };
+    // A sleeping-in-atomic or lock report without a stack: the innermost lock held was taken in the culprit.
+    if (ev.kind === 'warning' || ev.kind === 'bug' || ev.kind === 'lockdep') {
+      let last: RegExpExecArray | null = null;
+      for (const l of ev.lines.slice(0, 200)) { const m = HELD_LOCK_AT.exec(l); if (m) last = m; }
+      if (last && !skipFrame(last[1]!)) return { function: last[1]!, module: last[2] ?? null, frame: null, why: 'frame' };
+    }
     // Reliable frames that are all machinery: nothing past them is shown; guessed frames would be a guess.
     const hasReliable = frames.some((f) => f.reliable && f.function);
-    const u = hasReliable ? undefined : frames.find((f) => !skip(f.function));
+    const u = hasReliable ? undefined : frames.find((f) => !skipFrame(f.function));
     if (!u) {
+      // The title engine's ` in func`; for a lockup, where the CPU is stuck even in softirq or idle code.
       const t = / in ([A-Za-z_][\w.]*)$/.exec(ev.title);
-      if (t && t[1] !== 'corrupted' && !skip(t[1]!)) return { function: t[1]!, module: null, frame: null, why: 'unreliable-frame' };
+      if (t && t[1] !== 'corrupted' && (!skip(t[1]!) || (LOCKUPS.has(ev.kind) && !/^(watchdog|panic|dump_stack)/.test(t[1]!)))) {
+        return { function: t[1]!, module: null, frame: null, why: 'unreliable-frame' };
+      }
       const bare = hasReliable ? undefined : frames.find((f) => !f.function && f.address);
       return bare ? { function: null, module: null, frame: bare, why: 'unreliable-frame' } : null;
     }
