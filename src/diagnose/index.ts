@@ -210,6 +210,11 @@ function diagnoseUnsafe(draft: Draft): Diagnosis {
   const panicBt = stacks.find((s) => s.bt)?.bt ?? null;
   const reliableBt = rootEv ? stackReliable(rootEv) : pickStack?.bt ? stackReliable(null, pickStack.bt.pid) : panicBt ? stackReliable(null, panicBt.pid) : true;
   // A panic that reports configuration or user space (no root filesystem, init died): no kernel code is at fault.
+  // Code no symbol names (a bare RIP) in a kernel tainted by a module that is no longer loaded: that module.
+  if (pick && !pick.function && !pick.module && pick.why === 'rip') {
+    const gone = [...tpMap.values()].find((m) => m.basis === 'unloaded');
+    if (gone) pick = { ...pick, module: gone.name };
+  }
   const configPanic = rootEv?.kind === 'panic' && CONFIG_PANIC.test(rootEv.header);
   if (configPanic) pick = null;
   // An OOM whose allocation serves a user page fault: user memory is the consumer, no kernel code is at
