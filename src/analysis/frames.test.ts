@@ -119,3 +119,22 @@ test('culprit (hand-made): none for a missing root filesystem, and none from a s
   ]);
   assert.equal(starved.fn, null);
 });
+
+test('culprit (hand-made): frame lines the reader did not take as a trace (under a pasted heading, elided with ...)', () => {
+  const text = [
+    '                  [ 5300.229390] watchdog: BUG: soft lockup - CPU#2 stuck for 23s! [kworker/2:1:25629]',
+    '                  [ 5300.237965] Kernel panic - not syncing: softlockup: hung tasks',
+    '                  [ 5300.244482] CPU: 2 PID: 25629 Comm: kworker/2:1 Tainted: G             L 5.10.0-18-amd64 #1 Debian 5.10.140-1',
+    '',
+    '#### Console Call Trace:',
+    '                  [ 5300.273855]  dump_stack+0x6b/0x83',
+    '                  [ 5300.277555]  panic+0x101/0x2d7',
+    '                  [ 5300.280964]  watchdog_timer_fn.cold+0xc/0x16',
+    '                  ...',
+    '                  [ 5300.413719]  acme_poll_wait+0xf/0x20',
+    '                  ...',
+    '                  [ 5300.422285]  worker_thread+0x53/0x3e0',
+  ].join('\n') + '\n';
+  const r = analyze([{ name: 'hand-made-elided.dmesg', data: text }]);
+  assert.equal(r.diagnosis.rootCause?.function, 'acme_poll_wait');
+});

@@ -88,7 +88,7 @@ const MACHINERY_EXACT = new Set([
   'dump_stack_print_info', 'show_regs_print_info', 'unwind_backtrace', 'c_backtrace', 'show_stack_log_lvl',
   'print_circular_bug', 'check_noncircular', 'check_prev_add', 'check_prevs_add', 'validate_chain', 'print_usage_bug',
   'mark_lock', 'mark_lock_irq', 'check_irq_usage', 'print_deadlock_bug', 'check_deadlock', 'lock_release',
-  'print_bad_irq_dependency', 'print_lock_invalid_wait_context', 'check_wait_context',
+  'print_bad_irq_dependency', 'fs_reclaim_acquire', 'fs_reclaim_release', '__fs_reclaim_acquire', 'might_alloc', 'print_lock_invalid_wait_context', 'check_wait_context',
   'watchdog_overflow_callback', 'watchdog_hardlockup_check', 'watchdog_check_hardlockup', 'watchdog_hardlockup_interrupt',
   'watchdog_buddy_check_hardlockup', 'handle_pmi_common', 'nmi_handle', 'default_do_nmi',
   // return and indirect-branch thunks (retbleed/SRSO mitigations): never code of their own
@@ -208,6 +208,8 @@ const RIP_NAME_LINE = /^\s*(?:EIP is at|PC is at|IP: \[<[0-9a-f]+>\]|RIP: [0-9a-
 const HELD_LOCK_AT = /^\s*#\d+:.*\bat: (?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[([\w-]{1,64})\])?/;
 const TAGGED_FRAME = /(?:^|[\s(])([A-Za-z_][\w.]*)\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16} \[([\w-]{1,64})\]/;
 const LOCKUPS = new Set(['soft-lockup', 'hard-lockup', 'rcu-stall']);
+/** A whole line that is one reliable frame: `  func+0x1f/0x40 [mod]`, `[<ffffffff8108a0b5>] func+0x1f/0x40`. */
+const BARE_FRAME_LINE = /^\s{0,40}(?:\[<[0-9a-f]{8,16}>\]\s{1,4})?([A-Za-z_][\w.]{0,127})\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16}(?: \[([\w-]{1,64})\])?\s*$/;
 
 function pickCulpritFrame(ev: CrashEvent, thirdParty: Set<string>): CulpritPick | null {
   // Registers and stack cannot be trusted when the stack pointer is garbage.
@@ -266,6 +268,15 @@ function pickCulpritFrame(ev: CrashEvent, thirdParty: Set<string>): CulpritPick 
     }
     const bareHdr = / at \S+:\d+ (?:0x)?[0-9a-f]{6,16} \[([\w-]{1,64})@[0-9a-f]+\+0x[0-9a-f]+\]/.exec(ev.header);
     if (bareHdr) return { function: null, module: bareHdr[1]!, frame: null, why: 'rip' };
+    // Frame lines the reader did not take as a trace (a pasted trace under a markdown heading, elided with
+    // `...`): the first meaningful reliable one.
+    // Lockdep prints the stacks of earlier lock acquisitions: not the reporting task's trace.
+    if (ev.frames.length === 0 && ev.kind !== 'lockdep') {
+      for (const l of ev.lines.slice(0, 400)) {
+        const m = BARE_FRAME_LINE.exec(l);
+        if (m && !skipFrame(m[1]!)) return { function: m[1]!, module: m[2] ?? null, frame: null, why: 'frame' };
+      }
+    }
     // A sleeping-in-atomic or lock report without a stack: the innermost lock held was taken in the culprit.
     if (ev.kind === 'warning' || ev.kind === 'bug' || ev.kind === 'lockdep') {
       let last: RegExpExecArray | null = null;
