@@ -90,13 +90,13 @@ export function parseLocation(text: string): CodeLocation | null {
 // `[<ffff000008123456>] func+0x1c/0x120`; with a `<d>`/`<4>` marker or `<IRQ>`/`<EOI>` before it.
 // A frame may end with what scripts/decode_stacktrace.sh or syzbot added: ` (fs/file.c:123)`, ` (a.c:1 b.c:2)`,
 // ` fs/file.c:123` (syzbot), ` (discriminator 3)`; arm64 marks the frame of the interrupted PC with ` (P)`.
-const DECODED_SUFFIX = '(?:\\s+\\([^()\\n]{1,512}\\)|\\s+[\\w./+-]{1,256}:\\d{1,6}(?::\\d{1,4})?){0,4}';
+const DECODED_SUFFIX = '(?:\\s+\\([^()\\n]{1,512}(?:\\(discriminator \\d{1,6}\\))?\\)|\\s+[\\w./+-]{1,256}:\\d{1,6}(?::\\d{1,4})?){0,4}';
 const FRAME_NEW_RE = new RegExp(
   `^\\s*(\\? )?([A-Za-z_.$][\\w.$@:<>,~-]{0,255}?)\\+0x([0-9a-f]{1,16})\\/0x([0-9a-f]{1,16})(?:\\s+\\[([^\\s\\]]{1,64})(?:\\s+[0-9a-f]{0,64})?\\])?${DECODED_SUFFIX}\\s*$`);
 /** A decoded frame without an offset (an inlined function, or the caller decode_stacktrace.sh named):
  *  ` __dump_stack (lib/dump_stack.c:88)`, ` __dump_stack lib/dump_stack.c:88`. */
 const FRAME_DECODED_RE =
-  /^\s*(\? )?([A-Za-z_.$][\w.$]{0,255})(?: \[([^\s\]]{1,64})\])?(?:\s+\(([\w./+-]{1,256}:\d{1,6}(?::\d{1,4})?)(?:\s[^()\n]{0,256})?\)|\s+([\w./+-]{1,256}\.[chS]:\d{1,6}(?::\d{1,4})?))(?:\s+\(discriminator \d+\))?\s*$/;
+  /^\s*(\? )?([A-Za-z_.$][\w.$]{0,255})(?: \[([^\s\]]{1,64})\])?(?:\s+\(([\w./+-]{1,256}:\d{1,6}(?::\d{1,4})?)(?:\s[^()\n]{0,256}?)?(?:\(discriminator \d{1,6}\))?\)|\s+([\w./+-]{1,256}\.[chS]:\d{1,6}(?::\d{1,4})?))(?:\s+\(discriminator \d+\))?\s*$/;
 /** arm's unwinder: `[<c013c2f4>] (process_one_work) from [<c013c5ec>] (worker_thread+0x60/0x590)` (4.x on),
  *  `[<c005c174>] (dump_backtrace+0x0/0x10c) from [<c05d4624>] (dump_stack+0x18/0x1c)` (older), with
  *  `[mod]` inside the parentheses. The frame is the first function: it was called from the second. */

@@ -131,7 +131,7 @@ function parseLine(raw: string, lineNo: number, opts: NormalizeOptions): LogLine
       out.uptime = t[0];
       pos = t[1];
       out.format = 'dmesg';
-      const c = parseCaller(s, pos);
+      const c = parseCaller(s, pos) ?? (s.charCodeAt(pos) === 32 && s.charCodeAt(pos + 1) === 91 ? parseCaller(s, pos + 1) : null);
       if (c) { out.caller = c[0]; pos = c[1]; }
       if (s.charCodeAt(pos) === 32) {
         // journalctl -o short-monotonic: `[ts] host kernel: msg`.
@@ -254,13 +254,13 @@ const BAR_RE = /^[ \t]{0,8}\|[ \t]?/;
 /** Line numbers added by a paste or an editor: `  12 `, `12:`, `12|`, `12.`, `12)`. */
 const LINENO_RE = /^[ \t]{0,8}[0-9]{1,6}(?:[.:|)][ \t]{0,4}|[ \t]{1,4})/;
 /** ktest's elapsed-seconds column: `00034 ` (zero-padded). */
-const KTEST_RE = /^0[0-9]{3,5} (?=\S)/;
+const KTEST_RE = /^0[0-9]{3,5} /;
 /** A bracketed tag of a hypervisor or test harness: `[guest0/uart0] `. */
 const TAG_RE = /^\[[\w./:@-]{1,40}\] ?/;
 /** A printk time stamp somewhere in the head of the line (after a shell prompt, a login prompt, a CI clock). */
 const TS_ANYWHERE_RE = /\[ {0,12}[0-9]{1,12}\.[0-9]{0,9}\]/;
 /** A time stamp that lost its `[` (or had it mangled) at the start of a pasted line: `407819.286867] `. */
-const TS_NO_BRACKET_RE = /^[^\s\d]?([0-9]{1,12}\.[0-9]{1,9})\] ?/;
+const TS_NO_BRACKET_RE = /^[^\s\d]? {0,12}([0-9]{1,12}\.[0-9]{1,9})\] ?/;
 /** The `kernel:` tag of a syslog-like line whose other fields no format above knows (weekday and year
  *  first, `kern.warn` facilities, no date at all): `Tue Feb  1 19:02:25 2022 kern.warn kernel: msg`. */
 const KERNEL_TAG_RE = /(?:^|[ \t])(?:kernel|vmunix|kern\.[a-z]{3,7})(?:\[[0-9]{1,10}\])?: ?/;

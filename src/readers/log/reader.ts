@@ -1506,7 +1506,7 @@ class Reader implements LogReader {
     if (ev.kind === 'hung-task') {
       if (!o.taskFromHeader) {
         m = /^\s*task:(\S{1,64})\s+state:D .*?\bpid:\s?(\d+)/.exec(msg) ??
-          /^\s*(\S.{0,63}?)\s+D\s+(?:[0-9a-f]{8,16}\s+)?\d+\s+(\d+)\s+\d+\s+0x[0-9a-f]+\s*$/.exec(msg);
+          /^\s*(\S.{0,63}?)\s+D\s+(?:[0-9a-f]{8,16}\s+)?\d+\s+(\d+)\s+\d+\s+(?:\d+\s+)?0x[0-9a-f]+\s*$/.exec(msg);
         if (m) {
           ev.task = { comm: m[1]!, pid: Number(m[2]) };
           o.taskFromHeader = true;
@@ -1772,10 +1772,15 @@ function consoleLine(L: LogLine): string {
 
 /** What scripts/decode_stacktrace.sh appends (` (fs/file.c:123)`, ` (a.c:1 b.c:2)`, ` (discriminator 2)`)
  *  is not part of a frame's or header's name: the file:line never reaches a title. */
-const DECODE_SUFFIX_RE = /\s\((?:[\w./+-]{1,256}:\d{1,6}(?::\d{1,4})?(?:\s|(?=\))))+\)|\s\(discriminator \d{1,6}\)/g;
+const DECODED_FRAME_RE =
+  /([A-Za-z_.$][\w.$]{0,255})(\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16})?( \[[\w-]{1,64}\])? \((?:[\w./+-]{1,256}:\d{1,6}(?::\d{1,4})?(?:\s|(?=[)(])))+(?:\(discriminator \d{1,6}\))?\)/g;
+/** The line with decode_stacktrace.sh's suffixes removed; a frame whose offset it replaced by the source
+ *  line gets a zero offset back (`f (a.c:1)` -> `f+0x0/0x0`): the title rules find functions by `+0x`. */
 function undecorate(line: string): string {
   if (!line.includes(':') || !line.includes(' (')) return line;
-  return line.replace(DECODE_SUFFIX_RE, '');
+  return line
+    .replace(DECODED_FRAME_RE, (_all, fn: string, off: string | undefined, mod: string | undefined) => `${fn}${off ?? '+0x0/0x0'}${mod ?? ''}`)
+    .replace(/ \(discriminator \d{1,6}\)/g, '');
 }
 
 /** rsyslog's escapes of control characters (`#012` newline, `#011` tab) in a forwarded message. */
