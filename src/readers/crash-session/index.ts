@@ -426,6 +426,7 @@ class Reader {
       }
       if (RE.btSource.test(t)) continue; // `bt -l` source lines
       if (/^\s+[0-9a-f]{8,16}:\s/.test(t)) continue; // `bt -f` frame contents
+      if (/^\s+\[RA: [0-9a-f]+\s+SP: [0-9a-f]+\s+FP: [0-9a-f]+\s+SIZE: \d+\]\s*$/.test(t)) continue; // x86 (i686) `bt -f` frame summary
       const w = RE.warning.exec(t) ?? RE.toolError.exec(t);
       if (w) { this.error(cmd, j, t.trim()); continue; }
       break;
