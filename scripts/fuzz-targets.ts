@@ -17,6 +17,7 @@ import { deflateSync } from 'node:zlib';
 import snappy from 'snappyjs';
 import { readLog, createLogReader, MAX_LINE_CHARS, MAX_EVENT_CHARS, MAX_EXTRA_PANICKED } from '../src/readers/log/index.js';
 import { readCrashSession, MAX_FACTS } from '../src/readers/crash-session/index.js';
+import { eventFromDump } from '../src/readers/crash-session/event.js';
 import { parseFirstReport } from '../src/title/parse.js';
 import { findFirstCrash } from '../src/title/index.js';
 import { parseVmcoreInfo } from '../src/readers/vmcore/vmcoreinfo.js';
@@ -261,18 +262,23 @@ function crashSessionSeeds(): Buffer[] {
   }
   const inv = join(repoRoot(), 'test', 'fixtures', 'investigations');
   if (existsSync(inv)) for (const f of readdirSync(inv).filter((n) => n.endsWith('.crash.txt'))) seeds.push(readFileSync(join(inv, f)).subarray(0, 8192));
-  return [...seeds, ...regressions('crash-session')];
+  // Transcripts pasted indented (a quoted block, a markdown list): the reader strips the common indent.
+  const indented = seeds.slice(0, 16).map((b) => Buffer.from(b.toString('latin1').replace(/^/gm, '    '), 'latin1'));
+  return [...seeds, ...indented, ...regressions('crash-session')];
 }
 
 const crashSessionTarget: FuzzTarget = {
   name: 'crash-session',
-  what: 'crash-session reader: readCrashSession(name, text) (sys, bt, log, mod, ps, sys -c, sym, dis, struct, rd, kmem, runq)',
+  what: 'crash-session reader: readCrashSession(name, text) (sys, bt, log, mod, ps, sys -c, sym, dis, struct, rd, kmem, runq; indented transcripts), then the crash event of a session without log (eventFromDump: crashed bt, trap kind)',
   seeds: crashSessionSeeds,
   tokens: [
     'crash> ', 'crash> bt\n', 'crash> bt -a\n', 'crash> sys -c\n', 'crash> mod\n', 'crash> log\n', 'crash> ps\n', 'crash> sym ', 'crash> rd -a ',
     'crash> dis -rl ', 'crash> struct sock ', 'crash> kmem -i\n', 'crash> runq\n', 'PID: 1  TASK: ffff888000000000  CPU: 0  COMMAND: "x"\n',
     ' #0 [ffffc90000000000] f at ffffffff81000000\n', '    [exception RIP: f+0x1]\n', 'invalid sys_call_table entry', '  PANIC: "', '"\n',
     '      KERNEL: ', '    RELEASE: ', 'ffffffffc0000000', '\n', '\0', '\x1b[2J', '  [ffff', ' at ', ' [mod]', '  = ', '{\n', '}\n',
+    '    crash> bt\n', '    [RA: c0391a91  SP: c0785ba4  FP: c0785bc8  SIZE: 40]\n', ' sysrq_handle_crash at ', ' oops_end at ', ' do_stack_segment at ',
+    ' __stack_chk_fail at ', ' out_of_memory at ', ' panic at ', '/usr/src/debug/kernel-4.18.0-1.el8/linux-4.18.0-1.el8.x86_64/mm/x.c: 1\n',
+    ": module license 'CDDL' taints kernel.\n", 'at virtual address 0000000000000000',
   ],
   run(input) {
     const r = readCrashSession('fuzz.crash', input.toString('utf8'));
@@ -281,6 +287,9 @@ const crashSessionTarget: FuzzTarget = {
     const f = r.facts;
     for (const [k, v] of Object.entries(f)) if (Array.isArray(v) && v.length > MAX_FACTS) throw new Error(`property: ${v.length} ${k} (cap ${MAX_FACTS})`);
     JSON.stringify(r);
+    const ev = eventFromDump(r.panicMessage, r.facts);
+    if (ev && !ev.panicked) throw new Error('property: the crash event of a session is the one that panicked');
+    JSON.stringify(ev);
   },
 };
 
