@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../analyze.js';
+import { pickCulprit } from './frames.js';
 
 const T = (n: number) => `[  ${String(200 + n).padStart(4)}.000${String(n).padStart(3, '0')}]`;
 function log(lines: string[]): string {
@@ -137,4 +138,18 @@ test('culprit (hand-made): frame lines the reader did not take as a trace (under
   ].join('\n') + '\n';
   const r = analyze([{ name: 'hand-made-elided.dmesg', data: text }]);
   assert.equal(r.diagnosis.rootCause?.function, 'acme_poll_wait');
+});
+
+test('culprit (hand-made, Lustre and SPL assertion layouts): the function an assertion line of the report names', () => {
+  const r = analyze([{ name: 'hand-made-lbug.dmesg', data: log([
+    'Kernel panic - not syncing: LBUG',
+    'CPU: 36 PID: 1246375 Comm: su Kdump: loaded Tainted: G           OE     -------  ---  5.14.0-503.el9_5.x86_64 #1',
+    'Call Trace:', ' <TASK>', ' dump_stack_lvl+0x34/0x48', ' panic+0x107/0x2bb', ' </TASK>',
+  ]) }]);
+  const ev = r.events[0]!;
+  assert.equal(pickCulprit(ev, new Set()), null);
+  const lustre = { ...ev, lines: ['LustreError: 1246375:0:(dcache.c:136:ll_ddelete()) ASSERTION( d_count(de) == 1 ) failed: ', ...ev.lines] };
+  assert.equal(pickCulprit(lustre, new Set())?.function, 'll_ddelete');
+  const spl = { ...ev, lines: ['PANIC at dmu.c:1123:dmu_write()', ...ev.lines] };
+  assert.equal(pickCulprit(spl, new Set())?.function, 'dmu_write');
 });

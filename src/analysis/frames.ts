@@ -208,6 +208,7 @@ const RIP_NAME_LINE = /^\s*(?:EIP is at|PC is at|IP: \[<[0-9a-f]+>\]|RIP: [0-9a-
 const HELD_LOCK_AT = /^\s*#\d+:.*\bat: (?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[([\w-]{1,64})\])?/;
 const TAGGED_FRAME = /(?:^|[\s(])([A-Za-z_][\w.]*)\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16} \[([\w-]{1,64})\]/;
 const LOCKUPS = new Set(['soft-lockup', 'hard-lockup', 'rcu-stall']);
+const ASSERT_SITE = /(?:\(|PANIC at )[\w.-]{1,100}\.[ch]:\d{1,6}:([A-Za-z_]\w{0,127})\(\)/;
 /** A whole line that is one reliable frame: `  func+0x1f/0x40 [mod]`, `[<ffffffff8108a0b5>] func+0x1f/0x40`. */
 const BARE_FRAME_LINE = /^\s{0,40}(?:\[<[0-9a-f]{8,16}>\]\s{1,4})?([A-Za-z_][\w.]{0,127})\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16}(?: \[([\w-]{1,64})\])?\s*$/;
 
@@ -275,6 +276,14 @@ function pickCulpritFrame(ev: CrashEvent, thirdParty: Set<string>): CulpritPick 
       for (const l of ev.lines.slice(0, 400)) {
         const m = BARE_FRAME_LINE.exec(l);
         if (m && !skipFrame(m[1]!)) return { function: m[1]!, module: m[2] ?? null, frame: null, why: 'frame' };
+      }
+    }
+    // Assertion macros that print `(file.c:136:func())` (Lustre LASSERT/LBUG) or `PANIC at file.c:123:func()`
+    // (SPL VERIFY): the function that asserted.
+    if (ev.kind === 'panic' || ev.kind === 'bug') {
+      for (const l of ev.lines.slice(0, 80)) {
+        const m = ASSERT_SITE.exec(l);
+        if (m && !skipFrame(m[1]!)) return { function: m[1]!, module: null, frame: null, why: 'frame' };
       }
     }
     // A sleeping-in-atomic or lock report without a stack: the innermost lock held was taken in the culprit.
