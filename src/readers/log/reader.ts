@@ -1384,7 +1384,7 @@ class Reader implements LogReader {
     }
     // `Call Trace:` (also behind a paste's label, and lustre's `Call Trace TBD:`), arm's `Backtrace:`, and
     // arm's unwinder lines, which need no header (a hung task's stack follows its state line).
-    if (/^\s*(?:\S{1,32} )?Call [Tt]race(?: TBD)?:|^\s*Backtrace: ?$/.test(msg) ||
+    if (/^\s*(?:\S{1,32} ){0,3}Call [Tt]race(?: TBD)?:|^\s*Backtrace: ?$/.test(msg) ||
         ((inPanic ? o.panicStack : o.stack) === 'none' && ARM_UNWIND_RE.test(msg))) {
       if (ARM_UNWIND_RE.test(msg)) {
         if (inPanic) o.panicStack = 'in';
@@ -1427,7 +1427,8 @@ class Reader implements LogReader {
     }
     const rip = parseRip(msg);
     if (rip) {
-      o.bodyStarted = true;
+      // The old separate `IP:` line comes before the `Oops:` line that joins the report.
+      if (!/^\s*IP: /.test(msg)) o.bodyStarted = true;
       if (rip.user) o.userMode = true;
       else if (!inPanic && !o.userMode && !ev.rip && rip.loc) {
         ev.rip = rip.loc;
