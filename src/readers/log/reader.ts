@@ -1214,6 +1214,18 @@ class Reader implements LogReader {
       case 'kasan': case 'kfence': case 'kmsan': case 'ubsan':
         m = /(?:BUG: )?(?:KASAN|KFENCE|KMSAN|UBSAN): ([\w -]{1,64}?)(?: in | on |$)/i.exec(msg);
         if (m) ev.details.bugType = m[1]!.trim();
+        // The faulting access's function as the header prints it, with its module (`in f+0x16/0x30 [mod]`).
+        m = /(?:KASAN|KFENCE|KMSAN): [\w -]{1,64}? in (\S{1,256}\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16}(?: \[[^\]\s]{1,64}\])?)/.exec(msg);
+        if (m) {
+          const site = parseLocation(m[1]!);
+          if (site?.function) {
+            ev.details.siteFunction = site.function;
+            if (site.module) {
+              ev.details.siteModule = site.module;
+              this.frameModules.add(site.module);
+            }
+          }
+        }
         break;
       default:
         break;
