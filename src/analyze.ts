@@ -11,6 +11,7 @@ import {
 } from './model/types.js';
 import { readLog, createLogReader, MAX_EXTRA_PANICKED, type LogReadResult } from './readers/log/index.js';
 import { readCrashSession, looksLikeCrashSession } from './readers/crash-session/index.js';
+import { crashedBacktrace, eventFromDump, fillTasksFromDump } from './readers/crash-session/event.js';
 import { readVmcore } from './readers/vmcore/index.js';
 import { diagnose } from './diagnose/index.js';
 import { VERSION } from './version.js';
@@ -232,64 +233,9 @@ function readLogFile(name: string, path: string, opts: AnalyzeOptions, maxKeptCh
 }
 export const MAX_DETAILED_EVENTS = 1000;
 
-/** The panic task's backtrace in a crash session: crash's plain `bt` (it shows the panic task), else the first. */
+/** The panic task's backtrace in a crash session: the crashed task's (src/readers/crash-session/event.ts). */
 function panicBacktrace(dump: DumpFacts | null): Backtrace | null {
-  if (!dump || dump.backtraces.length === 0) return null;
-  return dump.backtraces.find((b) => b.command === 'bt') ?? dump.backtraces[0]!;
-}
-
-/**
- * A crash session without the kernel log still names the crash: `sys`'s PANIC string is read as a log line
- * (kind and title by the same header rules), and the panic task's `bt` gives task, CPU, frames and the
- * exception RIP. The event's source is that `bt`.
- */
-function eventFromDump(panicMessage: string, dump: DumpFacts): CrashEvent | null {
-  const bt = panicBacktrace(dump);
-  const line = /^(Kernel panic - not syncing|BUG|Oops|general protection|kernel BUG|WARNING|watchdog|INFO)/.test(panicMessage)
-    ? panicMessage : `Kernel panic - not syncing: ${panicMessage}`;
-  const ev = readLog('sys PANIC', `${line}\n`).events[0];
-  if (!ev) return null;
-  // Old kernels print the stack-protector address bare; where `sym` named it, title it as a newer kernel
-  // would have printed it (`corrupted in: func+0x15a`). The header stays as printed.
-  const addr = /corrupted in: (?:0x)?([0-9a-f]{8,16})\s*$/i.exec(line)?.[1]?.toLowerCase();
-  const sym = addr ? dump.symbols.find((x) => x.address.toLowerCase().replace(/^0x/, '').replace(/^0+/, '') === addr.replace(/^0+/, '') && x.symbol) : undefined;
-  const named = sym?.symbol ? /^([\w.$]+)\+(\d+)$/.exec(sym.symbol) : null;
-  if (named) {
-    const t = readLog('sys PANIC', `${line.replace(/(?:0x)?[0-9a-f]{8,16}\s*$/i, `${named[1]}+0x${Number(named[2]).toString(16)}`)}\n`).events[0];
-    if (t) Object.assign(ev, { title: t.title, altTitles: t.altTitles, type: t.type, corrupted: t.corrupted, corruptedReason: t.corruptedReason });
-  }
-  // An oops named by PANIC (`BUG: unable to handle ...`): title it from the report the kernel printed,
-  // rebuilt from the panic task's exception RIP and frames as x86_64 prints them.
-  const kx = bt?.exceptions.find((x) => !x.userMode);
-  if (bt && kx?.rip.function && !/^Kernel panic/.test(line)) {
-    const loc = (f: { function: string | null; offset: number | null }) => `${f.function}+0x${(f.offset ?? 0).toString(16)}/0x0`;
-    // crash lists the frames that handled the fault (kexec, oops_end, page_fault ...) before the exception
-    // frame; the kernel's own report starts its trace after them.
-    let after = 0;
-    bt.frames.slice(0, 16).forEach((f, i) => {
-      if (/^(?:asm_exc_\w+|exc_\w+|page_fault|async_page_fault|general_protection|invalid_op|divide_error|do_page_fault)$/.test(f.function ?? '')) after = i + 1;
-    });
-    const text = [line, `RIP: 0010:${loc(kx.rip)}`, 'Call Trace:',
-      ...bt.frames.slice(after).filter((f) => f.function).map((f) => ` ${loc(f)}${f.module ? ` [${f.module}]` : ''}`)].join('\n') + '\n';
-    const t = readLog('sys PANIC', text).events[0];
-    if (t && !t.corrupted) Object.assign(ev, { title: t.title, altTitles: t.altTitles, type: t.type, corrupted: t.corrupted, corruptedReason: t.corruptedReason });
-  }
-  if (bt) {
-    ev.task = { pid: bt.pid, comm: bt.comm };
-    ev.cpu = bt.cpu;
-    ev.frames = bt.frames;
-    const kernelException = bt.exceptions.find((x) => !x.userMode);
-    if (kernelException) {
-      ev.rip = kernelException.rip;
-      ev.registers = kernelException.registers;
-    }
-    ev.source = { ...bt.source };
-  } else {
-    ev.source = { file: dump.backtraces[0]?.source.file ?? 'sys', startLine: 0, endLine: 0 };
-  }
-  ev.panicked = true;
-  ev.details.from = 'crash session: sys PANIC and bt';
-  return ev;
+  return dump ? crashedBacktrace(dump) : null;
 }
 
 /** Reads every input of one incident and returns the merged, diagnosed report (the same object as `--json`). */
@@ -328,9 +274,11 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
     if (!lastUnloaded && log.lastUnloaded) lastUnloaded = log.lastUnloaded;
   }
   // Logs are read one by one; order the merged list by boot and time where both are known, stably.
-  if (events.length === 0 && acc.dump && acc.panicMessages.length > 0) {
-    const ev = eventFromDump(acc.panicMessages[0]!, acc.dump);
+  if (events.length === 0 && acc.dump) {
+    const ev = eventFromDump(acc.panicMessages[0] ?? null, acc.dump);
     if (ev) events.push(ev);
+  } else if (acc.dump) {
+    fillTasksFromDump(events, acc.dump);
   }
   events.forEach((e, i) => { e.index = i; });
   if (!panic && acc.panicMessages.length > 0) {

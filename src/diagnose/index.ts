@@ -19,6 +19,10 @@ const FAULTS = new Set<EventKind>([
   'double-fault', 'stack-overflow', 'divide-error', 'invalid-opcode', 'oops', 'mce', 'sysrq', 'oom', 'lockdep',
 ]);
 const LOCKUPS = new Set<EventKind>(['soft-lockup', 'hard-lockup', 'rcu-stall']);
+/** Page-fault handling of a user access: an allocation under it is for user memory. */
+const USER_FAULT = /^(handle_mm_fault|__handle_mm_fault|do_user_addr_fault|do_anonymous_page|do_page_fault|__do_page_fault|exc_page_fault|handle_pte_fault|do_fault|do_read_fault|do_cow_fault|do_shared_fault|filemap_fault|do_translation_fault|do_mem_abort|el0_da|el0_sync)$/;
+/** Panics about the configuration or user space: the root filesystem, init. */
+const CONFIG_PANIC = /VFS: Unable to mount root|Attempted to kill init|No working init found|Requested init \S+ failed|No init found|Unable to mount root fs/;
 
 function ref(ev: CrashEvent): EventRef {
   return { index: ev.index, kind: ev.kind, title: ev.title, task: ev.task, time: ev.time };
@@ -205,12 +209,23 @@ function diagnoseUnsafe(draft: Draft): Diagnosis {
 
   const panicBt = stacks.find((s) => s.bt)?.bt ?? null;
   const reliableBt = rootEv ? stackReliable(rootEv) : pickStack?.bt ? stackReliable(null, pickStack.bt.pid) : panicBt ? stackReliable(null, panicBt.pid) : true;
-  if (rootEv?.kind === 'oom') pick = null;
+  // A panic that reports configuration or user space (no root filesystem, init died): no kernel code is at fault.
+  // Code no symbol names (a bare RIP) in a kernel tainted by a module that is no longer loaded: that module.
+  if (pick && !pick.function && !pick.module && pick.why === 'rip') {
+    const gone = [...tpMap.values()].find((m) => m.basis === 'unloaded');
+    if (gone) pick = { ...pick, module: gone.name };
+  }
+  const configPanic = rootEv?.kind === 'panic' && CONFIG_PANIC.test(rootEv.header);
+  if (configPanic) pick = null;
+  // An OOM whose allocation serves a user page fault: user memory is the consumer, no kernel code is at
+  // fault. A kernel allocation (fork's page tables, a driver's buffers) names its caller.
+  if (rootEv?.kind === 'oom' && rootEv.frames.some((f) => f.function && USER_FAULT.test(baseName(f.function)))) pick = null;
   if (pick || rootEv || draft.dump) {
     const mod = pick?.module ?? null;
     const third = mod !== null && tp.has(mod);
     const reasonParts: string[] = [];
     if (!pick && rootEv?.kind === 'oom') reasonParts.push('the memory consumer is a user task, not kernel code');
+    else if (configPanic) reasonParts.push('the panic reports the boot configuration or user space (root device, init), not kernel code');
     else if (!pick) reasonParts.push('no meaningful frame');
     else if (pick.why === 'rip') reasonParts.push('the faulting instruction (RIP) is in this function');
     else if (pick.why === 'third-party') reasonParts.push('first frame of a third-party module on the path (outranks core-kernel frames)');

@@ -25,13 +25,16 @@ import { rule as oom } from './oom.js';
 import { rule as hardwareError } from './hardware-error.js';
 import { rule as knownIssue } from './known-issue.js';
 import { rule as captureSettings } from './capture-settings.js';
+import { rule as rootFsMissing } from './root-fs-missing.js';
+import { rule as hardLockup } from './hard-lockup.js';
+import { rule as badPageState } from './bad-page-state.js';
 
 export type { Rule, RuleContext } from './types.js';
 
 export const RULES: readonly Rule[] = [
   thirdPartyModule, stackProtector, impossibleCallChain, unreliableBacktrace, unknownCodeAddress, syscallTableHooked,
-  rootkitSuspected, wrongObjectType, softLockup, rcuStall, lockupBlocksRcu, hungTask, nullDeref, bugOn, listCorruption,
-  useAfterFree, warnPanic, sysrqCrash, oom, hardwareError, knownIssue, captureSettings,
+  rootkitSuspected, wrongObjectType, softLockup, hardLockup, rcuStall, lockupBlocksRcu, hungTask, nullDeref, bugOn, listCorruption,
+  useAfterFree, warnPanic, sysrqCrash, oom, hardwareError, rootFsMissing, badPageState, knownIssue, captureSettings,
 ];
 
 /** Runs every rule in order; a rule that throws on hostile input is reported as a finding, not propagated. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from './testkit.js';
+import { draftOf, draftOfText, fixture, runRule } from './testkit.js';
 
 test('third-party-module: ktl_spinrcu (OE) on the stack of the lab soft lockup, with its Modules linked in line', () => {
   const f = runRule('third-party-module', draftOf(fixture('logs', 'lab-softlockup-rcu-module.console.log')));
@@ -26,14 +26,6 @@ test('third-party-module: nothing for the untainted sysrq crash', () => {
 
 // Hand-made reports below, in the kernel's exact x86_64 oops layout (lib/dump_stack.c, arch/x86/kernel/dumpstack.c):
 // excerpts that stop before `Modules linked in:`, as pasted in bug trackers.
-import { analyze } from '../analyze.js';
-import type { Draft } from '../analysis/evidence.js';
-
-function draftOfText(name: string, text: string): Draft {
-  const { diagnosis: _d, ...draft } = analyze([{ name, data: text }]);
-  void _d;
-  return draft;
-}
 
 const OOPS = (taint: string, rip: string, frames: string[]) => [
   '[  101.000001] BUG: kernel NULL pointer dereference, address: 0000000000000008',

@@ -1,14 +1,18 @@
-// unknown-code-address: kernel text addresses that no symbol and no module owns: bare `0xffffffffc0...`
-// frames, `sym` failures (`invalid address`, `symbol not found`), a stack-protector address with no symbol,
+// unknown-code-address: kernel text addresses that no symbol names: bare `0xffffffffc0...` frames and RIPs
+// (also 32-bit ones, `[<8e83a6dc>] 0x8e83a6dc`), module addresses printed without a symbol by a kernel with no
+// module kallsyms (`0x860546a4 [mt7603e@8ad96439+0x96c0]`: the module is known, the function is not), `sym`
+// failures (`invalid address`, `symbol not found`), a stack-protector address with no symbol,
 // syscall-table targets outside every module. Code the kernel cannot name is either JIT/trampoline code or
 // code hidden from the module list.
 
 import type { Evidence, Finding } from '../model/types.js';
-import { normHex, parseHex, refEvidence, type Draft } from '../analysis/evidence.js';
+import { eventLine, findLine, headerEvidence, normHex, parseHex, refEvidence, type Draft } from '../analysis/evidence.js';
+import { isKernelAddress } from '../analysis/frames.js';
 import { finding, priorOf, type Rule } from './types.js';
 
-const KERNEL_SPACE = 0xffff800000000000n;
 const MAX_ADDRESSES = 200;
+const LOADING = /^(do_init_module|do_one_initcall|load_module|init_module|__do_sys_init_module|__do_sys_finit_module|__se_sys_finit_module|__x64_sys_finit_module|__x64_sys_init_module|sys_init_module|sys_finit_module)$/;
+const BARE_MODULE_ADDRESS = / at \S+:\d+ (?:0x)?([0-9a-f]{6,16}) \[([\w-]{1,64})@[0-9a-f]+\+0x[0-9a-f]+\]/;
 
 /** The loaded module whose [base, base+size) holds the address, when the dump lists bases. */
 export function moduleOwning(draft: Draft, address: string): string | null {
@@ -30,17 +34,16 @@ function symbolised(draft: Draft, address: string): boolean {
 export const rule: Rule = {
   id: 'unknown-code-address',
   run(ctx) {
-    const found = new Map<string, { evidence: Evidence[]; events: Set<number>; how: Set<string> }>();
-    const note = (addr: string, how: string, ev: Evidence, event?: number) => {
+    const found = new Map<string, { evidence: Evidence[]; events: Set<number>; how: Set<string>; module: string | null }>();
+    const note = (addr: string, how: string, ev: Evidence, event?: number, module: string | null = null) => {
       const key = normHex(addr);
       if (!key) return;
-      const v = parseHex(key)!;
-      if (v < KERNEL_SPACE) return;
+      if (!isKernelAddress(key)) return;
       if (moduleOwning(ctx.draft, key) || symbolised(ctx.draft, key)) return;
       let e = found.get(key);
       if (!e) {
         if (found.size >= MAX_ADDRESSES) return;
-        e = { evidence: [], events: new Set(), how: new Set() };
+        e = { evidence: [], events: new Set(), how: new Set(), module };
         found.set(key, e);
       }
       if (e.evidence.length < 6) e.evidence.push(ev);
@@ -48,9 +51,19 @@ export const rule: Rule = {
       if (event !== undefined) e.events.add(event);
     };
     for (const s of ctx.stacks) {
+      // A module being loaded runs its init code from do_init_module / do_one_initcall: not hidden code.
+      if (s.frames.some((f) => f.function && LOADING.test(f.function))) continue;
       for (const f of s.frames) {
-        if (!f.function && f.address) note(f.address, 'bare frame', s.evidence(f), s.event?.index);
+        if (!f.function && f.address) note(f.address, 'bare frame', s.evidence(f), s.event?.index, f.module);
       }
+      const ev = s.event;
+      if (ev?.rip && !ev.rip.function && ev.rip.address) {
+        const i = findLine(ev, (l) => /^\s*(RIP|EIP|PC is at|pc :|NIP|epc)\b/.test(l));
+        note(ev.rip.address, 'bare RIP', i >= 0 ? eventLine(ev, i) : headerEvidence(ev), ev.index, ev.rip.module);
+      }
+      // `WARNING: CPU: 1 PID: 2 at file.c:208 0x860546a4 [mt7603e@8ad96439+0x96c0]`
+      const h = ev ? BARE_MODULE_ADDRESS.exec(ev.header) : null;
+      if (ev && h) note(h[1]!, 'module address without symbol', headerEvidence(ev), ev.index, h[2]!);
     }
     for (const s of ctx.draft.dump?.symbols ?? []) {
       if (s.symbol === null) note(s.address, 'sym', refEvidence(s.source, `sym ${s.address}: no symbol`));
@@ -72,11 +85,16 @@ export const rule: Rule = {
     const evidence = [...found.values()].flatMap((v) => v.evidence);
     const events = [...found.values()].flatMap((v) => [...v.events]);
     const severe = how.has('stack-protector') || how.has('sys_call_table') || how.has('sym');
-    const summary = `${addrs.length} kernel code address${addrs.length > 1 ? 'es' : ''} that no symbol and no module owns ` +
-      `(${addrs.slice(0, 4).map((a) => '0x' + a).join(', ')}${addrs.length > 4 ? ', …' : ''}): ` +
-      (severe ? 'code hidden from the module list and kallsyms' : 'JIT/trampoline code or code hidden from the module list');
-    const out: Finding[] = [finding('unknown-code-address', severe ? 'high' : 'medium', summary, evidence, events, {
-      addresses: addrs, foundBy: [...how],
+    const owned = [...found.values()].filter((v) => v.module).map((v) => v.module!);
+    const allOwned = owned.length === found.size;
+    const summary = allOwned
+      ? `${addrs.length} code address${addrs.length > 1 ? 'es' : ''} of module${new Set(owned).size > 1 ? 's' : ''} ${[...new Set(owned)].join(', ')} without a symbol ` +
+        `(${addrs.slice(0, 4).map((a) => '0x' + a).join(', ')}${addrs.length > 4 ? ', …' : ''}): the kernel has no symbols for the module; the function is unknown`
+      : `${addrs.length} kernel code address${addrs.length > 1 ? 'es' : ''} that no symbol and no module owns ` +
+        `(${addrs.slice(0, 4).map((a) => '0x' + a).join(', ')}${addrs.length > 4 ? ', …' : ''}): ` +
+        (severe ? 'code hidden from the module list and kallsyms' : 'JIT/trampoline code, code of an unloaded module, or code hidden from the module list');
+    const out: Finding[] = [finding('unknown-code-address', severe ? 'high' : allOwned ? 'low' : 'medium', summary, evidence, events, {
+      addresses: addrs, foundBy: [...how], modules: [...new Set(owned)],
     })];
     return out;
   },

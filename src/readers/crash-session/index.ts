@@ -426,6 +426,7 @@ class Reader {
       }
       if (RE.btSource.test(t)) continue; // `bt -l` source lines
       if (/^\s+[0-9a-f]{8,16}:\s/.test(t)) continue; // `bt -f` frame contents
+      if (/^\s+\[RA: [0-9a-f]+\s+SP: [0-9a-f]+\s+FP: [0-9a-f]+\s+SIZE: \d+\]\s*$/.test(t)) continue; // x86 (i686) `bt -f` frame summary
       const w = RE.warning.exec(t) ?? RE.toolError.exec(t);
       if (w) { this.error(cmd, j, t.trim()); continue; }
       break;
@@ -763,10 +764,69 @@ function frameOf(fn: string, offset: number | null, module: string | null, addre
   return { function: fn, offset, size: null, module, address: address.toLowerCase(), reliable, context: 'task', raw };
 }
 
+/**
+ * A transcript pasted with every line indented (a quoted block, a markdown list): strip the indentation all
+ * non-blank lines share, so that prompts, `bt` frames (` #0 [...]`) and `sys` keys read as crash printed them.
+ */
+function dedent(lines: Line[]): Line[] {
+  let min = Infinity;
+  for (const l of lines) {
+    if (l.text.trim() === '') continue;
+    const n = /^[ \t]*/.exec(l.text)![0].length;
+    if (n < min) min = n;
+    if (min === 0) return lines;
+  }
+  if (!Number.isFinite(min) || min === 0) return lines;
+  return lines.map((l) => ({ no: l.no, text: l.text.slice(Math.min(min, l.text.length)) }));
+}
+
+const DEBUG_SOURCE_PATH = /\/usr\/src\/debug\/kernel-[^/\s]{1,100}\/linux-([0-9][^/\s]{0,100})\//;
+const MODULES_PATH = /\/lib\/modules\/([0-9][^/\s]{0,100})\//;
+const VMLINUX_NAME = /\/vmlinux-([0-9][^/\s]{0,100})(?:\s|$)/;
+
+/**
+ * The kernel release where `sys` has no RELEASE: the debuginfo paths crash prints (`KERNEL:
+ * /usr/lib/debug/lib/modules/4.19.190+/vmlinux`, `/usr/lib/debug/boot/vmlinux-2.6.31-2-generic`, and the
+ * source lines of `bt -l` / `dis -l`: `/usr/src/debug/kernel-4.18.0-348.el8/linux-4.18.0-348.el8.x86_64/...`).
+ */
+function releaseFromPaths(kernelLine: string | null, lines: Line[]): string | null {
+  if (kernelLine) {
+    const m = MODULES_PATH.exec(kernelLine) ?? VMLINUX_NAME.exec(kernelLine);
+    if (m) return m[1]!;
+  }
+  const n = Math.min(lines.length, 200_000);
+  for (let i = 0; i < n; i++) {
+    const t = lines[i]!.text;
+    if (!t.includes('/usr/src/debug/') && !t.includes('/lib/modules/')) continue;
+    const m = DEBUG_SOURCE_PATH.exec(t) ?? MODULES_PATH.exec(t);
+    if (m) return m[1]!;
+  }
+  return null;
+}
+
+const MODULE_TAINT_MESSAGE = /(?:^|\s)([\w-]{1,64}): (?:loading out-of-tree module taints kernel|module license '[^']{0,64}' taints kernel|module verification failed: signature and\/or required key missing - tainting kernel)/;
+
+/** Kernel messages pasted with the session that name a module's taint (`zfs: module license 'CDDL' taints kernel.`). */
+function moduleTaintMessages(facts: DumpFacts, file: string, lines: Line[]): void {
+  const n = Math.min(lines.length, 200_000);
+  for (let i = 0; i < n; i++) {
+    const t = lines[i]!.text;
+    if (!t.includes('taint')) continue;
+    const m = MODULE_TAINT_MESSAGE.exec(t);
+    if (!m) continue;
+    const flag = t.includes('out-of-tree') ? 'O' : t.includes('verification failed') ? 'E' : 'P';
+    const cur = facts.loadedModules.find((x) => x.name === m[1]);
+    if (cur) { if (!(cur.taint ?? '').includes(flag)) cur.taint = (cur.taint ?? '') + flag; }
+    else if (facts.loadedModules.length < 4096) {
+      facts.loadedModules.push({ name: m[1]!, base: null, size: null, source: { file, startLine: lines[i]!.no, endLine: lines[i]!.no }, taint: flag });
+    }
+  }
+}
+
 /** Reads a saved crash session (or bare crash command outputs) into the crash model. Never throws. */
 export function readCrashSession(sourceName: string, text: string): CrashSessionResult {
   const bytes = Buffer.byteLength(text, 'utf8');
-  const lines = splitLines(text);
+  const lines = dedent(splitLines(text));
   const r = new Reader(sourceName, lines);
   try {
     r.run();
@@ -777,6 +837,11 @@ export function readCrashSession(sourceName: string, text: string): CrashSession
   const sys = r.facts.sys;
   const kernel: Partial<KernelInfo> = {};
   if (sys['RELEASE']) kernel.release = sys['RELEASE'];
+  else {
+    const rel = releaseFromPaths(sys['KERNEL'] ?? null, lines);
+    if (rel) kernel.release = rel;
+  }
+  moduleTaintMessages(r.facts, sourceName, lines);
   if (sys['VERSION']) kernel.version = sys['VERSION'];
   if (sys['MACHINE']) kernel.arch = sys['MACHINE'].split(/\s+/)[0]!;
   if (sys['NODENAME'] && sys['NODENAME'] !== '(none)') kernel.hostname = sys['NODENAME'];
