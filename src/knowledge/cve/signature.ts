@@ -8,6 +8,7 @@
 import type { CrashEvent, EventKind, Frame } from '../../model/types.js';
 import { readLog } from '../../readers/log/index.js';
 import { baseName, isMachinery } from '../../diagnose/frames.js';
+import { findFirstCrash } from '../../title/index.js';
 
 /** Frames kept per signature (the issue: func [module], at most 8). */
 export const MAX_SIG_FRAMES = 8;
@@ -17,7 +18,7 @@ export const MAX_SIGS_PER_RECORD = 3;
 export const MAX_DESCRIPTION_CHARS = 64 * 1024;
 
 export interface Signature {
-  /** syzbot-style title made by the title engine; null when corrupted or naming no place (`in corrupted`). */
+  /** syzbot-style title made by the title engine; null when it names no place (`in corrupted`) or is empty. */
   title: string | null;
   kind: EventKind;
   /** Top frames, innermost first: `func` or `func [module]`, compiler suffixes (.isra.0, .cold) removed. */
@@ -96,6 +97,12 @@ function ripOf(ev: CrashEvent): { function: string; module: string | null } | nu
   return null;
 }
 
+function titleOf(ev: CrashEvent): string {
+  if (ev.lines.length === 0) return ev.title;
+  const r = findFirstCrash(ev.lines.join('\n'));
+  return r && !/ in corrupted\b/.test(r.title) ? r.title : ev.title;
+}
+
 function frameKey(fn: string, module: string | null): string {
   const b = baseName(fn);
   return module ? `${b} [${module}]` : b;
@@ -115,7 +122,9 @@ export function specificTitle(title: string | null): boolean {
 /** The signature of one event: title, kind, top frames (RIP first) past the report machinery. */
 export function signatureOfEvent(ev: CrashEvent): Signature {
   let frames = ev.frames.filter((f) => f.function);
-  if (frames.length === 0) frames = looseFrames(ev.lines);
+  // The reader leaves out symbolised frames (`func+0x1/0x2 file.c:12`): the loose parse finds those too.
+  const loose = looseFrames(ev.lines);
+  if (loose.length > frames.length) frames = loose;
   // Frames of the task stack describe the crash; interrupt stacks only when nothing else was printed.
   const task = frames.filter((f) => f.context === null || f.context === 'task' || f.context === 'exception');
   if (task.length > 0) frames = task;
@@ -129,7 +138,12 @@ export function signatureOfEvent(ev: CrashEvent): Signature {
   const rip = ripOf(ev);
   if (rip) push(rip.function, rip.module);
   for (const f of frames) if (f.reliable) push(f.function!, f.module);
-  const title = ev.corrupted || / in corrupted\b/.test(ev.title) || ev.title === '' ? null : ev.title;
+  // The title engine's `corrupted` flag is not used: whether it finds the frames depends on the log's
+  // prefixes (syslog, journal), and a title that names a function is a key either way.
+  // The title is made again from the event's own lines, without their log prefixes: the event's title
+  // (made on the raw lines) can differ between a dmesg and a syslog copy of one report.
+  const own = titleOf(ev);
+  const title = / in corrupted\b/.test(own) || own === '' ? null : own;
   return { title, kind: ev.kind, frames: keys, header: ev.header.slice(0, 300) };
 }
 

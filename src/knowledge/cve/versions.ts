@@ -150,7 +150,9 @@ export function gate(kernel: KernelUpstream, v: RecordVersions, cveId: string): 
   }
   const k = kernel.version;
   const series = seriesOf(k);
-  if (v.introduced && compareUpstream(k, v.introduced) < 0) {
+  // A mainline version `6.11` as the introducing one includes its release candidates (6.11-rc1 on).
+  const introducedAt = v.introduced && /^\d+\.\d+$/.test(v.introduced) ? `${v.introduced}-rc1` : v.introduced;
+  if (v.introduced && introducedAt && compareUpstream(k, introducedAt) < 0) {
     // A bug backported into an older branch is on that branch's line.
     const b = v.branches.find((x) => x.series === series && x.introduced);
     if (!b) return { affected: 'no', fixed: null, note: `this kernel predates the bug (introduced in ${v.introduced})` };
