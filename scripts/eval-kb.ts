@@ -60,11 +60,12 @@ console.log(`  high confidence + right fixed version: ${pct(count((o) => o.outco
 console.log(`  ... of records with a strong signature (specific title or >= 2 frames): ${pct(strong.filter((o) => o.outcome === 'high').length, strong.length)}`);
 console.log(`  high, other fixed version: ${count((o) => o.outcome === 'high-wrong-fix')}; medium: ${count((o) => o.outcome === 'medium')}; not matched: ${count((o) => o.outcome === 'missed')}`);
 console.log(`  the record first among the CVE matches: ${pct(count((o) => o.first), tried.length)}`);
+console.log(`  logs where another record also matched with high confidence: ${pct(count((o) => o.othersHigh.length > 0), tried.length)}`);
 for (const s of ['dmesg', 'syslog', 'journal']) {
   const t = tried.filter((o) => o.shape === s);
   console.log(`  ${s.padEnd(8)} ${pct(t.filter((o) => o.outcome === 'high').length, t.length)}`);
 }
-if (v.misses) writeFileSync(v.misses, out.filter((o) => o.outcome !== 'high').map((o) => JSON.stringify(o)).join('\n') + '\n');
+if (v.misses) writeFileSync(v.misses, out.filter((o) => o.outcome !== 'high' || o.othersHigh.length > 0).map((o) => JSON.stringify(o)).join('\n') + '\n');
 // The lab's crashes of its own modules.
 const lab = '../shared/lab/out';
 if (existsSync(lab)) {

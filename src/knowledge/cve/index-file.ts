@@ -103,6 +103,8 @@ export class CveIndex {
   private readonly byFrame = new Map<string, number[]>();
   private readonly byId = new Map<string, number>();
   private readonly cache = new Map<number, CveRecord | null>();
+  /** Records read from the file so far (matching reads only its candidates'). */
+  reads = 0;
 
   constructor(readonly path: string, private readonly bodyStart: number, head: Head) {
     this.meta = head.meta;
@@ -135,6 +137,7 @@ export class CveIndex {
     const end = this.offsets[i + 1];
     if (start !== undefined && end !== undefined && end > start && end - start < 16 * 1024 * 1024) {
       const fd = openSync(this.path, 'r');
+      this.reads++;
       try {
         const b = Buffer.alloc(end - start);
         readSync(fd, b, 0, b.length, this.bodyStart + start);

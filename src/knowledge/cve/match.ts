@@ -71,7 +71,8 @@ export function judge(crash: Signature, rec: Signature, titleShared: number): { 
   const kindEq = crash.kind === rec.kind;
   const matchedBy = [...(titleEq ? ['title'] : []), ...(m >= 2 ? ['frames'] : [])];
   let confidence: Confidence | null = null;
-  if (specific && m >= 2) confidence = 'high';
+  // Title and frames: two frames in order, three when both traces are long enough to show three.
+  if (specific && m >= 2 && (m >= 3 || Math.min(rec.frames.length, crash.frames.length) < 4)) confidence = 'high';
   else if (m >= 4 && kindEq) confidence = 'high';
   // The record pasted only the report's header: a specific title no other record shares.
   else if (specific && rec.frames.length < 2 && titleShared === 1) confidence = 'high';

@@ -110,7 +110,8 @@ function isGzip(path: string): boolean {
 
 async function readTarball(snap: Snapshot, sink: RecordFileSink, path: string): Promise<void> {
   const tar = new TarReader({
-    want: (n) => RECORD_PATH.test(n) || TOU_PATH.test(n),
+    // Other files under cve/published/ are read only to be counted as skipped.
+    want: (n) => RECORD_PATH.test(n) || TOU_PATH.test(n) || /(?:^|\/)cve\/published\//.test(n),
     maxFileBytes: MAX_FILE,
     onEntry: (e) => add(snap, sink, e.name, e.data),
     onSkip: () => { snap.skippedFiles++; },

@@ -110,6 +110,8 @@ export interface ReshapeOutcome {
   got: { confidence: string; fixedIn: string | null; status: string } | null;
   /** The record's signature is strong: a title naming a function, or two frames past the machinery. */
   strong: boolean;
+  /** Other records matched with high confidence (the same bug filed twice, or a false match). */
+  othersHigh: string[];
 }
 
 /** Puts record `rec`'s pasted report into shape `i % 3` and analyzes it with the index. */
@@ -120,7 +122,7 @@ export function reshapeAndMatch(
   const shape = SHAPES[i % SHAPES.length]!;
   const sig = rec.signatures[0];
   const strong = Boolean(sig && ((sig.title && / in [A-Za-z_]/.test(sig.title)) || sig.frames.length >= 2));
-  const base = { id: rec.id, shape, first: false, got: null, strong };
+  const base = { id: rec.id, shape, first: false, got: null, strong, othersHigh: [] as string[] };
   const report = pastedReport(description);
   if (!report) return { ...base, outcome: 'no-report', expectedFix: null };
   const av = affectedVersion(rec, rand);
@@ -130,7 +132,78 @@ export function reshapeAndMatch(
   const m = ki.find((k) => k.id === rec.id);
   const got = m ? { confidence: m.confidence, fixedIn: m.fixedIn[0] ?? null, status: m.status } : null;
   const first = ki[0]?.id === rec.id;
+  base.othersHigh = ki.filter((k) => k.id !== rec.id && k.confidence === 'high').map((k) => k.id);
   if (!m) return { ...base, outcome: 'missed', expectedFix: av.fixed, got, first };
   if (m.confidence !== 'high') return { ...base, outcome: 'medium', expectedFix: av.fixed, got, first };
   return { ...base, outcome: m.fixedIn[0] === av.fixed ? 'high' : 'high-wrong-fix', expectedFix: av.fixed, got, first };
+}
+
+export interface HandMadeRecord {
+  id: string;
+  subject: string;
+  /** The commit message body after the subject (a pasted report goes here). */
+  body: string;
+  files: string[];
+  /** Mainline version that introduced the bug, `0` for since git's start. */
+  introduced: string;
+  /** Stable fixes, `6.1.95`, and the mainline fix last, `6.10`. */
+  fixes: string[];
+}
+
+const fakeSha = (seed: string, n: number): string => {
+  let h = 0x811c9dc5;
+  let out = '';
+  for (let k = 0; out.length < 40; k++) {
+    for (const c of `${seed}:${n}:${k}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 40);
+};
+
+/**
+ * A record in the kernel CNA's exact layout (hand-made, for tests): the CVE JSON 5 record as bippy writes it
+ * (descriptions, affected with git and semver entries, programFiles, references, title), its .dyad and
+ * .sha1 files.
+ */
+export function handMadeRecord(r: HandMadeRecord): { json: string; dyad: string; sha1: string } {
+  const intro = fakeSha(r.id, 0);
+  const commits = r.fixes.map((_, i) => fakeSha(r.id, i + 1));
+  const mainline = commits[commits.length - 1]!;
+  const semver: Record<string, string>[] = [];
+  if (r.introduced !== '0') {
+    semver.push({ version: r.introduced, status: 'affected' });
+    semver.push({ version: '0', lessThan: r.introduced, status: 'unaffected', versionType: 'semver' });
+  }
+  r.fixes.forEach((f, i) => {
+    if (i < r.fixes.length - 1) semver.push({ version: f, lessThanOrEqual: `${f.split('.').slice(0, 2).join('.')}.*`, status: 'unaffected', versionType: 'semver' });
+    else semver.push({ version: f, lessThanOrEqual: '*', status: 'unaffected', versionType: 'original_commit_for_fix' });
+  });
+  const json = {
+    containers: {
+      cna: {
+        providerMetadata: { orgId: 'f4215fc3-5b6b-47ff-a258-f7189bd81038' },
+        descriptions: [{ lang: 'en', value: `In the Linux kernel, the following vulnerability has been resolved:\n\n${r.subject}\n\n${r.body}` }],
+        affected: [
+          {
+            product: 'Linux', vendor: 'Linux', defaultStatus: 'unaffected', repo: 'https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git',
+            programFiles: r.files,
+            versions: commits.map((c) => ({ version: intro, lessThan: c, status: 'affected', versionType: 'git' })),
+          },
+          {
+            product: 'Linux', vendor: 'Linux', defaultStatus: 'affected', repo: 'https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git',
+            programFiles: r.files, versions: semver,
+          },
+        ],
+        references: commits.map((c) => ({ url: `https://git.kernel.org/stable/c/${c}` })),
+        title: r.subject,
+        x_generator: { engine: 'bippy-1.2.0' },
+      },
+    },
+    cveMetadata: { assignerOrgId: 'f4215fc3-5b6b-47ff-a258-f7189bd81038', cveId: r.id, state: 'PUBLISHED' },
+    dataType: 'CVE_RECORD',
+    dataVersion: '5.1.1',
+  };
+  const dyad = ['# dyad version: 1.2.0', `# \tgetting vulnerable:fixed pairs for git id ${mainline}`,
+    ...r.fixes.map((f, i) => `${r.introduced}:${r.introduced === '0' ? '0' : intro}:${f}:${commits[i]}`)].join('\n') + '\n';
+  return { json: JSON.stringify(json, null, 3), dyad, sha1: `${mainline}\n` };
 }
