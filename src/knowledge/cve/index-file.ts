@@ -15,7 +15,7 @@ import { frameFunction } from './signature.js';
 
 export const INDEX_FILE = 'cve-index.jsonl';
 export const INDEX_FORMAT = 'ktriage-cve-index';
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 export interface IndexCounts {
   records: number;
@@ -51,6 +51,9 @@ interface Head {
   sigs: PackedSig[];
   /** Identifier -> record indexes. */
   idents: Record<string, number[]>;
+  /** Title -> signature indexes; function of a signature's first or second frame -> signature indexes. */
+  titles: Record<string, number[]>;
+  frames: Record<string, number[]>;
 }
 
 export class IndexError extends Error {}
@@ -75,7 +78,15 @@ export function writeIndex(dir: string, records: CveRecord[], meta: IndexMeta): 
     for (const w of r.identifiers) (idents[w] ??= []).push(i);
   });
   offsets.push(off);
-  const head: Head = { format: INDEX_FORMAT, version: INDEX_VERSION, meta, ids, offsets, sigs, idents };
+  // The lookup maps are written ready to use: loading is one JSON.parse, no loop over the signatures.
+  const titles: Record<string, number[]> = Object.create(null) as Record<string, number[]>;
+  const frames: Record<string, number[]> = Object.create(null) as Record<string, number[]>;
+  sigs.forEach((s, i) => {
+    if (s[1]) (titles[s[1]] ??= []).push(i);
+    // A signature is found by its first two frames (the RIP may be a helper such as memset).
+    for (const f of new Set(s[3].slice(0, 2).map(frameFunction))) (frames[f] ??= []).push(i);
+  });
+  const head: Head = { format: INDEX_FORMAT, version: INDEX_VERSION, meta, ids, offsets, sigs, idents, titles, frames };
   const path = join(dir, INDEX_FILE);
   const tmp = join(dir, `.${INDEX_FILE}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
@@ -98,10 +109,10 @@ export class CveIndex {
   readonly ids: string[];
   readonly sigs: PackedSig[];
   private readonly offsets: number[];
-  private readonly idents: Map<string, number[]>;
-  private readonly byTitle = new Map<string, number[]>();
-  private readonly byFrame = new Map<string, number[]>();
-  private readonly byId = new Map<string, number>();
+  private readonly idents: Record<string, number[]>;
+  private readonly byTitle: Record<string, number[]>;
+  private readonly byFrame: Record<string, number[]>;
+  private byId: Map<string, number> | null = null;
   private readonly cache = new Map<number, CveRecord | null>();
   /** Records read from the file so far (matching reads only its candidates'). */
   reads = 0;
@@ -111,23 +122,21 @@ export class CveIndex {
     this.ids = head.ids;
     this.sigs = head.sigs;
     this.offsets = head.offsets;
-    this.idents = new Map(Object.entries(head.idents));
-    head.ids.forEach((id, i) => this.byId.set(id, i));
-    head.sigs.forEach((s, i) => {
-      if (s[1]) push(this.byTitle, s[1], i);
-      // A signature is found by its first two frames (the RIP may be a helper such as memset).
-      for (const f of s[3].slice(0, 2)) push(this.byFrame, frameFunction(f), i);
-    });
+    this.idents = head.idents;
+    this.byTitle = head.titles;
+    this.byFrame = head.frames;
   }
 
   /** Signature indexes with this exact title. */
-  sigsByTitle(title: string): number[] { return this.byTitle.get(title) ?? []; }
+  sigsByTitle(title: string): number[] { return lookup(this.byTitle, title); }
   /** Signature indexes whose first or second frame is this function. */
-  sigsByFrame(fn: string): number[] { return this.byFrame.get(fn) ?? []; }
+  sigsByFrame(fn: string): number[] { return lookup(this.byFrame, fn); }
   /** Record indexes whose subject names this identifier. */
-  recordsByIdent(w: string): number[] { return this.idents.get(w) ?? []; }
-  indexOf(id: string): number | undefined { return this.byId.get(id.toUpperCase()); }
-  identifiers(): IterableIterator<[string, number[]]> { return this.idents.entries(); }
+  recordsByIdent(w: string): number[] { return lookup(this.idents, w); }
+  indexOf(id: string): number | undefined {
+    if (!this.byId) { this.byId = new Map(); this.ids.forEach((x, i) => this.byId!.set(x, i)); }
+    return this.byId.get(id.toUpperCase());
+  }
 
   /** One record, read from the file by its offset (null when the line does not parse). */
   record(i: number): CveRecord | null {
@@ -177,9 +186,10 @@ function withDefaults(r: CveRecord): CveRecord {
   };
 }
 
-function push(m: Map<string, number[]>, k: string, v: number): void {
-  const a = m.get(k);
-  if (a) { if (a[a.length - 1] !== v) a.push(v); } else m.set(k, [v]);
+/** A key of a parsed JSON object, own properties only (`__proto__`, `constructor` from a hostile record are data). */
+function lookup(o: Record<string, number[]>, k: string): number[] {
+  const v = Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
+  return Array.isArray(v) ? v : [];
 }
 
 /** Loads `DIR/cve-index.jsonl`; null when there is none; IndexError when it is not a ktriage index. */
@@ -197,7 +207,7 @@ export function loadIndex(dir: string): CveIndex | null {
     let got = 0;
     let nl = -1;
     while (nl < 0 && got < Math.min(size, 64 * 1024 * 1024)) {
-      const b = Buffer.alloc(Math.min(4 * 1024 * 1024, size - got));
+      const b = Buffer.allocUnsafe(Math.min(2 * 1024 * 1024, size - got));
       const n = readSync(fd, b, 0, b.length, got);
       if (n <= 0) break;
       const i = b.subarray(0, n).indexOf(10);
@@ -209,7 +219,8 @@ export function loadIndex(dir: string): CveIndex | null {
     try { head = JSON.parse(Buffer.concat(parts).toString('utf8')) as Head; } catch { throw new IndexError(`${path}: not a ktriage CVE index (lookup line is not JSON)`); }
     if (head?.format !== INDEX_FORMAT) throw new IndexError(`${path}: not a ktriage CVE index`);
     if (head.version !== INDEX_VERSION) throw new IndexError(`${path}: index format ${String(head.version)}, this ktriage reads ${INDEX_VERSION}: run ktriage kb update again`);
-    if (!Array.isArray(head.ids) || !Array.isArray(head.offsets) || !Array.isArray(head.sigs) || typeof head.idents !== 'object') {
+    if (!Array.isArray(head.ids) || !Array.isArray(head.offsets) || !Array.isArray(head.sigs) || typeof head.idents !== 'object' ||
+      typeof head.titles !== 'object' || typeof head.frames !== 'object' || !head.idents || !head.titles || !head.frames) {
       throw new IndexError(`${path}: damaged index (run ktriage kb update again)`);
     }
     return new CveIndex(path, nl + 1, head);
