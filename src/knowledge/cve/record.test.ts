@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { TarReader } from './tar.js';
 import { parseRecord, RecordError } from './record.js';
 import { identifiersOf, signaturesOfText, MAX_DESCRIPTION_CHARS } from './signature.js';
 import { handMadeRecord } from './testkit.js';
@@ -86,4 +88,28 @@ test('parseRecord rejects what is not a record with a RecordError, and cuts huge
   const r = parseRecord(f.json, null, null);
   assert.equal(r.cut, true);
   assert.deepEqual(r.signatures, []);
+});
+
+test('hostile records: mutated JSON never throws anything but RecordError, signatures stay bounded', () => {
+  const base = handMadeRecord({
+    id: 'CVE-2099-0003', subject: 'fakevport: fix fake_vport_get_stats()', body: NULL_REPORT, files: ['net/fakevport/vport.c'], introduced: '5.4', fixes: ['6.1.92', '6.9'],
+  });
+  fc.assert(fc.property(fc.nat({ max: base.json.length }), fc.nat({ max: 64 }), fc.string({ maxLength: 64 }), fc.string({ maxLength: 200 }), (at, cut, insert, dyad) => {
+    const json = base.json.slice(0, at) + insert + base.json.slice(Math.min(base.json.length, at + cut));
+    try {
+      const r = parseRecord(json, dyad, insert);
+      assert.ok(r.signatures.length <= 3);
+      for (const s of r.signatures) assert.ok(s.frames.length <= 8);
+    } catch (err) {
+      assert.ok(err instanceof RecordError, String(err));
+    }
+  }), { numRuns: 300, seed: 17 });
+});
+
+test('TarReader on random bytes and on cut archives: no exception, an error or a clean stop', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
+    const r = new TarReader({ want: () => true, maxFileBytes: 1024, onEntry: () => {} });
+    r.push(Buffer.from(bytes));
+    assert.ok(r.error === null || /checksum/.test(r.error));
+  }), { numRuns: 300, seed: 17 });
 });
