@@ -363,6 +363,8 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
     dump: acc.dump,
     gaps: acc.gaps,
   };
+  const hardwareLog = acc.logs.flatMap((l) => l.hardware.map((h) => ({ source: l.source.file, line: h.line, text: h.text }))).slice(0, 64);
+  if (hardwareLog.length > 0) draft.hardwareLog = hardwareLog;
   let cve: CveIndex | null = null;
   if (typeof opts.kb === 'string') {
     try { cve = loadIndex(opts.kb); } catch (err) { draft.gaps.push({ source: opts.kb, what: (err as Error).message }); }

@@ -6,8 +6,8 @@ import type {
   Consequence, CrashEvent, Culprit, Diagnosis, EventKind, EventRef, Evidence, Finding, Frame, KnownIssueMatch, RootCause,
 } from '../model/types.js';
 import { runRules, type RuleOptions } from '../rules/index.js';
-import { type Draft, headerEvidence, frameEvidence, derived, stacksOf, type StackView } from './evidence.js';
-import { baseName, isMachinery, moduleFlags, pickCulprit, thirdPartyModules, type CulpritPick } from './frames.js';
+import { type Draft, headerEvidence, frameEvidence, derived, stacksOf, type StackView } from '../analysis/evidence.js';
+import { baseName, isMachinery, moduleFlags, pickCulprit, thirdPartyModules, type CulpritPick } from '../analysis/frames.js';
 import { recommend } from './recommend.js';
 import { KNOWN_ISSUES } from '../knowledge/issues/index.js';
 

@@ -2,7 +2,7 @@
 // struct facts and header text; then says whether the running kernel is below the fix for its line.
 
 import type { Evidence, KnownIssueMatch } from '../model/types.js';
-import { type Draft, headerEvidence, refEvidence, stacksOf, type StackView, derived } from '../diagnose/evidence.js';
+import { type Draft, headerEvidence, refEvidence, stacksOf, type StackView, derived } from '../analysis/evidence.js';
 import type { AffectedRange, KnownIssue, StructCondition } from './types.js';
 import { KNOWN_ISSUES } from './issues/index.js';
 import { compareVersions, kernelVersionOf, seriesOf, compareUpstream, type KernelVersion } from './version.js';

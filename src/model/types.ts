@@ -376,4 +376,7 @@ export interface Report {
   dump: DumpFacts | null;
   diagnosis: Diagnosis;
   gaps: Gap[];
+  /** Hardware error lines of the logs, inside reports or not (corrected machine checks, EDAC, memory
+   *  failures): what hardware findings read besides events. At most 64; absent when there are none. */
+  hardwareLog?: Evidence[];
 }

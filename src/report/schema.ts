@@ -183,6 +183,10 @@ export const REPORT_SCHEMA: Schema = {
       recommendations: arr(ref('recommendation')),
     }),
     gaps: arr(obj('Something that could not be read.', { source: str, what: str })),
+    hardwareLog: {
+      ...arr(obj('A hardware error line of a log.', { source: str, line: int, text: str })),
+      description: 'Optional: hardware error lines of the logs, inside crash reports or not (corrected machine checks, EDAC, memory failures), at most 64; absent when there are none.',
+    },
   },
   required: [
     'schemaVersion', 'tool', 'sources', 'kernel', 'modules', 'lastUnloaded', 'crash', 'panic', 'events',

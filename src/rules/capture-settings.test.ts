@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 import type { Setting } from './capture-settings.js';
 
 const names = (f: ReturnType<typeof runRule>) => (f[0]?.data.settings as Setting[] | undefined)?.map((s) => s.name) ?? [];

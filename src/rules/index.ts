@@ -1,7 +1,7 @@
 // The rule registry, in run order: later rules see earlier findings (ctx.prior).
 import type { Finding } from '../model/types.js';
-import { stacksOf, type Draft } from '../diagnose/evidence.js';
-import { thirdPartyModules } from '../diagnose/frames.js';
+import { stacksOf, type Draft } from '../analysis/evidence.js';
+import { thirdPartyModules } from '../analysis/frames.js';
 import type { Rule, RuleContext, RuleOptions } from './types.js';
 import { rule as thirdPartyModule } from './third-party-module.js';
 import { rule as stackProtector } from './stack-protector.js';

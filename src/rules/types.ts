@@ -1,13 +1,14 @@
 // Rule contract: one detector per file (src/rules/<id>.ts), each returning findings with their evidence.
 
-import type { Evidence, Finding, ModuleInfo, Severity } from '../model/types.js';
-import type { Draft, StackView } from '../diagnose/evidence.js';
+import type { Evidence, Finding, Severity } from '../model/types.js';
+import type { Draft, StackView } from '../analysis/evidence.js';
+import type { ThirdPartyModule } from '../analysis/modules.js';
 import type { CveIndex } from '../knowledge/cve/index-file.js';
 
 export interface RuleContext {
   draft: Draft;
-  /** Third-party modules (P/O/E/U/C/F) by name. */
-  thirdParty: Map<string, ModuleInfo>;
+  /** Third-party modules by name, with the basis of that judgement (src/analysis/modules.ts). */
+  thirdParty: Map<string, ThirdPartyModule>;
   /** Every stack of the input: events' call traces, then the dump's backtraces. */
   stacks: StackView[];
   /** Findings of the rules that ran before this one (rules run in registry order). */

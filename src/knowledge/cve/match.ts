@@ -6,8 +6,8 @@
 // scan of the records (a 10,000-event log has few distinct signatures, and those are capped).
 
 import type { CrashEvent, Evidence, KnownIssueMatch } from '../../model/types.js';
-import { derived, frameEvidence, headerEvidence, type Draft } from '../../diagnose/evidence.js';
-import { baseName } from '../../diagnose/frames.js';
+import { derived, frameEvidence, headerEvidence, type Draft } from '../../analysis/evidence.js';
+import { baseName } from '../../analysis/frames.js';
 import type { CveIndex } from './index-file.js';
 import type { CveRecord } from './record.js';
 import { frameFunction, signatureOfEvent, specificTitle, type Signature } from './signature.js';

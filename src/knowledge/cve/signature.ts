@@ -7,7 +7,7 @@
 
 import type { CrashEvent, EventKind, Frame } from '../../model/types.js';
 import { readLog } from '../../readers/log/index.js';
-import { baseName, isMachinery } from '../../diagnose/frames.js';
+import { baseName, isMachinery } from '../../analysis/frames.js';
 import { findFirstCrash } from '../../title/index.js';
 
 /** Frames kept per signature (the issue: func [module], at most 8). */

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../analyze.js';
-import { SHARED, LAB } from '../../diagnose/testkit.js';
+import { SHARED, LAB } from '../../rules/testkit.js';
 import { updateIndex, type UpdateResult } from './update.js';
 import { loadIndex, type CveIndex } from './index-file.js';
 import { readSnapshot } from './source.js';
