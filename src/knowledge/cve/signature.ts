@@ -114,9 +114,13 @@ export function frameFunction(key: string): string {
   return i < 0 ? key : key.slice(0, i);
 }
 
-/** A title that names a place: not corrupted, not `in corrupted`, and with an ` in FUNC` part. */
+/**
+ * A title that names a place: an ` in FUNC` part, FUNC not `corrupted` and not report or interrupt machinery
+ * (`BUG: soft lockup in __do_softirq` says where the CPU was interrupted, not which code spun).
+ */
 export function specificTitle(title: string | null): boolean {
-  return title !== null && / in [A-Za-z_][\w.]*/.test(title) && !/ in corrupted\b/.test(title);
+  const m = title === null ? null : / in ([A-Za-z_][\w.]*)/.exec(title);
+  return m !== null && m[1] !== 'corrupted' && !skippedFrame(m[1]!);
 }
 
 /** The signature of one event: title, kind, top frames (RIP first) past the report machinery. */

@@ -5,7 +5,7 @@
 
 import { readLog } from '../../readers/log/index.js';
 import type { CveRecord } from './record.js';
-import { signatureOfEvent } from './signature.js';
+import { signatureOfEvent, specificTitle } from './signature.js';
 import { seriesOf } from '../version.js';
 
 export type LogShape = 'dmesg' | 'syslog' | 'journal';
@@ -108,7 +108,7 @@ export interface ReshapeOutcome {
   first: boolean;
   expectedFix: string | null;
   got: { confidence: string; fixedIn: string | null; status: string } | null;
-  /** The record's signature is strong: a title naming a function, or two frames past the machinery. */
+  /** The record's signature is strong: a specific title (specificTitle()), or two frames past the machinery. */
   strong: boolean;
   /** Other records matched with high confidence (the same bug filed twice, or a false match). */
   othersHigh: string[];
@@ -121,7 +121,7 @@ export function reshapeAndMatch(
 ): ReshapeOutcome {
   const shape = SHAPES[i % SHAPES.length]!;
   const sig = rec.signatures[0];
-  const strong = Boolean(sig && ((sig.title && / in [A-Za-z_]/.test(sig.title)) || sig.frames.length >= 2));
+  const strong = Boolean(sig && (specificTitle(sig.title) || sig.frames.length >= 2));
   const base = { id: rec.id, shape, first: false, got: null, strong, othersHigh: [] as string[] };
   const report = pastedReport(description);
   if (!report) return { ...base, outcome: 'no-report', expectedFix: null };
