@@ -18,6 +18,7 @@ Usage:
   ktriage title [-H] FILE...               the first crash's syzbot-style title (NAME<TAB>TITLE for several files)
   ktriage dmesg VMCORE                     the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it
   ktriage info VMCORE                      what a vmcore holds: format, pages, release, crash time, CPUs
+  ktriage sym [--json] ADDR|NAME VMCORE    an address or a symbol name, from the vmcore's own kallsyms
 
 Inputs are recognised by content: kernel logs (dmesg, dmesg -T, syslog, RFC 5424, journalctl, serial
 console, vmcore-dmesg), saved crash sessions, and vmcores (kdump-compressed, flattened, ELF).
@@ -36,6 +37,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return (await import('./dmesg.js')).run(rest, io);
     case 'info':
       return (await import('./info.js')).run(rest, io);
+    case 'sym':
+      return (await import('./sym.js')).run(rest, io);
     case '-h':
     case '--help':
     case 'help':

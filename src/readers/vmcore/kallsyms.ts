@@ -202,3 +202,21 @@ export function readKallsyms(dump: Dump, opts: { deadlineMs?: number } = {}): Ka
     return { table: null, encoding: null, gaps: [gap((e as Error).message)] };
   }
 }
+
+export interface SymbolQueryRow {
+  address: bigint;
+  type: string;
+  /** `name` for a name query, `name+0xoff/0xsize [mod]` for an address. */
+  text: string;
+  hit: SymbolHit | null;
+}
+
+/** `ktriage sym ARG`: ARG is a hex address (0x optional, 16 digits or 0x-prefixed) or a symbol name. */
+export function querySymbol(table: SymbolSource, arg: string): SymbolQueryRow[] {
+  const hex = /^(?:0x[0-9a-f]{1,16}|[0-9a-f]{16})$/i.test(arg) ? BigInt(arg.startsWith('0x') || arg.startsWith('0X') ? arg : '0x' + arg) : null;
+  if (hex !== null) {
+    const hit = table.lookup(hex);
+    return hit ? [{ address: hex, type: hit.type, text: formatSymbol(hit), hit }] : [];
+  }
+  return table.byName(arg).map((s) => ({ address: s.address, type: s.type, text: s.name, hit: null }));
+}
