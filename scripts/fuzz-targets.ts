@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
 import snappy from 'snappyjs';
-import { readLog, createLogReader, MAX_LINE_CHARS, MAX_EVENT_CHARS, MAX_EXTRA_PANICKED } from '../src/readers/log/index.js';
+import { readLog, createLogReader, normalizeLine, MAX_LINE_CHARS, MAX_EVENT_CHARS, MAX_EXTRA_PANICKED } from '../src/readers/log/index.js';
 import { readCrashSession, MAX_FACTS } from '../src/readers/crash-session/index.js';
 import { eventFromDump } from '../src/readers/crash-session/event.js';
 import { parseFirstReport } from '../src/title/parse.js';
@@ -126,6 +126,60 @@ export function windows(text: Buffer, max = 3072, perFile = 3): Buffer[] {
   return out;
 }
 
+/** Foreign prefixes of pasted logs (issue 13) and the shapes they wrap: quotes, gutters, line numbers,
+ *  HTML escapes, collectors' fields, CI/hypervisor tags, rsyslog escapes, kmsg records, decoded frames. */
+const PREFIX_TOKENS = [
+  '> ', '>> ', '> > ', '| ', '  12 ', '12:', '12|', '    1. ', '&gt; ', '&lt;', '&amp;', '#012', '#011', 'kernel: ',
+  'Tue Feb  1 19:02:25 2022 kern.warn kernel: ', 'May 17 18:48:11 kernel: ', 'июл 27 14:08:04 h kernel: ', '00034 ',
+  '[guest0/uart0] ', 'nas3 login: ', 'root@sh:/# ', '16:56:35 ', '4,622,406528882,-;', '[Apr25 06:33] ', '[  +0.000013] ',
+  '407819.286867] ', '`48576.460707] ', ' (fs/a.c:12)', ' (a.c:1 b.c:2 (discriminator 1))', ' (P)',
+  '[<c013c2f4>] (f) from [<c013c5ec>] (g+0x60/0x590)\n', '0x860546a4 [m@8ad96439+0x96c0]', ' [   T419] ',
+  '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.\n', 'rcu:     1-...!: (0 ticks this GP) ',
+  'Watchdog CPU:1 Hard LOCKUP\n', 'mce: [Hardware Error]: CPU 1: Machine Check Exception: 5 Bank 4: b2\n',
+  'Out of memory: Killed process 1 (x)\n', 'in_atomic(): 1, irqs_disabled(): 0, pid: 1, name: x\n', ' by task x/1\n',
+];
+
+/** Pasted shapes (hand-made, in the formats the real-world corpus shows): one oops behind each kind of prefix. */
+function prefixSeeds(): Buffer[] {
+  const oops = [
+    '[  162.123456] BUG: kernel NULL pointer dereference, address: 0000000000000008',
+    '[  162.123466] Oops: 0000 [#1] PREEMPT SMP NOPTI',
+    '[  162.123469] CPU: 4 PID: 419 Comm: x Tainted: G           OE      6.6.7-arch1-1 #1',
+    '[  162.123474] RIP: 0010:f+0x23/0x130 [m]',
+    '[  162.123490] Call Trace:',
+    '[  162.123495]  f+0x23/0x130 [m] (drivers/m/a.c:12)',
+    '[  162.123497] [<c013c2f4>] (g) from [<c013c5ec>] (h+0x60/0x590)',
+  ];
+  const wraps: ((l: string, i: number) => string)[] = [
+    (l) => `> ${l}`, (l) => `| ${l}`, (l, i) => `${String(i + 1).padStart(4)} ${l}`, (l, i) => `${i + 1}:${l}`,
+    (l) => `&gt; ${l.replace(/>/g, '&gt;')}`, (l) => `May 17 18:48:11 kernel: ${l}`, (l) => `Tue Feb  1 19:02:25 2022 kern.warn kernel: ${l}`,
+    (l) => `[guest0/uart0] ${l}`, (l) => `16:56:35 ${l}`, (l) => `00034 ${l.slice(15)}`, (l, i) => `4,${i},162123456,-;${l.slice(15)}`,
+    (l) => `Mar 26 20:52:22 h kernel: ${l.slice(15)}#012 second part#011tab`,
+  ];
+  return wraps.map((w) => Buffer.from(oops.map(w).join('\n') + '\n', 'utf8'));
+}
+
+/** Line normalisation on lines with foreign prefixes: never throws, only removes (or restores a lost `[`). */
+const logPrefixTarget: FuzzTarget = {
+  name: 'log-prefix',
+  what: 'log line prefixes: normalizeLine on every line (quotes, line numbers, HTML escapes, collectors, kmsg, dmesg -H, ktest, joined lines), then readLog',
+  seeds: () => [...prefixSeeds(), ...logSeeds().filter((_, i) => i % 5 === 2), ...regressions('log-prefix')],
+  tokens: [...PREFIX_TOKENS, '\n', '[    0.000000] ', 'BUG: ', 'Call Trace:\n', '+0x', '/0x', ' ', '\t', '(', ')', '[', ']', ':'],
+  run(input) {
+    const text = input.toString('utf8');
+    let n = 0;
+    for (const line of text.split('\n')) {
+      if (++n > 2000) break;
+      const L = normalizeLine(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line, n);
+      if (typeof L.text !== 'string' || L.text.length > line.length + 2) throw new Error(`property: normalised text longer than its line: ${JSON.stringify(line.slice(0, 120))}`);
+      if (L.uptime !== null && !(L.uptime >= 0)) throw new Error(`property: bad uptime ${L.uptime}`);
+    }
+    const r = readLog('fuzz.log', input);
+    checkLogResult(r, input.length);
+    JSON.stringify(r);
+  },
+};
+
 function logSeeds(): Buffer[] {
   const seeds: Buffer[] = [];
   for (const f of labFiles(/^(console\.log|dmesg\.txt)$/)) seeds.push(...windows(readFileSync(f)));
@@ -142,6 +196,7 @@ function logSeeds(): Buffer[] {
     '<4>1 2024-01-01T00:00:01.000000+00:00 host kernel - - - RIP: 0010:f+0x1/0x2 [m]\n' +
     'Jan 01 00:00:01.000000 host kernel: Call Trace:\n\x1b[0m\r[    1.000002]  <TASK>\n[    1.000003]  ? g+0x3/0x4\n' +
     '[    1.000004] Modules linked in: a(OE) b c(P)\n[    1.000005] Kernel panic - not syncing: Fatal exception\n', 'latin1'));
+  seeds.push(...prefixSeeds());
   return [...seeds, ...regressions('log')];
 }
 
@@ -153,6 +208,7 @@ const LOG_TOKENS = [
   'watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [x:1]\n', 'rcu: INFO: rcu_sched detected stalls on CPUs/tasks:\n',
   'x invoked oom-killer: gfp_mask=0x0\n', 'sysrq: Trigger a crash\n', 'Linux version 6.1.0 (x) #1 SMP\n', 'Command line: ',
   '\xff\xfe', 'ðŸ’¥', 'list_del corruption', 'KASAN: use-after-free in f+0x1/0x2\n', '==================================================================\n',
+  ...PREFIX_TOKENS,
 ];
 
 /** Properties every log result must keep, whatever the input. */
@@ -954,7 +1010,7 @@ const vmcoreTarget: FuzzTarget = {
 };
 
 export const TARGETS: FuzzTarget[] = [
-  logTarget, logStreamTarget, logCountTarget, crashSessionTarget, titleTarget, analyzeTarget,
+  logTarget, logStreamTarget, logCountTarget, logPrefixTarget, crashSessionTarget, titleTarget, analyzeTarget,
   vmcoreinfoTarget, notesTarget, elfTarget, kdumpTarget, flatTarget,
   pageTarget('lzo'), pageTarget('zlib'), pageTarget('snappy'), pageTarget('zstd'),
   printkTarget, pagewalkTarget, vmcoreTarget,

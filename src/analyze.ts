@@ -14,6 +14,7 @@ import { readCrashSession, looksLikeCrashSession } from './readers/crash-session
 import { crashedBacktrace, eventFromDump, fillTasksFromDump } from './readers/crash-session/event.js';
 import { readVmcore } from './readers/vmcore/index.js';
 import { diagnose } from './diagnose/index.js';
+import { loadIndex, type CveIndex } from './knowledge/cve/index-file.js';
 import { VERSION } from './version.js';
 
 /**
@@ -33,6 +34,11 @@ export interface AnalyzeOptions {
    * are counted by title and the report names the gap.
    */
   maxMemory?: number;
+  /**
+   * The CVE index to match crashes against (`ktriage kb update`): a loaded index, or the directory that holds
+   * one. None by default: the library does not read the user's cache unless told to (the CLI does).
+   */
+  kb?: CveIndex | string | null;
 }
 
 export const DEFAULT_MAX_MEMORY = 256 * 1024 * 1024;
@@ -307,6 +313,10 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
   };
   const hardwareLog = acc.logs.flatMap((l) => l.hardware.map((h) => ({ source: l.source.file, line: h.line, text: h.text }))).slice(0, 64);
   if (hardwareLog.length > 0) draft.hardwareLog = hardwareLog;
-  const diagnosis = diagnose(draft);
+  let cve: CveIndex | null = null;
+  if (typeof opts.kb === 'string') {
+    try { cve = loadIndex(opts.kb); } catch (err) { draft.gaps.push({ source: opts.kb, what: (err as Error).message }); }
+  } else cve = opts.kb ?? null;
+  const diagnosis = diagnose(draft, { cve });
   return { ...draft, diagnosis };
 }

@@ -1,11 +1,14 @@
 // `ktriage analyze`: parse options, read the inputs, print the report in the chosen format.
 import { parseArgs } from 'node:util';
+import { escapeTerminal } from '../util/escape.js';
 import { writeFileSync } from 'node:fs';
 import { analyze, type AnalyzeInput, DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY } from '../analyze.js';
 import { render, type ReportFormat } from '../report/index.js';
 import { runCrash, findDebugVmlinux, looksLikeDump } from '../readers/crash-session/driver.js';
 import type { Report } from '../model/types.js';
 import { type CliIO, usageError, progress, spoolStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
+import { openKb } from '../knowledge/cve/open.js';
+import type { CveIndex } from '../knowledge/cve/index-file.js';
 
 const FORMATS: ReportFormat[] = ['text', 'json', 'md', 'html'];
 
@@ -33,6 +36,8 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
         debuginfo: { type: 'string' },
         'crash-timeout': { type: 'string' },
         'max-memory': { type: 'string' },
+        kb: { type: 'string' },
+        'no-kb': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -48,9 +53,11 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   const color = v['no-color'] ? false : v.color ?? Boolean(io.stdoutIsTTY && !v.output);
 
   if (files.filter((f) => f === '-').length > 1) return usageError(io, "standard input ('-') can be given once");
+  const kb = openKb(v['no-kb'] ? null : v.kb, v['no-kb'] ? true : undefined);
+  if (kb.warning) io.stderr.write(`ktriage: ${escapeTerminal(kb.warning)}\n`);
   const spooled = files.includes('-') ? await spoolStdin(io) : null;
   try {
-    return await analyzeFiles(files, spooled?.path ?? null, v, format, color, maxMemory, io);
+    return await analyzeFiles(files, spooled?.path ?? null, { ...v, kbIndex: kb.index }, format, color, maxMemory, io);
   } finally {
     spooled?.remove();
   }
@@ -71,6 +78,7 @@ interface AnalyzeFlags {
   'crash-vmlinux'?: string;
   debuginfo?: string;
   'crash-timeout'?: string;
+  kbIndex?: CveIndex | null;
 }
 
 async function analyzeFiles(
@@ -101,7 +109,7 @@ async function analyzeFiles(
   let code = EXIT_OK;
   const groups: AnalyzeInput[][] = v.each ? inputs.map((i) => [i]) : [inputs];
   for (const group of groups) {
-    const report = analyze(group, { onProgress: (m) => prog.update(m), maxMemory });
+    const report = analyze(group, { onProgress: (m) => prog.update(m), maxMemory, kb: v.kbIndex ?? null });
     prog.done();
     const c = exitCodeOf(report);
     if (c === EXIT_USAGE && groups.length === 1) {

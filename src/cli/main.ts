@@ -15,9 +15,16 @@ Usage:
       --crash-timeout SECONDS              time limit for crash (default 300)
       --max-memory SIZE                    memory budget for what is kept from the inputs (default 256M;
                                            past it, later reports are only counted and a gap says so)
+      --kb DIR                             the CVE index to match against (default: KTRIAGE_KB, else
+                                           $XDG_CACHE_HOME/ktriage/kb); --no-kb: none
   ktriage title [-H] FILE...               the first crash's syzbot-style title (NAME<TAB>TITLE for several files)
   ktriage dmesg VMCORE                     the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it
   ktriage info VMCORE                      what a vmcore holds: format, pages, release, crash time, CPUs
+  ktriage kb update --from PATH            build the local CVE index from the kernel CNA's records (a checkout,
+                                           a directory of its layout, or a tarball); --kb DIR, KTRIAGE_KB
+  ktriage kb search TEXT|--title T|--function F   look records up (--json)
+  ktriage kb show CVE-ID                   one record: fix, versions per branch, pasted reports (--json)
+  ktriage sym [--json] ADDR|NAME VMCORE    an address or a symbol name, from the vmcore's own kallsyms
 
 Inputs are recognised by content: kernel logs (dmesg, dmesg -T, syslog, RFC 5424, journalctl, serial
 console, vmcore-dmesg), saved crash sessions, and vmcores (kdump-compressed, flattened, ELF).
@@ -36,6 +43,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return (await import('./dmesg.js')).run(rest, io);
     case 'info':
       return (await import('./info.js')).run(rest, io);
+    case 'kb':
+      return (await import('./kb.js')).runKb(rest, io);
+    case 'sym':
+      return (await import('./sym.js')).run(rest, io);
     case '-h':
     case '--help':
     case 'help':

@@ -320,6 +320,16 @@ export interface KnownIssueMatch {
   evidence: Evidence[];
   /** Whether the running kernel is known to be affected (below the fix), unknown if versions cannot be compared. */
   affected: 'yes' | 'no' | 'unknown';
+  /** `ktriage`: one of the hand-written issues (src/knowledge/issues/); `cve`: a record of the local CVE index. */
+  source: 'ktriage' | 'cve';
+  /** How closely the crash matches: high (title and frames, or four frames in order), medium, low. */
+  confidence: 'high' | 'medium' | 'low';
+  /** What the match rests on: `title`, `frames`, `subject` (CVE records); `stack`, `function`, `header`, `struct`, `module` (hand-written). */
+  matchedBy: string[];
+  /** The version gate in one sentence: `affected, fixed in 6.1.95`, `this kernel already has the fix ...`, `unknown for this kernel ...`. */
+  status: string;
+  /** The mainline fix commit (CVE records), null when unknown. */
+  fixCommit: string | null;
 }
 
 export interface Recommendation {

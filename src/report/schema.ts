@@ -119,6 +119,11 @@ const defs: Record<string, Schema> = {
     fixedIn: arr(str), references: arr(str), workarounds: arr(str),
     evidence: arr(ref('evidence')),
     affected: { enum: ['yes', 'no', 'unknown'] },
+    source: d('ktriage: a hand-written issue; cve: a record of the local CVE index.', { enum: ['ktriage', 'cve'] }),
+    confidence: { enum: ['high', 'medium', 'low'] },
+    matchedBy: d('What the match rests on: title, frames, subject (CVE records); stack, function, header, struct, module.', arr(str)),
+    status: d('The version gate in one sentence.', str),
+    fixCommit: nstr,
   }),
   recommendation: obj('What to do.', {
     id: str, priority: int, text: str, because: d('Finding ids.', arr(str)),

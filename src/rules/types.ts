@@ -3,6 +3,7 @@
 import type { Evidence, Finding, Severity } from '../model/types.js';
 import type { Draft, StackView } from '../analysis/evidence.js';
 import type { ThirdPartyModule } from '../analysis/modules.js';
+import type { CveIndex } from '../knowledge/cve/index-file.js';
 
 export interface RuleContext {
   draft: Draft;
@@ -12,6 +13,13 @@ export interface RuleContext {
   stacks: StackView[];
   /** Findings of the rules that ran before this one (rules run in registry order). */
   prior: Finding[];
+  /** The local CVE index (`ktriage kb update`), when one was given to the analysis. */
+  cve?: CveIndex | null;
+}
+
+/** What the analysis brings to the rules besides the draft. */
+export interface RuleOptions {
+  cve?: CveIndex | null;
 }
 
 export interface Rule {

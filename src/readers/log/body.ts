@@ -214,8 +214,9 @@ export interface RipParse {
  * `EIP: 0060:[<c10a1b2c>] EFLAGS: 00010246 CPU: 0`, `EIP is at func+0x../0x..`, `EIP: func+0x../0x..`,
  * arm64 `pc : func+0x1c/0x120`, arm `PC is at func+0x../0x..`. */
 export function parseRip(msg: string): RipParse | null {
-  let m = /^\s*[RE]IP: (?:([0-9a-f]{4}):)?(?:\[<([0-9a-f]{6,16})>\](?:\s+\[<[0-9a-f]+>\])?\s*)?(.*)$/.exec(msg);
-  if (m && !/^\s*[RE]IP: [0-9a-f]{16}\b/.test(msg)) {
+  // (`IP: [<ffffffffa022e79c>] netflow_target+0x5c1/0xb90 [ipt_NETFLOW]`: the separate IP line of 2.6-4.x oopses.)
+  let m = /^\s*[RE]?IP: (?:([0-9a-f]{4}):)?(?:\[<([0-9a-f]{6,16})>\](?:\s+\[<[0-9a-f]+>\])?\s*)?(.*)$/.exec(msg);
+  if (m && !/^\s*[RE]?IP: [0-9a-f]{16}\b/.test(msg)) {
     const seg = m[1];
     const user = seg === '0033' || seg === '0023' || seg === '0073' || seg === '002b';
     const rest = m[3] ?? '';

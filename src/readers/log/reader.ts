@@ -1214,6 +1214,18 @@ class Reader implements LogReader {
       case 'kasan': case 'kfence': case 'kmsan': case 'ubsan':
         m = /(?:BUG: )?(?:KASAN|KFENCE|KMSAN|UBSAN): ([\w -]{1,64}?)(?: in | on |$)/i.exec(msg);
         if (m) ev.details.bugType = m[1]!.trim();
+        // The faulting access's function as the header prints it, with its module (`in f+0x16/0x30 [mod]`).
+        m = /(?:KASAN|KFENCE|KMSAN): [\w -]{1,64}? in (\S{1,256}\+0x[0-9a-f]{1,16}\/0x[0-9a-f]{1,16}(?: \[[^\]\s]{1,64}\])?)/.exec(msg);
+        if (m) {
+          const site = parseLocation(m[1]!);
+          if (site?.function) {
+            ev.details.siteFunction = site.function;
+            if (site.module) {
+              ev.details.siteModule = site.module;
+              this.frameModules.add(site.module);
+            }
+          }
+        }
         break;
       default:
         break;
@@ -1384,7 +1396,7 @@ class Reader implements LogReader {
     }
     // `Call Trace:` (also behind a paste's label, and lustre's `Call Trace TBD:`), arm's `Backtrace:`, and
     // arm's unwinder lines, which need no header (a hung task's stack follows its state line).
-    if (/^\s*(?:\S{1,32} )?Call [Tt]race(?: TBD)?:|^\s*Backtrace: ?$/.test(msg) ||
+    if (/^\s*(?:\S{1,32} ){0,3}Call [Tt]race(?: TBD)?:|^\s*Backtrace: ?$/.test(msg) ||
         ((inPanic ? o.panicStack : o.stack) === 'none' && ARM_UNWIND_RE.test(msg))) {
       if (ARM_UNWIND_RE.test(msg)) {
         if (inPanic) o.panicStack = 'in';
@@ -1427,7 +1439,8 @@ class Reader implements LogReader {
     }
     const rip = parseRip(msg);
     if (rip) {
-      o.bodyStarted = true;
+      // The old separate `IP:` line comes before the `Oops:` line that joins the report.
+      if (!/^\s*IP: /.test(msg)) o.bodyStarted = true;
       if (rip.user) o.userMode = true;
       else if (!inPanic && !o.userMode && !ev.rip && rip.loc) {
         ev.rip = rip.loc;

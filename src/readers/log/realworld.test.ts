@@ -264,3 +264,12 @@ test('titles: old WARNING layout normalised, no raw message line as a title', ()
     assert.equal(firstEvent(text).title, title, text);
   }
 });
+
+test('old layouts and mangled labels: the separate IP: line is the RIP; a Call Trace label behind markdown', () => {
+  // arch/x86/mm/fault.c before 4.15: `IP: [<addr>] func+off/size [mod]`, then `Oops:` joins the report.
+  let e = firstEvent('Jun 17 23:27:46 relay01 kernel: [7864672.083674] BUG: unable to handle kernel NULL pointer dereference at           (null)\nJun 17 23:27:46 relay01 kernel: [7864672.086084] IP: [<ffffffffa022e79c>] netflow_target+0x5c1/0xb90 [ipt_NETFLOW]\nJun 17 23:27:46 relay01 kernel: [7864672.088555] PGD 0\nJun 17 23:27:46 relay01 kernel: [7864672.090974] Oops: 0000 [#1] SMP\nJun 17 23:27:46 relay01 kernel: [7864672.091000] CPU: 3 PID: 0 Comm: swapper/3 Tainted: G           O 3.10.0-957.el7.x86_64 #1\n');
+  assert.deepEqual([e.rip?.function, e.rip?.module, e.rip?.address], ['netflow_target', 'ipt_NETFLOW', 'ffffffffa022e79c']);
+  assert.deepEqual([e.task.comm, e.cpu], ['swapper/3', 3]);
+  e = firstEvent('[ 5300.229390] watchdog: BUG: soft lockup - CPU#2 stuck for 23s! [kworker/2:1:25629]\n\n#### Console Call Trace:\n                  [ 5300.273855]  dump_stack+0x6b/0x83\n                  ...\n                  [ 5300.413719]  wait_rcu_exp_gp+0xf/0x20\n');
+  assert.deepEqual(e.frames.map((f) => f.function), ['dump_stack', 'wait_rcu_exp_gp']);
+});
