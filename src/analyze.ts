@@ -7,8 +7,11 @@ import { basename } from 'node:path';
 import {
   SCHEMA_VERSION, emptyDumpFacts,
   type Backtrace, type CrashEvent, type DumpFacts, type Gap, type InputSource, type KernelInfo, type ModuleInfo,
-  type PanicInfo, type Report,
+  type Incident, type Report,
 } from './model/types.js';
+import { decodeTaint } from './model/taint.js';
+import { groupUnits, panicOfUnits, parseCrashDate, parseUptime, unitsOf, type Part, type Unit } from './incidents.js';
+import type { Draft } from './diagnose/evidence.js';
 import { readLog, createLogReader, MAX_EXTRA_PANICKED, type LogReadResult } from './readers/log/index.js';
 import { readCrashSession, looksLikeCrashSession } from './readers/crash-session/index.js';
 import { readVmcore } from './readers/vmcore/index.js';
@@ -41,7 +44,7 @@ export const MIN_MAX_MEMORY = 32 * 1024 * 1024;
 /** Characters of event lines a log reader may still keep within the budget. */
 function keptCharsLeft(acc: Accum): number {
   let used = 0;
-  for (const log of acc.logs) for (const e of log.events) for (const l of e.lines) used += l.length + 1;
+  for (const p of acc.parts) if (p.log) for (const log of [p.log]) for (const e of log.events) for (const l of e.lines) used += l.length + 1;
   return Math.max(0, Math.floor(acc.budget / 16) - used);
 }
 
@@ -83,10 +86,7 @@ function readHead(path: string, n = 65536): Buffer {
 
 interface Accum {
   sources: InputSource[];
-  logs: LogReadResult[];
-  kernel: Partial<KernelInfo>[];
-  dump: DumpFacts | null;
-  panicMessages: string[];
+  parts: Part[];
   gaps: Gap[];
   /** AnalyzeOptions.maxMemory, resolved. */
   budget: number;
@@ -159,12 +159,15 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
       const v = readVmcore(path, { onProgress: opts.onProgress ? (what, done, total) => opts.onProgress!(`${what} ${done}/${total}`) : undefined });
       acc.sources.push({ file: name, format: v.info.variant, bytes: statSync(path).size, lines: null });
       acc.gaps.push(...v.gaps);
-      acc.kernel.push({ release: v.info.release, version: v.info.version, hostname: v.info.hostname, arch: v.info.machine ?? v.info.arch });
+      const part: Part = {
+        name, log: null, kernel: { release: v.info.release, version: v.info.version, hostname: v.info.hostname, arch: v.info.machine ?? v.info.arch },
+        dump: null, panicMessage: null, dumpUptime: null, crashTime: v.info.crashTime, buildId: v.info.buildId, isDump: true,
+      };
+      acc.parts.push(part);
       if (v.logBytes.length > 0) {
         const log = readLog(name, v.logBytes, { maxKeptChars: keptCharsLeft(acc) });
-        acc.logs.push(log);
+        part.log = log;
         acc.gaps.push(...log.gaps);
-        acc.kernel.push(log.kernel);
       } else {
         acc.gaps.push({ source: name, what: 'no kernel log could be read from the dump' });
       }
@@ -179,23 +182,22 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
     const s = readCrashSession(name, text);
     acc.sources.push(s.source);
     acc.gaps.push(...s.gaps);
-    acc.kernel.push(s.kernel);
-    if (s.panicMessage) acc.panicMessages.push(s.panicMessage);
-    if (!acc.dump) acc.dump = emptyDumpFacts();
-    mergeDump(acc.dump, s.facts);
+    const part: Part = {
+      name, log: null, kernel: s.kernel, dump: s.facts, panicMessage: s.panicMessage,
+      dumpUptime: parseUptime(s.facts.sys['UPTIME']), crashTime: parseCrashDate(s.facts.sys['DATE']), buildId: null, isDump: true,
+    };
+    acc.parts.push(part);
     if (s.log) {
       const log = readLog(name, s.log.text, { firstLine: s.log.firstLine, maxKeptChars: keptCharsLeft(acc) });
-      acc.logs.push(log);
+      part.log = log;
       acc.gaps.push(...log.gaps);
-      acc.kernel.push(log.kernel);
     }
     return;
   }
   const log = data == null ? readLogFile(name, path!, opts, keptCharsLeft(acc)) : readLog(name, data, { maxKeptChars: keptCharsLeft(acc) });
   acc.sources.push(log.source);
-  acc.logs.push(log);
+  acc.parts.push({ name, log, kernel: {}, dump: null, panicMessage: null, dumpUptime: null, crashTime: null, buildId: null, isDump: false });
   acc.gaps.push(...log.gaps);
-  acc.kernel.push(log.kernel);
 }
 
 /** The first `max` bytes of a file (a gap names what was left out). */
@@ -292,22 +294,54 @@ function eventFromDump(panicMessage: string, dump: DumpFacts): CrashEvent | null
   return ev;
 }
 
-/** Reads every input of one incident and returns the merged, diagnosed report (the same object as `--json`). */
-export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Report {
-  const budget = Math.max(MIN_MAX_MEMORY, opts.maxMemory ?? DEFAULT_MAX_MEMORY);
-  const acc: Accum = { sources: [], logs: [], kernel: [], dump: null, panicMessages: [], gaps: [], budget };
-  for (const input of inputs) readOne(input, acc, opts);
+/** Modules and last-unloaded module of a unit: its first report with a `Modules linked in:` line, else what its log derived. */
+function modulesOf(parts: Part[], u: Unit): { modules: ModuleInfo[]; lastUnloaded: string | null } | null {
+  const me = u.events.find((e) => e.modules.length > 0);
+  if (me) return { modules: me.modules, lastUnloaded: (me.details.lastUnloaded as string | undefined) ?? null };
+  const log = parts[u.part]!.log;
+  if (log && u.events.length > 0 && log.events[0]?.boot === u.events[0]!.boot) return { modules: log.modules, lastUnloaded: log.lastUnloaded };
+  return null;
+}
 
-  // Merge events: the first source that printed an event keeps it.
+/** What a unit says about the kernel: the input's own facts (dump), then those of the boot that printed its reports. */
+function kernelOf(parts: Part[], u: Unit): Partial<KernelInfo>[] {
+  const p = parts[u.part]!;
+  const out: Partial<KernelInfo>[] = [];
+  if (u.withDump) out.push(p.kernel);
+  const log = p.log;
+  if (!log) return out;
+  const first = u.events[0];
+  if (!first || log.events[0]?.boot === first.boot || !u.boot) {
+    out.push(log.kernel);
+  } else {
+    const b = u.boot;
+    out.push({
+      release: b.release, version: b.version, hostname: b.hostname, hardware: first.hardware,
+      taint: decodeTaint(first.taint), arch: b.release === log.kernel.release ? log.kernel.arch : null,
+    });
+  }
+  return out;
+}
+
+interface Built {
+  incident: Omit<Incident, 'diagnosis' | 'index' | 'splitReason' | 'parts'>;
+  parts: Incident['parts'];
+}
+
+/** The merged crash model of one incident's units (events printed by several inputs count once). */
+function buildIncident(acc: Accum, units: Unit[], extraKernel: Partial<KernelInfo>[], omittedFrom: Set<number>): Built {
+  const parts = acc.parts;
   const seen = new Set<string>();
   const events: CrashEvent[] = [];
   let extraPanicked = 0;
   const omitted = { count: 0, byTitle: {} as Record<string, number> };
-  let panic: PanicInfo | null = null;
-  const modules = new Map<string, ModuleInfo>();
+  let modules: ModuleInfo[] | null = null;
   let lastUnloaded: string | null = null;
-  for (const log of acc.logs) {
-    for (const e of log.events) {
+  let dump: DumpFacts | null = null;
+  const panicMessages: string[] = [];
+  const kernelParts: Partial<KernelInfo>[] = [];
+  for (const u of units) {
+    for (const e of u.events) {
       const key = eventKey(e);
       if (seen.has(key)) continue;
       seen.add(key);
@@ -321,42 +355,99 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
         omitted.byTitle[e.title] = (omitted.byTitle[e.title] ?? 0) + 1;
       }
     }
-    omitted.count += log.eventsOmitted.count;
-    for (const [t, n] of Object.entries(log.eventsOmitted.byTitle)) omitted.byTitle[t] = (omitted.byTitle[t] ?? 0) + n;
-    if (!panic && log.panic) panic = log.panic;
-    for (const m of log.modules) if (!modules.has(m.name)) modules.set(m.name, m);
-    if (!lastUnloaded && log.lastUnloaded) lastUnloaded = log.lastUnloaded;
+    const log = parts[u.part]!.log;
+    if (log && !omittedFrom.has(u.part)) {
+      omittedFrom.add(u.part);
+      omitted.count += log.eventsOmitted.count;
+      for (const [t, n] of Object.entries(log.eventsOmitted.byTitle)) omitted.byTitle[t] = (omitted.byTitle[t] ?? 0) + n;
+    }
+    const m = modulesOf(parts, u);
+    if (m && !modules) modules = m.modules;
+    if (m && !lastUnloaded) lastUnloaded = m.lastUnloaded;
+    const p = parts[u.part]!;
+    if (u.withDump && p.dump) {
+      if (!dump) dump = emptyDumpFacts();
+      mergeDump(dump, p.dump);
+    }
+    if (u.withDump && p.panicMessage) panicMessages.push(p.panicMessage);
+    kernelParts.push(...kernelOf(parts, u));
   }
-  // Logs are read one by one; order the merged list by boot and time where both are known, stably.
-  if (events.length === 0 && acc.dump && acc.panicMessages.length > 0) {
-    const ev = eventFromDump(acc.panicMessages[0]!, acc.dump);
+  kernelParts.push(...extraKernel);
+  if (events.length === 0 && dump && panicMessages.length > 0) {
+    const ev = eventFromDump(panicMessages[0]!, dump);
     if (ev) events.push(ev);
   }
   events.forEach((e, i) => { e.index = i; });
-  if (!panic && acc.panicMessages.length > 0) {
-    const bt = panicBacktrace(acc.dump);
-    panic = { message: acc.panicMessages[0]!, task: { pid: bt?.pid ?? null, comm: bt?.comm ?? null }, cpu: bt?.cpu ?? null };
+  let panic = panicOfUnits(units);
+  if (!panic && panicMessages.length > 0) {
+    const bt = panicBacktrace(dump);
+    panic = { message: panicMessages[0]!, task: { pid: bt?.pid ?? null, comm: bt?.comm ?? null }, cpu: bt?.cpu ?? null };
   }
-
-  const kernel = mergeKernel(acc.kernel);
   const first = events[0] ?? null;
-  const draft: Omit<Report, 'diagnosis'> = {
+  return {
+    incident: {
+      kernel: mergeKernel(kernelParts),
+      modules: modules ?? [],
+      lastUnloaded,
+      crash: first && {
+        index: first.index, title: first.title, kind: first.kind, type: first.type, corrupted: first.corrupted,
+        task: first.task, cpu: first.cpu,
+      },
+      panic,
+      events,
+      eventsOmitted: omitted,
+      dump,
+    },
+    parts: units.map((u) => ({ source: u.source, boot: u.boot?.index ?? null, firstLine: u.boot?.firstLine ?? null })),
+  };
+}
+
+/**
+ * Reads every input and returns the diagnosed report (the same object as `--json`). The inputs are cut
+ * into incidents (src/incidents.ts); the top-level fields are those of the first, `incidents` lists all.
+ */
+export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Report {
+  const budget = Math.max(MIN_MAX_MEMORY, opts.maxMemory ?? DEFAULT_MAX_MEMORY);
+  const acc: Accum = { sources: [], parts: [], gaps: [], budget };
+  for (const input of inputs) readOne(input, acc, opts);
+
+  const { units } = unitsOf(acc.parts);
+  const groups = units.length > 0 ? groupUnits(acc.parts, units) : [{ units: [] as number[], splitReason: null }];
+  // Inputs without a report (a log of a boot that did not crash) tell the first incident about its kernel.
+  const used = new Set(units.map((u) => u.part));
+  const spare: Partial<KernelInfo>[] = [];
+  for (const [i, p] of acc.parts.entries()) {
+    if (used.has(i)) continue;
+    spare.push(p.kernel);
+    if (p.log) spare.push(p.log.kernel);
+  }
+  const omittedFrom = new Set<number>();
+  const incidents: Incident[] = groups.map((g, gi) => {
+    const b = buildIncident(acc, g.units.map((k) => units[k]!), gi === 0 ? spare : [], omittedFrom);
+    const draft: Draft = {
+      schemaVersion: SCHEMA_VERSION,
+      tool: { name: 'ktriage', version: VERSION },
+      sources: acc.sources,
+      ...b.incident,
+      gaps: acc.gaps,
+    };
+    return { index: gi, splitReason: g.splitReason, parts: b.parts, ...b.incident, diagnosis: diagnose(draft) };
+  });
+  const top = incidents[0]!;
+  return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'ktriage', version: VERSION },
     sources: acc.sources,
-    kernel,
-    modules: [...modules.values()],
-    lastUnloaded,
-    crash: first && {
-      index: first.index, title: first.title, kind: first.kind, type: first.type, corrupted: first.corrupted,
-      task: first.task, cpu: first.cpu,
-    },
-    panic,
-    events,
-    eventsOmitted: omitted,
-    dump: acc.dump,
+    kernel: top.kernel,
+    modules: top.modules,
+    lastUnloaded: top.lastUnloaded,
+    crash: top.crash,
+    panic: top.panic,
+    events: top.events,
+    eventsOmitted: top.eventsOmitted,
+    dump: top.dump,
+    diagnosis: top.diagnosis,
     gaps: acc.gaps,
+    incidents,
   };
-  const diagnosis = diagnose(draft);
-  return { ...draft, diagnosis };
 }

@@ -3,7 +3,7 @@
 import type { Backtrace, CodeLocation, CrashEvent, DumpFacts, Evidence, Frame, Report, SourceRef } from '../model/types.js';
 
 /** The draft the diagnosis works on. */
-export type Draft = Omit<Report, 'diagnosis'>;
+export type Draft = Omit<Report, 'diagnosis' | 'incidents'>;
 
 const MAX_TEXT = 400;
 

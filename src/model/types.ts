@@ -1,7 +1,7 @@
 // The crash model: what every reader produces and every rule, diagnosis step and report consumes.
 // Documented field by field in docs/model.md. JSON output is this object, versioned by SCHEMA_VERSION.
 
-export const SCHEMA_VERSION = '1.0';
+export const SCHEMA_VERSION = '1.1';
 
 /** The fixed event vocabulary (docs/model.md explains each kind). */
 export const EVENT_KINDS = [
@@ -349,6 +349,34 @@ export interface PrimaryCrash {
   cpu: number | null;
 }
 
+/** Where an incident's material comes from: an input, and for a log the boot (0-based) and its first line. */
+export interface IncidentPart {
+  source: string;
+  boot: number | null;
+  firstLine: number | null;
+}
+
+/**
+ * One boot of one machine that holds crash events (DECISIONS.md 6). Inputs whose release, build id,
+ * hostname, uptimes, panic string or crash time disagree, and the boots of one log, are incidents of their
+ * own; nothing links across two of them. Incident 0's fields are the report's top-level ones.
+ */
+export interface Incident {
+  index: number;
+  /** Why it stands apart from the incidents before it; null for the first. */
+  splitReason: string | null;
+  parts: IncidentPart[];
+  kernel: KernelInfo;
+  modules: ModuleInfo[];
+  lastUnloaded: string | null;
+  crash: PrimaryCrash | null;
+  panic: PanicInfo | null;
+  events: CrashEvent[];
+  eventsOmitted: { count: number; byTitle: Record<string, number> };
+  dump: DumpFacts | null;
+  diagnosis: Diagnosis;
+}
+
 export interface Report {
   schemaVersion: string;
   tool: { name: 'ktriage'; version: string };
@@ -366,4 +394,6 @@ export interface Report {
   dump: DumpFacts | null;
   diagnosis: Diagnosis;
   gaps: Gap[];
+  /** Every incident of the inputs, the first being the one of the top-level fields (schema 1.1). */
+  incidents: Incident[];
 }

@@ -2,7 +2,7 @@
 // formatting of times, tasks and code locations, the role each event plays in the diagnosis, and
 // the length limits applied to strings from the crash.
 import type {
-  CodeLocation, Consequence, CrashEvent, Culprit, EventRef, EventTime, Finding, Frame, Report, Severity, Task,
+  CodeLocation, Consequence, CrashEvent, Culprit, EventRef, EventTime, Finding, Frame, Incident, Report, Severity, Task,
 } from '../model/types.js';
 import { clip, str } from '../util/escape.js';
 
@@ -17,6 +17,26 @@ const obj = <T extends object>(v: unknown, dflt: T): T => (typeof v === 'object'
 
 /** A copy of `r` with every container present, so the formats can read a partial report. */
 export function normalizeReport(input: Report): Report {
+  const base = normalizeTop(input);
+  const r = obj<Partial<Report>>(input, {});
+  const list = arr<Partial<Incident>>(r.incidents).filter((i) => typeof i === 'object' && i !== null);
+  // A report without the list (schema 1.0) is one incident: the top-level one.
+  base.incidents = list.length === 0 ? [incidentOf(base, 0, null, [])] : list.map((inc, i) => {
+    const n = normalizeTop({ ...r, ...inc } as Report);
+    return incidentOf(n, i, typeof inc.splitReason === 'string' ? inc.splitReason : null, arr(inc.parts));
+  });
+  return base;
+}
+
+function incidentOf(n: Report, index: number, splitReason: string | null, parts: Incident['parts']): Incident {
+  return {
+    index, splitReason, parts, kernel: n.kernel, modules: n.modules, lastUnloaded: n.lastUnloaded, crash: n.crash,
+    panic: n.panic, events: n.events, eventsOmitted: n.eventsOmitted, dump: n.dump, diagnosis: n.diagnosis,
+  };
+}
+
+/** The report's (or one incident's) own fields, normalised; `incidents` is left empty. */
+function normalizeTop(input: Report): Report {
   const r = obj<Partial<Report>>(input, {});
   const d = obj<Partial<Report['diagnosis']>>(r.diagnosis, {});
   const kernel = obj<Partial<Report['kernel']>>(r.kernel, {});
@@ -65,6 +85,7 @@ export function normalizeReport(input: Report): Report {
         .sort((a, b) => (Number(a.priority) || 0) - (Number(b.priority) || 0)),
     },
     gaps: arr(r.gaps),
+    incidents: [],
   };
 }
 
@@ -185,4 +206,81 @@ export function shownFrames(e: CrashEvent): { frames: Frame[]; omitted: number }
 /** The event a diagnosis item names, when it is in the report. */
 export function eventByIndex(r: Report, index: number | null | undefined): CrashEvent | undefined {
   return typeof index === 'number' ? r.events.find((e) => e.index === index) : undefined;
+}
+
+/** What every format leads with (issue 15): ktriage's verdict, one line of why, the syzbot title beside it. Not escaped. */
+export interface Verdict {
+  /** `null-deref in ktl_null_process [ktl_null], third-party module ktl_null (OE)`. */
+  headline: string;
+  /** The first sentence of the root cause's summary, null when there is none. */
+  why: string | null;
+  confidence: 'high' | 'medium' | 'low' | null;
+  /** The primary crash's syzbot-style title as a field beside the verdict, null without a crash. */
+  title: string | null;
+}
+
+/** The first sentence of `s` (up to `. ` before a capital letter), clipped. */
+function firstSentence(s: string): string {
+  const m = /^(.*?[^.\s])\.(?=\s+[A-Z(]|$)/s.exec(s);
+  return (m ? m[1]! : s).replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The syzbot title as shown beside the verdict. syzkaller writes `in corrupted` when its rules find no frame
+ * to name; for a report that is intact that word would call it damaged, so it is shown as what it means.
+ */
+export function displayTitle(r: Report): string | null {
+  const c = r.crash;
+  if (!c) return null;
+  const title = clip(str(c.title), LIMIT.line);
+  const ev = r.events.find((e) => e.index === c.index);
+  if (!reportDamaged(ev ?? c) && / in corrupted$/.test(title)) return `${title.replace(/ in corrupted$/, '')} (syzkaller's rules name no function)`;
+  return title;
+}
+
+export function verdictOf(r: Report): Verdict {
+  const rc = r.diagnosis.rootCause;
+  const cul = r.diagnosis.culprit;
+  if (!rc) {
+    const headline = r.crash ? `root cause not determined for ${clip(str(r.crash.kind), LIMIT.name)}` : 'no crash found in the input';
+    return { headline, why: null, confidence: null, title: displayTitle(r) };
+  }
+  const where = fmtFuncModule(rc.function, rc.module);
+  let headline = `${clip(str(rc.kind), LIMIT.name)}${where ? ` in ${where}` : ''}`;
+  if (cul?.thirdParty && cul.module) headline += `, third-party module ${clip(str(cul.module), LIMIT.name)}${cul.moduleFlags ? ` (${clip(str(cul.moduleFlags), 16)})` : ''}`;
+  else if (cul && !cul.module && cul.function && rc.kind !== 'rootkit') headline += ', core kernel';
+  return { headline, why: rc.summary ? firstSentence(str(rc.summary)) : null, confidence: rc.confidence, title: displayTitle(r) };
+}
+
+/** Incident `i` seen as a report of its own (the fields the formats read). */
+export function incidentReport(r: Report, i: number): Report {
+  const inc = r.incidents[i]!;
+  return {
+    ...r, kernel: inc.kernel, modules: inc.modules, lastUnloaded: inc.lastUnloaded, crash: inc.crash, panic: inc.panic,
+    events: inc.events, eventsOmitted: inc.eventsOmitted, dump: inc.dump, diagnosis: inc.diagnosis, incidents: [inc],
+  };
+}
+
+/** `console.log (boot 3, from line 778) + crash-session.txt`: what an incident is made of. Not escaped. */
+export function fmtParts(parts: Report['incidents'][number]['parts']): string {
+  return parts.map((p) => `${clip(str(p.source), LIMIT.name)}${p.boot != null && p.boot > 0 ? ` (boot ${p.boot + 1}${p.firstLine != null ? `, from line ${p.firstLine}` : ''})` : ''}`).join(' + ');
+}
+
+/** What the summary says beyond its first sentence (the verdict's why), '' when nothing. Not escaped. */
+export function summaryRest(summary: string | null | undefined, why: string | null): string {
+  const s = str(summary).replace(/\s+/g, ' ').trim();
+  if (!s) return '';
+  if (!why) return s;
+  if (!s.startsWith(why)) return s;
+  return s.slice(why.length).replace(/^\.\s*/, '').trim();
+}
+
+/**
+ * Whether a report is damaged: syzkaller's `corrupted`, except its "extracted no frames" for a report whose
+ * backtrace ktriage did read (its rules look for frames in their own way; the report is intact).
+ */
+export function reportDamaged(e: { corrupted: boolean; corruptedReason?: string | null; frames?: Frame[] }): boolean {
+  if (!e.corrupted) return false;
+  if (/no frames/.test(str(e.corruptedReason)) && (e.frames?.length ?? 0) > 0) return false;
+  return true;
 }

@@ -5,8 +5,8 @@
 import type { CrashEvent, Report } from '../model/types.js';
 import { clip, escapeTerminal, expandTabs, str } from '../util/escape.js';
 import {
-  LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime,
-  isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings,
+  LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtParts, fmtSource, fmtTaintRaw, fmtTask, fmtTime,
+  displayTitle, incidentReport, isCulpritFrame, reportDamaged, normalizeReport, roleLabels, shownFrames, sortedFindings, summaryRest, verdictOf,
 } from './common.js';
 
 export interface TextOptions {
@@ -91,13 +91,14 @@ function eventLine(e: { index: number; kind: string; title: string; task: CrashE
 function verdict(o: Out, r: Report): void {
   const rc = r.diagnosis.rootCause;
   const cul = r.diagnosis.culprit;
-  o.heading('VERDICT');
-  if (!rc) o.field('Root cause', r.events.length ? 'not determined' : 'no crash found in the input');
-  else {
-    const where = fmtFuncModule(rc.function, rc.module);
-    o.field('Root cause', `${t(rc.kind, LIMIT.name)}${where ? ` in ${t(where)}` : ''}`, ['bold', 'red']);
-    o.field('Confidence', t(rc.confidence, LIMIT.name), CONFIDENCE_STYLE[rc.confidence]);
-  }
+  const v = verdictOf(r);
+  if (o.lines.length) o.push();
+  wrap(`VERDICT: ${t(v.headline, LIMIT.line)}`, o.width).forEach((l, i) => {
+    o.push(i === 0 ? `${o.c('bold', 'VERDICT:')}${o.c(rc ? ['bold', 'red'] : 'bold', l.slice('VERDICT:'.length))}` : `         ${o.c(rc ? ['bold', 'red'] : 'bold', l)}`);
+  });
+  if (v.why) o.field('Why', t(v.why));
+  if (v.confidence) o.field('Confidence', t(v.confidence, LIMIT.name), CONFIDENCE_STYLE[v.confidence]);
+  if (v.title) o.field('syzbot title', t(v.title, LIMIT.line));
   if (cul) {
     const loc = cul.frame ? fmtLoc(cul.frame) : fmtFuncModule(cul.function, cul.module);
     const parts = [t(loc || '?')];
@@ -109,7 +110,8 @@ function verdict(o: Out, r: Report): void {
     if (cul.reason) o.field('', t(cul.reason));
     o.field('', cul.backtraceReliable ? 'backtrace reliable' : 'backtrace NOT reliable (frames may be wrong)', cul.backtraceReliable ? undefined : 'yellow');
   }
-  if (rc?.summary) o.field('Summary', t(rc.summary));
+  const rest = summaryRest(rc?.summary, v.why);
+  if (rest) o.field('Summary', t(rest));
 }
 
 function primary(o: Out, r: Report): void {
@@ -119,8 +121,8 @@ function primary(o: Out, r: Report): void {
     o.field('', 'none: no crash report was found in the input');
   } else {
     const ev = r.events.find((e) => e.index === c.index);
-    o.field('Title', t(c.title, LIMIT.line), 'bold');
-    o.field('Kind', `${t(c.kind, LIMIT.name)}${c.type ? ` (${t(c.type, LIMIT.name)})` : ''}${c.corrupted ? ', report corrupted' : ''}`);
+    o.field('Title', t(displayTitle(r), LIMIT.line), 'bold');
+    o.field('Kind', `${t(c.kind, LIMIT.name)}${c.type ? ` (${t(c.type, LIMIT.name)})` : ''}${reportDamaged(ev ?? c) ? ', report corrupted' : ''}`);
     if (ev && fmtTime(ev.time)) o.field('When', `${t(fmtTime(ev.time))} after boot`);
     const task = t(fmtTask(c.task));
     o.field('Task', `${task || '?'}${c.cpu != null ? ` on CPU ${t(c.cpu)}` : ''}`);
@@ -268,14 +270,8 @@ function gaps(o: Out, r: Report): void {
   for (const g of r.gaps) o.push(`  ${t(g.source, LIMIT.name)}: ${t(g.what, LIMIT.line)}`);
 }
 
-/** The text report. */
-export function renderText(input: Report, opts: TextOptions = {}): string {
-  const r = normalizeReport(input);
-  const width = Math.min(400, Math.max(40, Math.trunc(Number(opts.width) || 100)));
-  const o = new Out(Boolean(opts.color), width);
-  const srcs = r.sources.map((s) => t(s.file, LIMIT.name));
-  o.push(o.c('bold', `ktriage ${t(r.tool.version, 40)}`) + o.c('dim', ` · ${srcs.length} source${srcs.length === 1 ? '' : 's'}${srcs.length ? `: ${srcs.slice(0, 5).join(', ')}${srcs.length > 5 ? ', ...' : ''}` : ''}`));
-  gaps(o, r);
+/** The sections of one incident. */
+function incident(o: Out, r: Report): void {
   verdict(o, r);
   primary(o, r);
   kernel(o, r);
@@ -284,5 +280,31 @@ export function renderText(input: Report, opts: TextOptions = {}): string {
   knownIssues(o, r);
   recommendations(o, r);
   events(o, r);
+}
+
+/** The text report: with several incidents, their number and headlines first, then each in full. */
+export function renderText(input: Report, opts: TextOptions = {}): string {
+  const r = normalizeReport(input);
+  const width = Math.min(400, Math.max(40, Math.trunc(Number(opts.width) || 100)));
+  const o = new Out(Boolean(opts.color), width);
+  const srcs = r.sources.map((s) => t(s.file, LIMIT.name));
+  o.push(o.c('bold', `ktriage ${t(r.tool.version, 40)}`) + o.c('dim', ` · ${srcs.length} source${srcs.length === 1 ? '' : 's'}${srcs.length ? `: ${srcs.slice(0, 5).join(', ')}${srcs.length > 5 ? ', ...' : ''}` : ''}`));
+  const n = r.incidents.length;
+  if (n > 1) {
+    o.heading(`${n} INCIDENTS (nothing links across them)`);
+    r.incidents.forEach((inc, i) => {
+      o.field(`#${i + 1}`, t(verdictOf(incidentReport(r, i)).headline, LIMIT.line), 'bold');
+      o.field('', t(fmtParts(inc.parts)));
+    });
+  }
+  gaps(o, r);
+  if (n <= 1) incident(o, r);
+  else {
+    r.incidents.forEach((inc, i) => {
+      o.heading(o.c(['bold', 'cyan'], `=== INCIDENT ${i + 1} of ${n}: ${t(fmtParts(inc.parts))} ===`));
+      if (inc.splitReason) o.field('Why apart', t(inc.splitReason));
+      incident(o, incidentReport(r, i));
+    });
+  }
   return `${o.lines.join('\n')}\n`;
 }

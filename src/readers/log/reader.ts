@@ -86,6 +86,22 @@ export interface LogReadResult {
   gaps: Gap[];
   /** Number of boots seen (kdump's capture kernel is one). */
   boots: number;
+  /** What each kept boot said about itself (at most MAX_BOOTS_KEPT): incidents are split by boot (DECISIONS.md 6). */
+  bootFacts?: BootFacts[];
+}
+
+/** One boot of a log as the incident split sees it. */
+export interface BootFacts {
+  index: number;
+  /** Line of the log where the boot begins. */
+  firstLine: number;
+  release: string | null;
+  version: string | null;
+  hostname: string | null;
+  /** The kdump capture kernel (its command line has `elfcorehdr=`): never an incident of its own. */
+  capture: boolean;
+  /** The boot's panic line, or the panic implied by a fatal report that went straight to kdump. */
+  panic: PanicInfo | null;
 }
 
 export interface LogReader {
@@ -197,12 +213,14 @@ interface BootInfo {
   lastLine: number;
   hasLines: boolean;
   events: number;
+  firstLine: number;
+  capture: boolean;
 }
 
-function newBoot(index: number): BootInfo {
+function newBoot(index: number, firstLine = 1): BootInfo {
   return {
     index, release: null, version: null, hostname: null, dmi: null, taintModules: null, panic: null,
-    impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0,
+    impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0, firstLine, capture: false,
   };
 }
 
@@ -287,6 +305,7 @@ class Reader implements LogReader {
   constructor(private source: string, private onEvent: ((e: CrashEvent) => void) | undefined, private opts: LogReadOptions) {
     this.lineNo = (opts.firstLine ?? 1) - 1;
     this.recentLastLine = this.lineNo;
+    this.boot.firstLine = this.lineNo + 1;
     this.boots.push(this.boot);
     this.maxKeptChars = Math.max(0, opts.maxKeptChars ?? DEFAULT_MAX_KEPT_CHARS);
   }
@@ -950,6 +969,7 @@ class Reader implements LogReader {
     }
     m = /^\s*DMI: (.{1,256})$/.exec(msg);
     if (m && !this.boot.dmi) this.boot.dmi = m[1]!.trim();
+    else if (msg.includes('elfcorehdr=') && /^\s*(?:Kernel )?[Cc]ommand line:/.test(msg)) this.boot.capture = true;
   }
 
   private startBoot(line: number): void {
@@ -957,7 +977,7 @@ class Reader implements LogReader {
     this.closeOpen();
     this.finishBoot(this.boot);
     this.bootCount++;
-    const b = newBoot(this.bootCount - 1);
+    const b = newBoot(this.bootCount - 1, line);
     b.lastLine = line;
     this.boot = b;
     if (this.boots.length < MAX_BOOTS_KEPT) this.boots.push(b);
@@ -1517,6 +1537,10 @@ class Reader implements LogReader {
       source: { file: this.source, format, bytes: this.bytes, lines: this.lines },
       kernel, modules, lastUnloaded, events: this.events, panic,
       eventsOmitted: this.omitted, gaps, boots: this.bootCount,
+      bootFacts: this.boots.map((b) => ({
+        index: b.index, firstLine: b.firstLine, release: b.release, version: b.version, hostname: b.hostname,
+        capture: b.capture, panic: b.panic ?? b.impliedPanic,
+      })),
     };
   }
 }
