@@ -370,6 +370,23 @@ export interface PageCounts {
   zero: number | null;
 }
 
+/** A dump file that ends early: what it should have held and how many pages are lost. */
+export interface Truncation {
+  fileBytes: number;
+  /** Size the file should have, null when its own tables are cut too. */
+  expectedBytes: number | null;
+  pagesMissing: number;
+  /** Pages the dump meant to hold (dumped pages for kdump, pages of the segments for ELF). */
+  pagesTotal: number | null;
+}
+
+/** `file ends at 12.9 MB of 16.2 MB: 791 of 3,911 dumped pages missing`. */
+export function describeTruncation(t: Truncation): string {
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  return `file ends at ${mb(t.fileBytes)}${t.expectedBytes !== null ? ` of ${mb(t.expectedBytes)}` : ' (its page tables are cut too)'}: ` +
+    `${t.pagesMissing.toLocaleString('en-US')}${t.pagesTotal !== null ? ` of ${t.pagesTotal.toLocaleString('en-US')}` : ''} dumped pages missing`;
+}
+
 export interface PhysMemory {
   readonly pageSize: number;
   /** Highest page frame number + 1 the dump can describe. */
@@ -631,6 +648,9 @@ export interface ElfCore {
   /** Segments dropped because they lie outside the file or make no sense. */
   badSegments: number;
   phnum: number;
+  /** Where the last segment's data should end, and the segment bytes past the end of the file. */
+  expectedBytes: number;
+  cutBytes: number;
 }
 
 export function isElf64(head: Buffer): boolean {
@@ -662,6 +682,8 @@ export function parseElfCore(f: RandomAccess): ElfCore {
   const loads: Segment[] = [];
   const notes: { offset: number; size: number }[] = [];
   let bad = 0;
+  let expectedBytes = 0;
+  let cutBytes = 0;
   const per = 4096;
   for (let i = 0; i < phnum; i += per) {
     const n = Math.min(per, phnum - i);
@@ -681,6 +703,8 @@ export function parseElfCore(f: RandomAccess): ElfCore {
         }
         const fs = offset + filesz > f.size ? Math.max(0, f.size - offset) : filesz;
         if (fs < filesz) bad++;
+        expectedBytes = Math.max(expectedBytes, offset + filesz);
+        cutBytes += filesz - fs;
         loads.push({ offset, vaddr, paddr, filesz: fs, memsz });
       } else if (ptype === PT_NOTE) {
         if (Number.isFinite(offset) && Number.isFinite(filesz) && offset + filesz <= f.size) notes.push({ offset, size: filesz });
@@ -689,7 +713,7 @@ export function parseElfCore(f: RandomAccess): ElfCore {
     }
   }
   loads.sort((a, b) => a.paddr - b.paddr);
-  return { machine, type, loads, notes, badSegments: bad, phnum };
+  return { machine, type, loads, notes, badSegments: bad, phnum, expectedBytes, cutBytes };
 }
 
 export class ElfMemory implements PhysMemory {
@@ -1161,6 +1185,58 @@ export class KdumpMemory implements PhysMemory {
     return [...this.compressionSeen];
   }
 
+  /**
+   * Whether the file ends before its last page: page data is written in descriptor order after the
+   * descriptors (the shared zero page first), so the first descriptor whose data lies past the end is
+   * found by bisection (zero-page descriptors, which point back, are stepped over). Reads the dumpable
+   * bitmap once and about 40 descriptors; null when the file is whole.
+   */
+  truncation(): Truncation | null {
+    const size = this.f.size;
+    const step = 1 << 20;
+    const base2 = this.bitmapOff + this.bitmapHalf;
+    const bytes = Math.ceil(this.maxPfn / 8);
+    let dumpable = 0;
+    for (let off = 0; off < bytes; off += step) {
+      const b = this.f.read(base2 + off, Math.min(step, bytes - off));
+      dumpable += popcount(b, 0, b.length);
+    }
+    if (dumpable === 0) return null;
+    const zeroOff = this.descOff + dumpable * PAGE_DESC_SIZE;
+    const inFile = Math.max(0, Math.min(dumpable, Math.floor((size - this.descOff) / PAGE_DESC_SIZE)));
+    // Data end of descriptor i, or null for a zero-page descriptor (stepped over) / unreadable one.
+    const end = (i: number): number | null => {
+      const d = this.f.read(this.descOff + i * PAGE_DESC_SIZE, PAGE_DESC_SIZE);
+      if (d.length < PAGE_DESC_SIZE) return null;
+      const o = u64(d, 0);
+      return o === zeroOff ? null : o + d.readUInt32LE(8);
+    };
+    const past = (i: number): boolean => {
+      for (let k = i; k < inFile && k < i + 64; k++) {
+        const e = end(k);
+        if (e !== null) return e > size;
+      }
+      return false;
+    };
+    let lo = 0;
+    let hi = inFile;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (past(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    const missing = dumpable - lo;
+    if (missing <= 0) return null;
+    let expected: number | null = null;
+    if (inFile === dumpable) {
+      for (let k = dumpable - 1; k >= 0 && k >= dumpable - 64; k--) {
+        const e = end(k);
+        if (e !== null) { expected = e; break; }
+      }
+    }
+    return { fileBytes: size, expectedBytes: expected, pagesMissing: missing, pagesTotal: dumpable };
+  }
+
   countPages(progress?: (done: number, total: number) => void): PageCounts {
     // Walks both bitmaps and every descriptor once, in blocks (memory stays bounded).
     let total = 0;
@@ -1390,6 +1466,16 @@ export class Dump {
 
   get bytesRead(): number {
     return this.base.bytesRead;
+  }
+
+  /** Whether the file ends before the pages it describes (null when it is whole). */
+  truncation(): Truncation | null {
+    if (this.mem instanceof KdumpMemory) return this.mem.truncation();
+    const e = this.elf;
+    if (!e || e.cutBytes <= 0) return null;
+    const ps = this.mem.pageSize;
+    const held = e.loads.reduce((n, l) => n + l.filesz, 0);
+    return { fileBytes: this.file.size, expectedBytes: e.expectedBytes, pagesMissing: Math.ceil(e.cutBytes / ps), pagesTotal: Math.ceil((held + e.cutBytes) / ps) };
   }
 
   close(): void {
@@ -1942,6 +2028,8 @@ export interface VmcoreSummary {
 
 export interface VmcoreResult {
   info: VmcoreSummary;
+  /** The file ends before the pages it describes (a copy cut short), null when whole. */
+  truncation: Truncation | null;
   /** The kernel log exactly as `makedumpfile --dump-dmesg` prints it. */
   log: string;
   logBytes: Buffer;
@@ -2041,6 +2129,13 @@ export function readVmcore(path: string, opts: ReadOptions = {}): VmcoreResult {
       gaps.push({ source: path, what: (err as Error).message });
     }
     const info = summarize(dump, log, Boolean(opts.logOnly));
+    let truncation: Truncation | null = null;
+    try {
+      truncation = dump.truncation();
+    } catch (err) {
+      gaps.push({ source: path, what: `cannot tell whether the file is complete: ${(err as Error).message}` });
+    }
+    if (truncation) gaps.unshift({ source: path, what: describeTruncation(truncation) });
     if (opts.countPages) {
       info.pages = dump.mem.countPages(opts.onProgress ? (d, t) => opts.onProgress!('counting pages', d, t) : undefined);
       if (dump.mem instanceof KdumpMemory) info.compression = dump.mem.codecs;
@@ -2048,6 +2143,7 @@ export function readVmcore(path: string, opts: ReadOptions = {}): VmcoreResult {
     const logBytes = log ? formatLog(log, opts) : Buffer.alloc(0);
     return {
       info,
+      truncation,
       log: logBytes.toString('latin1'),
       logBytes,
       records: log?.records ?? [],
