@@ -41,6 +41,8 @@ export interface Frame extends CodeLocation {
   context: 'task' | 'irq' | 'softirq' | 'nmi' | 'exception' | null;
   /** The line as printed, without the log prefix. */
   raw: string;
+  /** 1-based line of the input it was printed on, when the reader knows it (crash sessions' `bt`). */
+  line?: number;
 }
 
 export interface EventTime {
@@ -156,6 +158,8 @@ export interface SyscallEntry {
   syscall?: string | null;
   /** crash's FILE AND LINE NUMBER column, when printed. */
   file?: string | null;
+  /** The line as printed. */
+  raw?: string;
   source: SourceRef;
 }
 

@@ -176,6 +176,9 @@ defs.incident = obj('One boot of one machine that holds crash events, with its o
   diagnosis: ref('diagnosis'),
 });
 
+// A crash session's frames also say which line of the input printed them (optional: a log's frames are cited by their event).
+(defs.frame!.properties as Record<string, Schema>).line = d('1-based input line the frame was printed on, when known (crash sessions).', int);
+
 export const REPORT_SCHEMA: Schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: `urn:ktriage:report:${SCHEMA_VERSION}`,

@@ -2,7 +2,7 @@
 // their code is on a crash stack (then they are the first suspects).
 
 import type { Evidence } from '../model/types.js';
-import { derived, eventLine, findLine, refEvidence } from '../diagnose/evidence.js';
+import { btFrameEvidence, derived, eventLine, findLine, refEvidence } from '../diagnose/evidence.js';
 import { taintMeaning } from '../model/taint.js';
 import { finding, MAX_FINDINGS_PER_RULE, type Rule } from './types.js';
 
@@ -45,7 +45,7 @@ export const rule: Rule = {
       let onDumpStack = false;
       for (const bt of ctx.draft.dump?.backtraces ?? []) {
         const f = bt.frames.find((x) => x.module === name);
-        if (f) { onDumpStack = true; evidence.push(refEvidence(bt.source, `${f.raw}`)); }
+        if (f) { onDumpStack = true; evidence.push(btFrameEvidence(bt, f)); }
       }
       const dm = ctx.draft.dump?.loadedModules.find((m) => m.name === name);
       if (dm && dm.taint) evidence.push(refEvidence(dm.source, `${name} (${dm.taint})`));
