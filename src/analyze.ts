@@ -103,6 +103,7 @@ function mergeKernel(parts: Partial<KernelInfo>[]): KernelInfo {
 }
 
 function mergeDump(into: DumpFacts, from: DumpFacts): void {
+  if (from.vmcore && !into.vmcore) into.vmcore = from.vmcore;
   Object.assign(into.sys, from.sys);
   Object.assign(into.memory, from.memory);
   into.backtraces.push(...from.backtraces);
@@ -159,13 +160,23 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
       const v = readVmcore(path, { onProgress: opts.onProgress ? (what, done, total) => opts.onProgress!(`${what} ${done}/${total}`) : undefined });
       acc.sources.push({ file: name, format: v.info.variant, bytes: statSync(path).size, lines: null });
       acc.gaps.push(...v.gaps);
+      const i = v.info;
+      const pc = i.panicCpu !== null ? i.cpus.find((c) => c.cpu === i.panicCpu) ?? null : null;
+      const dump = emptyDumpFacts();
+      dump.vmcore = {
+        file: name, format: i.format, variant: i.variant, compression: i.compression, pageSize: i.pageSize, dumpLevel: i.dumpLevel,
+        release: i.release, version: i.version, hostname: i.hostname, buildId: i.buildId, crashTime: i.crashTime,
+        cpus: i.nrCpus, panicCpu: i.panicCpu, panicCpuReason: i.panicCpuReason, panicTask: pc ? pc.pid : null,
+        registers: pc ? { ...pc.registers } : {}, truncation: v.truncation, logRecords: v.logBytes.length > 0 ? v.records.length : null,
+      };
       const part: Part = {
-        name, log: null, kernel: { release: v.info.release, version: v.info.version, hostname: v.info.hostname, arch: v.info.machine ?? v.info.arch },
-        dump: null, panicMessage: null, dumpUptime: null, crashTime: v.info.crashTime, buildId: v.info.buildId, isDump: true,
+        name, log: null, kernel: { release: i.release, version: i.version, hostname: i.hostname, arch: i.machine ?? i.arch },
+        dump, panicMessage: null, dumpUptime: null, crashTime: i.crashTime, buildId: i.buildId, isDump: true,
       };
       acc.parts.push(part);
       if (v.logBytes.length > 0) {
-        const log = readLog(name, v.logBytes, { maxKeptChars: keptCharsLeft(acc) });
+        // Evidence from the dump's log cites the line of `ktriage dmesg VMCORE` that prints it, not of the binary file.
+        const log = readLog(`${name} (ktriage dmesg)`, v.logBytes, { maxKeptChars: keptCharsLeft(acc) });
         part.log = log;
         acc.gaps.push(...log.gaps);
       } else {

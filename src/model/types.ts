@@ -221,8 +221,41 @@ export interface Backtrace {
   source: SourceRef;
 }
 
+/** What a vmcore itself says (ktriage's own reader, without the debug vmlinux). */
+export interface VmcoreFacts {
+  /** The input's name. */
+  file: string;
+  /** `kdump`, `flattened` or `elf`, and the reader's description (`kdump-compressed v6`, ...). */
+  format: string;
+  variant: string;
+  /** Page codecs seen. */
+  compression: string[];
+  pageSize: number;
+  /** makedumpfile's dump level (-d), null for ELF. */
+  dumpLevel: number | null;
+  release: string | null;
+  version: string | null;
+  hostname: string | null;
+  buildId: string | null;
+  /** CRASHTIME as ISO 8601 UTC. */
+  crashTime: string | null;
+  cpus: number | null;
+  panicCpu: number | null;
+  /** How the panic CPU was found. */
+  panicCpuReason: string | null;
+  /** The panic CPU's task pid and saved registers (from its crash note), when known. */
+  panicTask: number | null;
+  registers: Record<string, string>;
+  /** The file ends before the pages it describes; null when whole. */
+  truncation: { fileBytes: number; expectedBytes: number | null; pagesMissing: number; pagesTotal: number | null } | null;
+  /** Kernel log records read from the dump (null when the log could not be read). */
+  logRecords: number | null;
+}
+
 /** What a vmcore or a crash session says about the machine besides the log. */
 export interface DumpFacts {
+  /** Set when the facts come from a vmcore read by ktriage itself. */
+  vmcore?: VmcoreFacts | null;
   sys: Record<string, string>;
   backtraces: Backtrace[];
   syscallTable: SyscallEntry[];

@@ -242,6 +242,19 @@ export function verdictOf(r: Report): Verdict {
   const rc = r.diagnosis.rootCause;
   const cul = r.diagnosis.culprit;
   if (!rc) {
+    const vm = r.dump?.vmcore;
+    if (!r.crash && vm) {
+      // A vmcore exists because the kernel crashed: never "no crash found" for one.
+      const where = vm.panicCpu != null ? ` on CPU ${vm.panicCpu}` : '';
+      return {
+        headline: `a crash${where} whose report could not be read: root cause unknown`,
+        why: [
+          vm.logRecords == null ? 'the dump\'s kernel log could not be read' : 'the dump\'s kernel log holds no crash report',
+          vm.truncation ? describeDumpTruncation(vm.truncation) : '',
+        ].filter(Boolean).join('; '),
+        confidence: null, title: null,
+      };
+    }
     const headline = r.crash ? `root cause not determined for ${clip(str(r.crash.kind), LIMIT.name)}` : 'no crash found in the input';
     return { headline, why: null, confidence: null, title: displayTitle(r) };
   }
@@ -283,4 +296,38 @@ export function reportDamaged(e: { corrupted: boolean; corruptedReason?: string 
   if (!e.corrupted) return false;
   if (/no frames/.test(str(e.corruptedReason)) && (e.frames?.length ?? 0) > 0) return false;
   return true;
+}
+
+/** `file ends at 8.1 MB of 16.2 MB: 10,972 of 19,291 dumped pages missing`. Not escaped. */
+export function describeDumpTruncation(t: { fileBytes: number; expectedBytes: number | null; pagesMissing: number; pagesTotal: number | null }): string {
+  const mb = (n: number) => `${(Number(n) / 1e6).toFixed(1)} MB`;
+  return `the file ends at ${mb(t.fileBytes)}${t.expectedBytes != null ? ` of ${mb(t.expectedBytes)}` : ''}: ` +
+    `${Number(t.pagesMissing).toLocaleString('en-US')}${t.pagesTotal != null ? ` of ${Number(t.pagesTotal).toLocaleString('en-US')}` : ''} dumped pages missing`;
+}
+
+/**
+ * What the input says about taint: the flags, `not tainted` only where a CPU line printed `Not tainted`,
+ * else `unknown` (no report line to tell, e.g. a dump whose log could not be read). Not escaped.
+ */
+export function taintText(r: Report): string {
+  const k = r.kernel.taint;
+  if (k) return fmtTaintRaw(k.raw) || '-';
+  const said = r.events.some((e) => e.lines.slice(0, 40).some((l) => /\bNot tainted\b/.test(str(l))));
+  return said ? 'not tainted' : 'unknown (no CPU line of a report says)';
+}
+
+/** What a vmcore says, as label/value rows (format, crash time, panic CPU and RIP, build id, truncation). Not escaped. */
+export function vmcoreRows(r: Report): [string, string][] {
+  const v = r.dump?.vmcore;
+  if (!v) return [];
+  const rows: [string, string][] = [];
+  rows.push(['Dump', `${clip(str(v.variant), LIMIT.name)}${v.dumpLevel != null ? `, dump level ${v.dumpLevel}` : ''}${v.compression?.length ? `, pages ${v.compression.map((c) => clip(str(c), 16)).join('/')}` : ''}`]);
+  rows.push(['Crash time', v.crashTime ? `${clip(str(v.crashTime), 40)} (the dump's CRASHTIME)` : 'unknown (the dump records none)']);
+  if (v.panicCpu != null) {
+    const rip = v.registers?.RIP ?? v.registers?.rip;
+    rows.push(['Panic CPU', `${v.panicCpu}${v.panicCpuReason ? ` (${clip(str(v.panicCpuReason), LIMIT.line)})` : ''}${rip ? `, RIP ${clip(str(rip), 40)}` : ''}`]);
+  } else rows.push(['Panic CPU', 'unknown']);
+  if (v.buildId) rows.push(['Build id', clip(str(v.buildId), 80)]);
+  if (v.truncation) rows.push(['Truncated', describeDumpTruncation(v.truncation)]);
+  return rows;
 }

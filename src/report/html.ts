@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { CrashEvent, EventRef, Report } from '../model/types.js';
 import { clip, escapeHtml, expandTabs, safeHttpUrl, str } from '../util/escape.js';
 import {
-  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime,
+  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
   fmtParts, incidentReport, isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings, verdictOf, type EventRole,
 } from './common.js';
 
@@ -271,7 +271,7 @@ function facts(r: Report): string {
     ['Arch', h(k.arch, LIMIT.name)],
     ['Host', h(k.hostname, LIMIT.name)],
     ['Hardware', h(k.hardware, LIMIT.line)],
-    ['Taint', k.taint ? `<code>${h(fmtTaintRaw(k.taint.raw))}</code>${k.taint.flags.map((f) => `<br><code>${h(f.flag, 8)}</code> ${h(f.meaning, LIMIT.line)}`).join('')}` : 'not tainted'],
+    ['Taint', k.taint ? `<code>${h(fmtTaintRaw(k.taint.raw))}</code>${k.taint.flags.map((f) => `<br><code>${h(f.flag, 8)}</code> ${h(f.meaning, LIMIT.line)}`).join('')}` : h(taintText(r))],
     ['Third-party', third.map((m) => `<code>${h(m.name, LIMIT.name)}</code> ${badge('third', h(m.flags, 16))}`).join(' ')],
     ['Last unloaded', r.lastUnloaded ? `<code>${h(r.lastUnloaded, LIMIT.name)}</code>` : ''],
   ]);
@@ -383,6 +383,7 @@ function dumpSection(r: Report): string {
   const sys = Object.entries(d.sys ?? {}).slice(0, 50);
   const sus = (d.syscallTable ?? []).filter((s) => s.suspicious).slice(0, 200);
   const parts = [kv([
+    ...vmcoreRows(r).map(([k, v]): [string, string] => [h(k, 40), h(v, LIMIT.line)]),
     ...sys.map(([k, v]): [string, string] => [h(k, 40), h(v, LIMIT.line)]),
     ['Backtraces', h((d.backtraces ?? []).length)],
     ['Tasks', h((d.tasks ?? []).length)],

@@ -5,7 +5,7 @@
 import type { CrashEvent, Frame, Report } from '../model/types.js';
 import { clip, escapeMarkdown, expandTabs, mdCode, mdFence, safeHttpUrl, str } from '../util/escape.js';
 import {
-  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime,
+  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
   displayTitle, fmtParts, incidentReport, isCulpritFrame, normalizeReport, reportDamaged, roleLabels, shownFrames, sortedFindings, verdictOf,
 } from './common.js';
 
@@ -122,8 +122,9 @@ function incidentBody(out: string[], r: Report, h2: string, h3: string): void {
     ['Arch', ct(k.arch, LIMIT.name)],
     ['Host', ct(k.hostname, LIMIT.name)],
     ['Hardware', ct(k.hardware)],
-    ['Taint', k.taint ? `${ct(fmtTaintRaw(k.taint.raw))}${k.taint.flags.length ? `: ${k.taint.flags.map((f) => `${ct(f.flag, 8)} ${p(f.meaning, LIMIT.line)}`).join('; ')}` : ''}` : 'not tainted'],
+    ['Taint', k.taint ? `${ct(fmtTaintRaw(k.taint.raw))}${k.taint.flags.length ? `: ${k.taint.flags.map((f) => `${ct(f.flag, 8)} ${p(f.meaning, LIMIT.line)}`).join('; ')}` : ''}` : p(taintText(r))],
     ['Third-party modules', r.modules.filter((m) => m.thirdParty).map((m) => ct(`${str(m.name)}(${str(m.flags)})`, LIMIT.name)).join(' ')],
+    ...vmcoreRows(r).map(([k2, v]): [string, string] => [k2, p(v)]),
   ]), '');
 
   if (rc || d.consequences.length) {

@@ -176,6 +176,16 @@ defs.incident = obj('One boot of one machine that holds crash events, with its o
   diagnosis: ref('diagnosis'),
 });
 
+// A vmcore read by ktriage itself adds what the dump says (optional: crash sessions have none).
+(defs.dump!.properties as Record<string, Schema>).vmcore = d('What a vmcore says (format, pages, crash time, panic CPU and its registers, release, build id, truncation).', nullable(obj('The vmcore.', {
+  file: str, format: str, variant: str, compression: arr(str), pageSize: int, dumpLevel: nint,
+  release: nstr, version: nstr, hostname: nstr, buildId: nstr,
+  crashTime: d('CRASHTIME, ISO 8601 UTC.', nstr),
+  cpus: nint, panicCpu: nint, panicCpuReason: nstr, panicTask: nint, registers: stringMap,
+  truncation: nullable(obj('The file ends before the pages it describes.', { fileBytes: int, expectedBytes: nint, pagesMissing: int, pagesTotal: nint })),
+  logRecords: nint,
+})));
+
 // A crash session's frames also say which line of the input printed them (optional: a log's frames are cited by their event).
 (defs.frame!.properties as Record<string, Schema>).line = d('1-based input line the frame was printed on, when known (crash sessions).', int);
 

@@ -5,7 +5,7 @@
 import type { CrashEvent, Report } from '../model/types.js';
 import { clip, escapeTerminal, expandTabs, str } from '../util/escape.js';
 import {
-  LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtParts, fmtSource, fmtTaintRaw, fmtTask, fmtTime,
+  LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtParts, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
   displayTitle, incidentReport, isCulpritFrame, reportDamaged, normalizeReport, roleLabels, shownFrames, sortedFindings, summaryRest, verdictOf,
 } from './common.js';
 
@@ -117,7 +117,9 @@ function verdict(o: Out, r: Report): void {
 function primary(o: Out, r: Report): void {
   const c = r.crash;
   o.heading('PRIMARY CRASH');
-  if (!c) {
+  if (!c && r.dump?.vmcore) {
+    o.field('', r.dump.vmcore.logRecords == null ? 'none readable: the dump was taken at a crash, but its kernel log could not be read' : 'none: the dump\'s kernel log holds no crash report');
+  } else if (!c) {
     o.field('', 'none: no crash report was found in the input');
   } else {
     const ev = r.events.find((e) => e.index === c.index);
@@ -144,10 +146,11 @@ function kernel(o: Out, r: Report): void {
   if (k.taint) {
     o.field('Taint', t(fmtTaintRaw(k.taint.raw)) || '-');
     for (const f of k.taint.flags) o.field('', `${t(f.flag, 8)}  ${t(f.meaning, LIMIT.line)}`);
-  } else o.field('Taint', 'not tainted');
+  } else o.field('Taint', t(taintText(r)));
   const third = r.modules.filter((m) => m.thirdParty);
   if (third.length) o.field('Third-party', third.map((m) => `${t(m.name, LIMIT.name)}(${t(m.flags, 16)})`).join(' '), 'yellow');
   if (r.lastUnloaded) o.field('Last unloaded', t(r.lastUnloaded, LIMIT.name));
+  for (const [k2, v] of vmcoreRows(r)) o.field(k2, t(v, LIMIT.line), k2 === 'Truncated' ? 'yellow' : undefined);
 }
 
 function chain(o: Out, r: Report): void {
