@@ -98,6 +98,7 @@ function mergeKernel(parts: Partial<KernelInfo>[]): KernelInfo {
     for (const key of Object.keys(k) as (keyof KernelInfo)[]) {
       if (k[key] == null && p[key] != null) (k as unknown as Record<string, unknown>)[key] = p[key];
     }
+    if (p.nmiWatchdog && !k.nmiWatchdog) k.nmiWatchdog = p.nmiWatchdog;
   }
   return k;
 }
@@ -322,6 +323,8 @@ function kernelOf(parts: Part[], u: Unit): Partial<KernelInfo>[] {
   const log = p.log;
   if (!log) return out;
   const first = u.events[0];
+  const nmi = u.boot?.nmiWatchdogOff;
+  if (nmi) out.push({ nmiWatchdog: { available: false, evidence: { source: log.source.file, line: nmi.line, text: nmi.text } } });
   if (!first || log.events[0]?.boot === first.boot || !u.boot) {
     out.push(log.kernel);
   } else {

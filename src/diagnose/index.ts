@@ -9,6 +9,7 @@ import { runRules } from '../rules/index.js';
 import { type Draft, headerEvidence, frameEvidence, derived, stacksOf, type StackView } from './evidence.js';
 import { baseName, isMachinery, moduleFlags, pickCulprit, thirdPartyModules, type CulpritPick } from './frames.js';
 import { recommend } from './recommend.js';
+import { nextSteps } from './next-steps.js';
 import { KNOWN_ISSUES } from '../knowledge/issues/index.js';
 
 export { runRules } from '../rules/index.js';
@@ -286,6 +287,6 @@ function diagnoseUnsafe(draft: Draft): Diagnosis {
     }
   }
 
-  const recommendations = recommend(draft, findings, knownIssues, rootCause, culprit);
+  const recommendations = [...recommend(draft, findings, knownIssues, rootCause, culprit), ...nextSteps(draft, findings, rootCause, culprit)];
   return { rootCause, consequences, culprit, findings, knownIssues, recommendations };
 }

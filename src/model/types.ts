@@ -128,6 +128,8 @@ export interface KernelInfo {
   hostname: string | null;
   hardware: string | null;
   taint: Taint | null;
+  /** Set when the log says the NMI watchdog cannot run (schema 1.1): no advice may rest on it. */
+  nmiWatchdog?: { available: false; evidence: Evidence };
 }
 
 /** Something that could not be read: the report names each gap (exit code 1). */
@@ -365,6 +367,8 @@ export interface Recommendation {
   text: string;
   /** Finding ids this follows from. */
   because: string[];
+  /** Commands to run, filled in from the report (next steps: crash, faddr2line, modinfo ...; schema 1.1). */
+  commands?: string[];
 }
 
 export interface Diagnosis {

@@ -232,9 +232,13 @@ function firstSentence(s: string): string {
 export function displayTitle(r: Report): string | null {
   const c = r.crash;
   if (!c) return null;
-  const title = clip(str(c.title), LIMIT.line);
-  const ev = r.events.find((e) => e.index === c.index);
-  if (!reportDamaged(ev ?? c) && / in corrupted$/.test(title)) return `${title.replace(/ in corrupted$/, '')} (syzkaller's rules name no function)`;
+  return eventTitle(r.events.find((e) => e.index === c.index) ?? c);
+}
+
+/** An event's syzbot title as shown (see displayTitle). Not escaped. */
+export function eventTitle(e: { title: string; corrupted: boolean; corruptedReason?: string | null; frames?: Frame[] }): string {
+  const title = clip(str(e.title), LIMIT.line);
+  if (!reportDamaged(e) && / in corrupted$/.test(title)) return `${title.replace(/ in corrupted$/, '')} (syzkaller's rules name no function)`;
   return title;
 }
 
@@ -330,4 +334,39 @@ export function vmcoreRows(r: Report): [string, string][] {
   if (v.buildId) rows.push(['Build id', clip(str(v.buildId), 80)]);
   if (v.truncation) rows.push(['Truncated', describeDumpTruncation(v.truncation)]);
   return rows;
+}
+
+/**
+ * When the condition a report describes began (issue 15 item 4): the report's time minus "stuck for N s"
+ * (soft lockup) or "blocked for more than N s" (hung task), on the uptime clock and, where the log has
+ * one, the wall clock. '' when the report says no duration. Not escaped.
+ */
+export function sinceText(e: CrashEvent | undefined): string {
+  if (!e) return '';
+  const stuck = typeof e.details.stuckSeconds === 'number' ? e.details.stuckSeconds : null;
+  const blocked = typeof e.details.blockedSeconds === 'number' ? e.details.blockedSeconds : null;
+  const n = stuck ?? blocked;
+  if (n === null || !Number.isFinite(n)) return '';
+  const parts: string[] = [];
+  if (typeof e.time.uptime === 'number') parts.push(`${Math.max(0, e.time.uptime - n).toFixed(1)} s after boot`);
+  const w = e.time.wallclock ? Date.parse(str(e.time.wallclock)) : NaN;
+  if (Number.isFinite(w)) parts.push(new Date(w - n * 1000).toISOString().replace('.000Z', 'Z'));
+  if (parts.length === 0) return '';
+  return stuck !== null ? `spinning since ${parts.join(' · ')} (stuck for ${n} s when reported)` : `blocked since ${parts.join(' · ')} or earlier (more than ${n} s when reported)`;
+}
+
+/** `18.2 s after the root` (or `before`) for a chain link, '' when either time is unknown. */
+export function gapText(from: EventTime | null | undefined, to: EventTime | null | undefined): string {
+  if (typeof from?.uptime !== 'number' || typeof to?.uptime !== 'number') return '';
+  const d = to.uptime - from.uptime;
+  return d >= 0 ? `${d.toFixed(1)} s after the root` : `${(-d).toFixed(1)} s before the root`;
+}
+
+/** The taint at the panic when it differs from the first report's (`G OEL`: an L gained on the way), else ''. Not escaped. */
+export function taintAtPanic(r: Report): string {
+  const first = r.events[0]?.taint ?? null;
+  const p = r.events.find((e) => e.panicked)?.taint ?? null;
+  if (!p || fmtTaintRaw(p) === fmtTaintRaw(first)) return '';
+  const gained = [...fmtTaintRaw(p).replace(/\s/g, '')].filter((c) => !fmtTaintRaw(first).includes(c));
+  return `${fmtTaintRaw(p)}${gained.length ? ` (gained ${gained.join('')} after the first report)` : ''}`;
 }

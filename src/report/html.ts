@@ -9,7 +9,7 @@ import type { CrashEvent, EventRef, Report } from '../model/types.js';
 import { clip, escapeHtml, expandTabs, safeHttpUrl, str } from '../util/escape.js';
 import {
   LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
-  fmtParts, incidentReport, isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings, verdictOf, type EventRole,
+  displayTitle, eventTitle, fmtParts, incidentReport, reportDamaged, isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings, verdictOf, type EventRole,
 } from './common.js';
 
 /** Escaped, clipped input text (controls highlighted). */
@@ -58,7 +58,8 @@ svg{display:block;max-width:100%;height:auto}
 .chain{padding:8px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
-th{color:var(--muted);font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.4px}
+th{color:var(--muted);font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.4px;white-space:nowrap;overflow-wrap:normal}
+.panicmsg{overflow-wrap:anywhere;margin:8px 0}
 td.num{white-space:nowrap;font-family:var(--mono);font-size:12.5px}
 details>summary{cursor:pointer;color:var(--blue);margin:6px 0;overflow-wrap:anywhere}
 details.event{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 20px;margin:0 0 12px}
@@ -256,8 +257,8 @@ function facts(r: Report): string {
   const k = r.kernel;
   const crash = c
     ? kv([
-      ['Title', `<strong>${h(c.title, LIMIT.line)}</strong>`],
-      ['Kind', `${badge('kind', h(c.kind, LIMIT.name))}${c.type ? ` <code>${h(c.type, LIMIT.name)}</code>` : ''}${c.corrupted ? ` ${badge('medium', 'report corrupted')}` : ''}`],
+      ['Title', `<strong>${h(displayTitle(r), LIMIT.line)}</strong>`],
+      ['Kind', `${badge('kind', h(c.kind, LIMIT.name))}${c.type ? ` <code>${h(c.type, LIMIT.name)}</code>` : ''}${reportDamaged(r.events.find((e) => e.index === c.index) ?? c) ? ` ${badge('medium', 'report corrupted')}` : ''}`],
       ['When', ev0 ? h(fmtTime(ev0.time)) : ''],
       ['Task', h(fmtTask(c.task))],
       ['CPU', c.cpu != null ? h(c.cpu) : ''],
@@ -283,13 +284,15 @@ function chainSection(r: Report): string {
   if (!svg) return '';
   const items = r.diagnosis.consequences.map((c) =>
     `<li><code>${h(c.rule, LIMIT.name)}</code> → #${c.event.index} ${badge('kind', h(c.event.kind, LIMIT.name))} ${h(c.event.title, LIMIT.line)}${fmtTask(c.event.task) ? ` · ${h(fmtTask(c.event.task))}` : ''}${fmtTime(c.event.time) ? ` · ${h(fmtTime(c.event.time))}` : ''}<br><span class="muted">${h(c.explanation)}</span></li>`).join('');
-  return `<h2>Causal chain</h2><section class="card chain">${svg}${items ? `<ul>${items}</ul>` : ''}</section>`;
+  // The picture's boxes cut long text: the panic message is also written out in full under it.
+  const pm = r.panic ? `<p class="panicmsg"><strong>Panic:</strong> <code>${h(r.panic.message ?? 'no panic line (went straight to kdump)', LIMIT.line)}</code>${fmtTask(r.panic.task) ? ` · ${h(fmtTask(r.panic.task))}` : ''}${r.panic.cpu != null ? ` · CPU ${h(r.panic.cpu)}` : ''}</p>` : '';
+  return `<h2>Causal chain</h2><section class="card chain">${svg}${pm}${items ? `<ul>${items}</ul>` : ''}</section>`;
 }
 
 function timelineSection(r: Report, roles: Map<number, EventRole>): string {
   if (r.events.length === 0) return '';
   const rows = r.events.slice(0, 1000).map((e) =>
-    `<tr><td class="num">#${e.index}</td><td class="num">${h(fmtTime(e.time)) || '—'}</td><td>${badge('kind', h(e.kind, LIMIT.name))}</td><td>${h(e.title, LIMIT.line)}</td><td>${h(fmtTask(e.task))}</td><td class="num">${e.cpu != null ? h(e.cpu) : ''}</td><td>${roleBadges(roles.get(e.index))}</td></tr>`).join('');
+    `<tr><td class="num">#${e.index}</td><td class="num">${h(fmtTime(e.time)) || '—'}</td><td>${badge('kind', h(e.kind, LIMIT.name))}</td><td>${h(eventTitle(e), LIMIT.line)}</td><td>${h(fmtTask(e.task))}</td><td class="num">${e.cpu != null ? h(e.cpu) : ''}</td><td>${roleBadges(roles.get(e.index))}</td></tr>`).join('');
   const omitted = r.eventsOmitted.count
     ? `<p class="muted">${r.eventsOmitted.count} more events, by title: ${Object.entries(r.eventsOmitted.byTitle).slice(0, 100).map(([t, n]) => `${h(n, 20)} × <code>${h(t, LIMIT.line)}</code>`).join('; ')}</p>`
     : '';
@@ -324,7 +327,7 @@ function knownIssuesSection(r: Report): string {
 
 function recommendationsSection(r: Report): string {
   const rs = r.diagnosis.recommendations;
-  const items = rs.map((x) => `<li>${h(x.text)}${x.because.length ? ` <span class="muted">(because: ${x.because.map((b) => `<code>${h(b, LIMIT.name)}</code>`).join(', ')})</span>` : ''}</li>`).join('');
+  const items = rs.map((x) => `<li>${h(x.text)}${x.commands?.length ? `<pre class="cmds"><code>${x.commands.slice(0, 40).map((c) => h(c, LIMIT.line)).join('\n')}</code></pre>` : ''}${x.because.length ? ` <span class="muted">(because: ${x.because.map((b) => `<code>${h(b, LIMIT.name)}</code>`).join(', ')})</span>` : ''}</li>`).join('');
   return `<h2>Recommendations</h2><section class="card">${items ? `<ol class="recs">${items}</ol>` : '<p class="muted">None.</p>'}</section>`;
 }
 
@@ -335,8 +338,8 @@ function eventsSection(r: Report, roles: Map<number, EventRole>): string {
   const out: string[] = [`<h2>Events and stacks (${r.events.length})</h2>`];
   for (const e of r.events) {
     const role = roles.get(e.index);
-    const open = role?.root || role?.primary ? ' open' : '';
-    out.push(`<details class="event"${open}><summary>#${e.index} ${badge('kind', h(e.kind, LIMIT.name))} ${h(e.title, LIMIT.line)} ${roleBadges(role)}</summary>`);
+    const open = role?.root || role?.primary || e.panicked ? ' open' : '';
+    out.push(`<details class="event"${open}><summary>#${e.index} ${badge('kind', h(e.kind, LIMIT.name))} ${h(eventTitle(e), LIMIT.line)} ${roleBadges(role)}</summary>`);
     out.push(kv([
       ['Header', `<code>${h(e.header, LIMIT.line)}</code>`],
       ['When', h(fmtTime(e.time))],
@@ -344,7 +347,7 @@ function eventsSection(r: Report, roles: Map<number, EventRole>): string {
       ['CPU', e.cpu != null ? h(e.cpu) : ''],
       ['Taint', e.taint ? `<code>${h(fmtTaintRaw(e.taint))}</code>` : ''],
       ['Source', `<code>${h(fmtSource(e.source.file, e.source.startLine, e.source.endLine), LIMIT.name)}</code>`],
-      ['Report', e.corrupted ? badge('medium', `corrupted${e.corruptedReason ? `: ${h(e.corruptedReason, LIMIT.line)}` : ''}`) : ''],
+      ['Report', reportDamaged(e) ? badge('medium', `corrupted${e.corruptedReason ? `: ${h(e.corruptedReason, LIMIT.line)}` : ''}`) : ''],
       ['Details', Object.entries(e.details).slice(0, 50).map(([k, v]) => `<code>${h(k, LIMIT.name)}=${h(v, LIMIT.name)}</code>`).join(' ')],
     ]));
     const items: string[] = [];

@@ -6,7 +6,7 @@ import type { CrashEvent, Frame, Report } from '../model/types.js';
 import { clip, escapeMarkdown, expandTabs, mdCode, mdFence, safeHttpUrl, str } from '../util/escape.js';
 import {
   LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
-  displayTitle, fmtParts, incidentReport, isCulpritFrame, normalizeReport, reportDamaged, roleLabels, shownFrames, sortedFindings, verdictOf,
+  displayTitle, eventTitle, fmtParts, incidentReport, isCulpritFrame, normalizeReport, reportDamaged, roleLabels, shownFrames, sortedFindings, verdictOf,
 } from './common.js';
 
 /** Inline prose from the input. */
@@ -170,6 +170,7 @@ function incidentBody(out: string[], r: Report, h2: string, h3: string): void {
   if (d.recommendations.length === 0) out.push('None.');
   d.recommendations.forEach((x, i) => {
     out.push(`${i + 1}. ${p(x.text)}${x.because.length ? ` _(because: ${x.because.map((b) => c(b, LIMIT.name)).join(', ')})_` : ''}`);
+    if (x.commands?.length) out.push('', ...mdFence(x.commands.slice(0, 40).map((l) => clip(str(l), LIMIT.line))).split('\n').map((l) => `   ${l}`), '');
   });
   out.push('');
 
@@ -177,7 +178,7 @@ function incidentBody(out: string[], r: Report, h2: string, h3: string): void {
   out.push(`${h2} Events (${r.events.length}${r.eventsOmitted.count ? ` + ${r.eventsOmitted.count} omitted` : ''})`, '');
   for (const e of r.events) {
     const labels = roleLabels(roles.get(e.index));
-    out.push(`${h3} #${e.index} ${c(e.kind, LIMIT.name)}: ${c(e.title)}${labels.length ? ` (${labels.join(', ')})` : ''}`, '');
+    out.push(`${h3} #${e.index} ${c(e.kind, LIMIT.name)}: ${c(eventTitle(e))}${labels.length ? ` (${labels.join(', ')})` : ''}`, '');
     const facts = [
       fmtTime(e.time) ? p(fmtTime(e.time)) : '', fmtTask(e.task) ? c(fmtTask(e.task)) : '', e.cpu != null ? `CPU ${p(e.cpu)}` : '',
       e.taint ? `taint ${c(fmtTaintRaw(e.taint))}` : '', c(fmtSource(e.source.file, e.source.startLine, e.source.endLine), LIMIT.name),

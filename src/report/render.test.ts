@@ -43,8 +43,10 @@ test('text: causal chain with rules, and the culprit and unreliable frames marke
   const out = renderText(sampleReport());
   const chain = out.slice(out.indexOf('CAUSAL CHAIN'), out.indexOf('FINDINGS'));
   assert.match(chain, /^ {2}ROOT {2}#1 soft-lockup {2}65\.203703 s {2}pktfilterd \(pid 112\)$/m);
-  assert.match(chain, /^ {3}├─ lockup-blocks-rcu → #0 rcu-stall {2}38\.911720 s {2}pktfilterd \(pid 112\)$/m);
-  assert.match(chain, /^ {3}└─ hung-task → #2 hung-task {2}83\.380012 s {2}ruleupdate \(pid 114\)$/m);
+  assert.match(chain, /^ {3}├─ lockup-blocks-rcu → #0 rcu-stall {2}38\.911720 s {2}pktfilterd \(pid 112\) {2}\(26\.3 s before the root\)$/m);
+  assert.match(chain, /^ {3}└─ hung-task → #2 hung-task {2}83\.380012 s {2}ruleupdate \(pid 114\) {2}\(18\.2 s after the root\)$/m);
+  // When the spin began: the report's time minus `stuck for 44s`.
+  assert.match(chain, /^ {8}spinning since 21\.2 s after boot \(stuck for 44 s when reported\)$/m);
   assert.match(chain, /PANIC after #2: Kernel panic - not syncing: hung_task: blocked tasks/);
   assert.match(out, /^ {3}> {3}RIP: ktl_filter_lookup\+0x22\/0x50 \[ktl_spinrcu\] {2}<- culprit$/m);
   assert.match(out, /^ {6}\? exit_to_user_mode_prepare\+0x44\/0x240$/m);

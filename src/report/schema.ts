@@ -186,6 +186,12 @@ defs.incident = obj('One boot of one machine that holds crash events, with its o
   logRecords: nint,
 })));
 
+// The log's word that the NMI watchdog cannot run (optional: most logs say nothing).
+(defs.kernel!.properties as Record<string, Schema>).nmiWatchdog = d('Set when the log says the NMI watchdog cannot run.', obj('The NMI watchdog.', { available: { const: false }, evidence: ref('evidence') }));
+
+// Next steps carry the commands to run (optional: other recommendations have none).
+(defs.recommendation!.properties as Record<string, Schema>).commands = d('Commands filled in from the report (crash, faddr2line, gdb, modinfo, ktriage).', arr(str));
+
 // A crash session's frames also say which line of the input printed them (optional: a log's frames are cited by their event).
 (defs.frame!.properties as Record<string, Schema>).line = d('1-based input line the frame was printed on, when known (crash sessions).', int);
 

@@ -6,7 +6,7 @@ import type { CrashEvent, Report } from '../model/types.js';
 import { clip, escapeTerminal, expandTabs, str } from '../util/escape.js';
 import {
   LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtParts, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
-  displayTitle, incidentReport, isCulpritFrame, reportDamaged, normalizeReport, roleLabels, shownFrames, sortedFindings, summaryRest, verdictOf,
+  displayTitle, eventTitle, gapText, taintAtPanic, incidentReport, sinceText, isCulpritFrame, reportDamaged, normalizeReport, roleLabels, shownFrames, sortedFindings, summaryRest, verdictOf,
 } from './common.js';
 
 export interface TextOptions {
@@ -125,7 +125,9 @@ function primary(o: Out, r: Report): void {
     const ev = r.events.find((e) => e.index === c.index);
     o.field('Title', t(displayTitle(r), LIMIT.line), 'bold');
     o.field('Kind', `${t(c.kind, LIMIT.name)}${c.type ? ` (${t(c.type, LIMIT.name)})` : ''}${reportDamaged(ev ?? c) ? ', report corrupted' : ''}`);
-    if (ev && fmtTime(ev.time)) o.field('When', `${t(fmtTime(ev.time))} after boot`);
+    if (ev && fmtTime(ev.time)) o.field('When', `${t(fmtTime(ev.time))}${ev.time.uptime != null ? ' after boot' : ''}${ev.time.wallclock ? ' (wall clock as the log prints it)' : ''}`);
+    const since = sinceText(ev);
+    if (since) o.field('Since', t(since));
     const task = t(fmtTask(c.task));
     o.field('Task', `${task || '?'}${c.cpu != null ? ` on CPU ${t(c.cpu)}` : ''}`);
   }
@@ -147,6 +149,8 @@ function kernel(o: Out, r: Report): void {
     o.field('Taint', t(fmtTaintRaw(k.taint.raw)) || '-');
     for (const f of k.taint.flags) o.field('', `${t(f.flag, 8)}  ${t(f.meaning, LIMIT.line)}`);
   } else o.field('Taint', t(taintText(r)));
+  const atPanic = taintAtPanic(r);
+  if (atPanic) o.field('At the panic', t(atPanic));
   const third = r.modules.filter((m) => m.thirdParty);
   if (third.length) o.field('Third-party', third.map((m) => `${t(m.name, LIMIT.name)}(${t(m.flags, 16)})`).join(' '), 'yellow');
   if (r.lastUnloaded) o.field('Last unloaded', t(r.lastUnloaded, LIMIT.name));
@@ -161,9 +165,12 @@ function chain(o: Out, r: Report): void {
   const root = rc?.event ? eventLine(rc.event) : t(rc?.kind ?? '?', LIMIT.name);
   o.push(`  ${o.c(['bold', 'red'], 'ROOT')}  ${root}`);
   if (rc?.event?.title) o.push(`        ${t(rc.event.title, LIMIT.line)}`);
+  const since = sinceText(r.events.find((e) => e.index === rc?.event?.index));
+  if (since) o.push(`        ${o.c('dim', t(since))}`);
   cons.forEach((c, i) => {
     const last = i === cons.length - 1;
-    o.push(`   ${last ? '└─' : '├─'} ${o.c('magenta', t(c.rule, LIMIT.name))} → ${eventLine(c.event)}`);
+    const gap = gapText(rc?.event?.time, c.event.time);
+    o.push(`   ${last ? '└─' : '├─'} ${o.c('magenta', t(c.rule, LIMIT.name))} → ${eventLine(c.event)}${gap ? `  (${gap})` : ''}`);
     const indent = last ? '      ' : '   │  ';
     for (const l of wrap(t(c.explanation), Math.max(20, o.width - indent.length - 2))) o.push(`${indent}  ${o.c('dim', l)}`);
   });
@@ -210,6 +217,7 @@ function recommendations(o: Out, r: Report): void {
   rs.forEach((x, i) => {
     const n = `  ${i + 1}. `;
     wrap(t(x.text), Math.max(20, o.width - n.length)).forEach((l, j) => o.push(`${j === 0 ? n : ' '.repeat(n.length)}${l}`));
+    for (const c of x.commands ?? []) o.push(`${' '.repeat(n.length)}  $ ${t(c, LIMIT.line)}`);
     if (x.because.length) o.push(`${' '.repeat(n.length)}${o.c('dim', `because: ${x.because.map((b) => t(b, LIMIT.name)).join(', ')}`)}`);
   });
 }
@@ -224,14 +232,14 @@ function events(o: Out, r: Report): void {
   for (const e of r.events) {
     const labels = roleLabels(roles.get(e.index));
     o.push();
-    o.push(`  ${o.c('bold', `#${e.index} ${t(e.kind, LIMIT.name)}`)}  ${o.c('bold', t(e.title, LIMIT.line))}${labels.length ? `  ${o.c('magenta', `[${labels.join(', ')}]`)}` : ''}`);
+    o.push(`  ${o.c('bold', `#${e.index} ${t(e.kind, LIMIT.name)}`)}  ${o.c('bold', t(eventTitle(e), LIMIT.line))}${labels.length ? `  ${o.c('magenta', `[${labels.join(', ')}]`)}` : ''}`);
     const facts = [
       fmtTime(e.time), t(fmtTask(e.task)), e.cpu != null ? `CPU ${t(e.cpu)}` : '',
       e.taint ? `taint ${t(fmtTaintRaw(e.taint))}` : '', t(fmtSource(e.source.file, e.source.startLine, e.source.endLine)),
     ].filter(Boolean);
     o.push(`     ${o.c('dim', facts.join('  '))}`);
     if (e.header) o.push(`     ${t(e.header, LIMIT.line)}`);
-    if (e.corrupted) o.push(`     ${o.c('yellow', `report corrupted${e.corruptedReason ? `: ${t(e.corruptedReason, LIMIT.line)}` : ''}`)}`);
+    if (reportDamaged(e)) o.push(`     ${o.c('yellow', `report corrupted${e.corruptedReason ? `: ${t(e.corruptedReason, LIMIT.line)}` : ''}`)}`);
     const details = Object.entries(e.details).slice(0, 50);
     if (details.length) o.push(`     ${o.c('dim', details.map(([k, v]) => `${t(k, LIMIT.name)}=${t(v, LIMIT.name)}`).join('  '))}`);
     if (e.rip) {

@@ -100,6 +100,8 @@ export interface BootFacts {
   hostname: string | null;
   /** The kdump capture kernel (its command line has `elfcorehdr=`): never an incident of its own. */
   capture: boolean;
+  /** The line that says the NMI watchdog cannot run (`NMI watchdog: Perf NMI watchdog permanently disabled`). */
+  nmiWatchdogOff: { line: number; text: string } | null;
   /** The boot's panic line, or the panic implied by a fatal report that went straight to kdump. */
   panic: PanicInfo | null;
 }
@@ -215,12 +217,13 @@ interface BootInfo {
   events: number;
   firstLine: number;
   capture: boolean;
+  nmiWatchdogOff: { line: number; text: string } | null;
 }
 
 function newBoot(index: number, firstLine = 1): BootInfo {
   return {
     index, release: null, version: null, hostname: null, dmi: null, taintModules: null, panic: null,
-    impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0, firstLine, capture: false,
+    impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0, firstLine, capture: false, nmiWatchdogOff: null,
   };
 }
 
@@ -941,7 +944,7 @@ class Reader implements LogReader {
       if (!this.boot.hostname) this.boot.hostname = L.hostname;
       if (!this.anyHostname) this.anyHostname = L.hostname;
     }
-    if (!this.open) this.bootFacts(msg);
+    if (!this.open) this.bootFacts(msg, L.line);
 
     const h = matchHeader(msg);
     if (h) {
@@ -957,7 +960,7 @@ class Reader implements LogReader {
   }
 
   /** Facts printed outside reports: module taint messages, DMI line. */
-  private bootFacts(msg: string): void {
+  private bootFacts(msg: string, line: number): void {
     let m = /^\s*([\w-]{1,64}): (?:loading out-of-tree module taints kernel|module verification failed: signature and\/or required key missing - tainting kernel|module license '[^']*' taints kernel|module is from the staging directory)/.exec(msg);
     if (m) {
       const name = m[1]!;
@@ -970,6 +973,9 @@ class Reader implements LogReader {
     m = /^\s*DMI: (.{1,256})$/.exec(msg);
     if (m && !this.boot.dmi) this.boot.dmi = m[1]!.trim();
     else if (msg.includes('elfcorehdr=') && /^\s*(?:Kernel )?[Cc]ommand line:/.test(msg)) this.boot.capture = true;
+    else if (!this.boot.nmiWatchdogOff && /^\s*NMI watchdog: .*(?:permanently disabled|not supported|cannot|disabled \(cpu)/i.test(msg)) {
+      this.boot.nmiWatchdogOff = { line, text: msg.trim().slice(0, 200) };
+    }
   }
 
   private startBoot(line: number): void {
@@ -1539,7 +1545,7 @@ class Reader implements LogReader {
       eventsOmitted: this.omitted, gaps, boots: this.bootCount,
       bootFacts: this.boots.map((b) => ({
         index: b.index, firstLine: b.firstLine, release: b.release, version: b.version, hostname: b.hostname,
-        capture: b.capture, panic: b.panic ?? b.impliedPanic,
+        capture: b.capture, panic: b.panic ?? b.impliedPanic, nmiWatchdogOff: b.nmiWatchdogOff,
       })),
     };
   }
