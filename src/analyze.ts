@@ -2,8 +2,11 @@
 // Each artifact of one incident (console log, vmcore-dmesg.txt, crash session, vmcore) is read by its
 // reader; events are merged (duplicates printed by several artifacts are kept once) and diagnosed together.
 
-import { readFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, openSync, readSync, closeSync, statSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
+import { zstdDecompressPage } from './readers/vmcore/zstd.js';
+import { basename, join } from 'node:path';
 import {
   SCHEMA_VERSION, emptyDumpFacts,
   type Backtrace, type CrashEvent, type DumpFacts, type Gap, type InputSource, type KernelInfo, type ModuleInfo,
@@ -48,7 +51,7 @@ function keptCharsLeft(acc: Accum): number {
   return Math.max(0, Math.floor(acc.budget / 16) - used);
 }
 
-export type InputKind = 'vmcore' | 'crash-session' | 'log' | 'zstd' | 'empty';
+export type InputKind = 'vmcore' | 'crash-session' | 'log' | 'zstd' | 'gzip' | 'xz' | 'empty';
 
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
@@ -62,6 +65,8 @@ export function detectInputKind(head: Buffer): InputKind {
   if (head.subarray(0, 4).toString('latin1') === '\x7fELF') return 'vmcore';
   if (head.subarray(0, 12).toString('latin1') === 'makedumpfile') return 'vmcore';
   if (head.subarray(0, 4).equals(ZSTD_MAGIC)) return 'zstd';
+  if (head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b && head[2] === 8) return 'gzip';
+  if (head.subarray(0, 6).toString('latin1') === '\xfd7zXZ\x00') return 'xz';
   if (looksLikeCrashSession(head.toString('latin1'))) return 'crash-session';
   return 'log';
 }
@@ -147,8 +152,13 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
     acc.sources.push({ file: name, format: 'empty', bytes: 0, lines: 0 });
     return;
   }
-  if (kind === 'zstd') {
-    acc.gaps.push({ source: name, what: 'zstd-compressed file: decompress it first (zstd -d; add --long=31 for large windows)' });
+  if (kind === 'zstd' || kind === 'gzip') {
+    readCompressed(name, kind, path, data, acc, opts);
+    return;
+  }
+  if (kind === 'xz') {
+    // No well-kept pure-JS xz decoder is in our dependencies; the tool everyone has does it.
+    acc.gaps.push({ source: name, what: 'xz-compressed file: decompress it first (xz -dk FILE)' });
     return;
   }
   if (kind === 'vmcore') {
@@ -207,9 +217,80 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
     return;
   }
   const log = data == null ? readLogFile(name, path!, opts, keptCharsLeft(acc)) : readLog(name, data, { maxKeptChars: keptCharsLeft(acc) });
+  if (notAKernelLog(log) && !/^\s*(?:<\d{1,3}>)?\[\s*\d+\.\d+\]/m.test(head.toString('latin1'))) {
+    acc.gaps.push({ source: name, what: `not a kernel log: none of its ${log.source.lines ?? 0} lines has a kernel log time stamp or prefix, a kernel banner or a crash report` });
+    return;
+  }
   acc.sources.push(log.source);
   acc.parts.push({ name, log, kernel: {}, dump: null, panicMessage: null, dumpUptime: null, crashTime: null, buildId: null, isDump: false });
   acc.gaps.push(...log.gaps);
+}
+
+/**
+ * A file that shows nothing of a kernel log (`/etc/passwd`): no line in a log format (time stamps, syslog
+ * or journal prefixes), no `Linux version` banner, no report. It gets "not a kernel log", not a clean bill.
+ */
+function notAKernelLog(log: LogReadResult): boolean {
+  if (log.events.length > 0 || log.eventsOmitted.count > 0 || (log.source.lines ?? 0) === 0) return false;
+  if (log.source.format !== 'plain') return false;
+  return !(log.bootFacts ?? []).some((b) => b.release !== null) && !log.kernel.release;
+}
+
+/**
+ * gzip and zstd files are read as what they hold, within the memory budget: the decompressed bytes
+ * (at most half the budget; a dump is written to a temporary file, since the dump reader reads by
+ * offset). gzip through Node's zlib; zstd through our own bounded decoder (src/readers/vmcore/zstd.ts).
+ */
+function readCompressed(name: string, kind: 'gzip' | 'zstd', path: string | null, data: Buffer | string | null, acc: Accum, opts: AnalyzeOptions): void {
+  const limit = Math.floor(acc.budget / 2);
+  let packed: Buffer;
+  try {
+    if (path !== null) {
+      const size = statSync(path).size;
+      if (size > limit) {
+        acc.gaps.push({ source: name, what: `${kind}-compressed file of ${(size / 1048576).toFixed(0)} MiB is larger than the memory budget allows: decompress it first (${kind === 'gzip' ? 'gunzip -k' : 'zstd -d --long=31'})` });
+        return;
+      }
+      packed = readFileSync(path);
+    } else packed = Buffer.isBuffer(data) ? data : Buffer.from(data ?? '', 'latin1');
+  } catch (err) {
+    acc.gaps.push({ source: name, what: `cannot read: ${(err as Error).message}` });
+    return;
+  }
+  let raw: Buffer;
+  try {
+    if (kind === 'gzip') raw = gunzipSync(packed, { maxOutputLength: limit });
+    else {
+      const out = new Uint8Array(Math.min(limit, Math.max(1 << 20, packed.length * 32)));
+      const n = zstdDecompressPage(packed, out);
+      raw = Buffer.from(out.buffer, out.byteOffset, n);
+    }
+  } catch (err) {
+    const msg = (err as Error).message;
+    const big = /maxOutputLength|too small|output|capacity/i.test(msg);
+    acc.gaps.push({ source: name, what: big
+      ? `${kind}-compressed file holds more than the memory budget allows (${(limit / 1048576).toFixed(0)} MiB): decompress it first (${kind === 'gzip' ? 'gunzip -k' : 'zstd -d --long=31'})`
+      : `${kind}-compressed file cannot be decompressed: ${msg.split('\n')[0]}` });
+    return;
+  }
+  const inner = detectInputKind(raw.subarray(0, 65536));
+  const before = acc.sources.length;
+  if (inner === 'vmcore') {
+    const dir = mkdtempSync(join(tmpdir(), 'ktriage-unpacked-'));
+    try {
+      const tmp = join(dir, 'vmcore');
+      writeFileSync(tmp, raw);
+      raw = Buffer.alloc(0);
+      readOne({ name, path: tmp }, acc, opts);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else if (inner === 'gzip' || inner === 'zstd' || inner === 'xz') {
+    acc.gaps.push({ source: name, what: `${kind}-compressed file holds another compressed file: decompress it first` });
+    return;
+  } else readOne({ name, data: raw }, acc, opts);
+  for (let i = before; i < acc.sources.length; i++) acc.sources[i]!.format += ` (${kind})`;
+  for (const g of acc.gaps) if (g.source.startsWith(join(tmpdir(), 'ktriage-unpacked-'))) g.source = name;
 }
 
 /** The first `max` bytes of a file (a gap names what was left out). */

@@ -393,8 +393,8 @@ function dumpSection(r: Report): string {
     ['Loaded modules', (d.loadedModules ?? []).slice(0, 200).map((m) => `<code>${h(m.name, LIMIT.name)}</code>`).join(' ')],
   ])];
   if (sus.length) {
-    parts.push(`<h3>Suspicious system-call table entries (${sus.length})</h3><table><thead><tr><th>Table</th><th>Number</th><th>Name</th><th>Address</th><th>Source</th></tr></thead><tbody>${sus.map((s) =>
-      `<tr><td>${h(s.table, 16)}</td><td class="num">${h(s.number, 20)}</td><td><code>${h(s.name ?? '?', LIMIT.name)}</code></td><td class="num">${h(s.address, 40)}</td><td class="num">${h(fmtSource(s.source?.file, s.source?.startLine), LIMIT.name)}</td></tr>`).join('')}</tbody></table>`);
+    parts.push(`<h3>Suspicious system-call table entries (${sus.length})</h3><table><thead><tr><th>Table</th><th>Number</th><th>System call</th><th>Points to</th><th>Address</th><th>Source</th></tr></thead><tbody>${sus.map((s) =>
+      `<tr><td>${h(s.table, 16)}</td><td class="num">${h(s.number, 20)}</td><td><code>${h(s.syscall ?? '?', LIMIT.name)}</code></td><td><code>${h(s.name ?? 'invalid entry', LIMIT.name)}</code></td><td class="num">${h(s.address, 40)}</td><td class="num">${h(fmtSource(s.source?.file, s.source?.startLine), LIMIT.name)}</td></tr>`).join('')}</tbody></table>`);
   }
   return `<h2>Dump facts</h2><section class="card">${parts.join('')}</section>`;
 }
