@@ -24,6 +24,7 @@ Usage:
                                            a directory of its layout, or a tarball); --kb DIR, KTRIAGE_KB
   ktriage kb search TEXT|--title T|--function F   look records up (--json)
   ktriage kb show CVE-ID                   one record: fix, versions per branch, pasted reports (--json)
+  ktriage sym [--json] ADDR|NAME VMCORE    an address or a symbol name, from the vmcore's own kallsyms
 
 Inputs are recognised by content: kernel logs (dmesg, dmesg -T, syslog, RFC 5424, journalctl, serial
 console, vmcore-dmesg), saved crash sessions, and vmcores (kdump-compressed, flattened, ELF).
@@ -44,6 +45,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return (await import('./info.js')).run(rest, io);
     case 'kb':
       return (await import('./kb.js')).runKb(rest, io);
+    case 'sym':
+      return (await import('./sym.js')).run(rest, io);
     case '-h':
     case '--help':
     case 'help':
