@@ -20,7 +20,7 @@ export async function benchKb(args: string[]): Promise<string> {
   const shared = sharedDir();
   const tarball = join(shared, 'kb', 'kernel-cna-vulns-2026-06-01.tar.gz');
   if (!existsSync(tarball)) return `bench/kb: ${tarball} missing`;
-  const bin = join(repoRoot(), 'dist', 'src', 'cli', 'bin.js');
+  const bin = join(repoRoot(), 'dist', 'ktriage.mjs'); // the bundled CLI (package.json bin)
   const tmp = mkdtempSync(join(tmpdir(), 'ktriage-bench-kb-'));
   const out: string[] = [`bench/kb: ${runs} interleaved runs, medians (best in brackets); 2 CPUs, load average ${loadavg()[0]!.toFixed(1)} at start`];
   try {
