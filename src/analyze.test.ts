@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, MAX_DETAILED_EVENTS } from './analyze.js';
 import { repoRoot } from '../test/paths.js';
@@ -52,3 +52,59 @@ for (const panicLine of [true, false]) {
     assert.equal(rc?.event?.index, ev.index);
   });
 }
+
+// ---- A dump read alone stands on its own (issue 15 item 5): the lab's kdump file, read where it is ----
+
+const LAB_KDUMP = join(repoRoot(), '..', 'shared', 'lab', 'out', 'stack-protector-module', 'vmcore');
+const SKIP_SHARED_DUMP = existsSync(LAB_KDUMP) ? false : 'the lab dump (../shared) is missing';
+
+test('a vmcore alone: dump facts filled, evidence cites the line of `ktriage dmesg` it rests on', { skip: SKIP_SHARED_DUMP }, async () => {
+  const { readVmcore } = await import('./readers/vmcore/index.js');
+  const { renderText } = await import('./report/index.js');
+  const r = analyze([LAB_KDUMP]);
+  const v = r.dump?.vmcore;
+  assert.ok(v);
+  assert.equal(v.format, 'kdump');
+  assert.equal(v.release, '6.1.0-56-amd64');
+  assert.match(v.buildId ?? '', /^[0-9a-f]{40}$/);
+  assert.equal(v.panicCpu, 0);
+  assert.match(v.registers.RIP ?? v.registers.rip ?? '', /^[0-9a-f]{16}$/);
+  assert.equal(v.truncation, null);
+  assert.ok((v.logRecords ?? 0) > 100);
+  assert.equal(r.diagnosis.rootCause?.function, 'ktl_parse_header');
+  const log = readVmcore(LAB_KDUMP).log.split('\n');
+  const evs = r.diagnosis.findings.flatMap((f) => f.evidence).filter((e) => e.line !== null);
+  assert.ok(evs.length > 0);
+  for (const e of evs) {
+    assert.equal(e.source, `${LAB_KDUMP} (ktriage dmesg)`);
+    assert.ok(log[e.line! - 1]!.includes(e.text.replace(/…$/, '')), `${e.line}: ${e.text}`);
+  }
+  assert.match(renderText(r), /^ {2}Panic CPU {4}0 \(.*\), RIP [0-9a-f]{16}$/m);
+});
+
+test('a truncated vmcore names its truncation and is never "no crash found"; taint unknown, not "not tainted"', { skip: SKIP_SHARED_DUMP }, async () => {
+  const { renderText, renderJson } = await import('./report/index.js');
+  const { mkdtempSync, rmSync, openSync, readSync, closeSync, writeFileSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'kt-trunc-'));
+  try {
+    const n = Math.floor(statSync(LAB_KDUMP).size / 2);
+    const buf = Buffer.alloc(n);
+    const fd = openSync(LAB_KDUMP, 'r');
+    try { readSync(fd, buf, 0, n, 0); } finally { closeSync(fd); }
+    const cut = join(dir, 'vmcore');
+    writeFileSync(cut, buf);
+    const r = analyze([cut]);
+    assert.match(r.gaps[0]!.what, /^file ends at 8\.1 MB of 16\.2 MB: [\d,]+ of [\d,]+ dumped pages missing$/);
+    assert.equal(r.dump?.vmcore?.truncation?.fileBytes, n);
+    assert.equal(r.diagnosis.rootCause, null);
+    const text = renderText(r);
+    assert.match(text, /^VERDICT: a crash whose report could not be read: root cause unknown$/m);
+    assert.doesNotMatch(text, /no crash found|not tainted/);
+    assert.match(text, /^ {2}Taint {8}unknown/m);
+    assert.match(text, /^ {2}Truncated {4}the file ends at 8\.1 MB of 16\.2 MB/m);
+    assert.ok(JSON.parse(renderJson(r)).dump.vmcore.truncation.pagesMissing > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,7 @@
 import type { Backtrace, CodeLocation, CrashEvent, DumpFacts, Evidence, Frame, Report, SourceRef } from '../model/types.js';
 
 /** The draft the diagnosis works on. */
-export type Draft = Omit<Report, 'diagnosis'>;
+export type Draft = Omit<Report, 'diagnosis' | 'incidents'>;
 
 const MAX_TEXT = 400;
 
@@ -45,6 +45,11 @@ export function frameEvidence(ev: CrashEvent, frame: Frame): Evidence {
   return { source: ev.source.file, line: null, text: clip(frame.raw) };
 }
 
+/** Evidence for a frame of a crash session's `bt`: the frame's own line (the `PID:` line when unknown). */
+export function btFrameEvidence(bt: Backtrace, f: Frame): Evidence {
+  return { source: bt.source.file, line: f.line ?? bt.source.startLine, text: clip(f.raw) };
+}
+
 /** Evidence at the first line of a source range (dump facts). */
 export function refEvidence(ref: SourceRef, text: string): Evidence {
   return { source: ref.file, line: ref.startLine, text: clip(text) };
@@ -80,7 +85,7 @@ export function stacksOf(draft: Draft): StackView[] {
     if (out.length >= MAX_STACKS) break;
     out.push({
       frames: bt.frames, rip: bt.exceptions[0]?.rip ?? null, event: null, bt,
-      evidence: (f) => refEvidence(bt.source, f.raw),
+      evidence: (f) => btFrameEvidence(bt, f),
     });
   }
   return out;

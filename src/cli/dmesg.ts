@@ -11,7 +11,13 @@ export interface CommandIO {
   isTTY: boolean;
 }
 
-const USAGE = 'usage: ktriage dmesg [--caller-id] VMCORE';
+/** `ktriage dmesg --help` (src/cli/main.ts prints it for every command). */
+export const USAGE = `usage: ktriage dmesg [--caller-id] VMCORE
+
+The kernel log from a vmcore (kdump-compressed, flattened or ELF), byte for byte as
+\`makedumpfile --dump-dmesg\` prints it; no debug vmlinux needed.
+  --caller-id   add the [T<pid>]/[C<cpu>] caller column of makedumpfile >= 1.7.3
+`;
 
 /** A progress line on stderr for work that lasts over a second, only on a terminal. */
 export function progressReporter(io: CommandIO): { onProgress?: (what: string, done: number, total: number) => void; done(): void } {
@@ -47,15 +53,15 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: { 'caller-id': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
-    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE})\n`);
+    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE.split('\n')[0]})\n`);
     return 2;
   }
   if (parsed.values.help) {
-    io.stdout.write(`${USAGE}\n  prints the kernel log of VMCORE as makedumpfile --dump-dmesg does\n  --caller-id  add the [T<pid>]/[C<cpu>] caller column of makedumpfile >= 1.7.3\n`);
+    io.stdout.write(USAGE);
     return 0;
   }
   if (parsed.positionals.length !== 1) {
-    io.stderr.write(`ktriage: dmesg needs exactly one VMCORE (${USAGE})\n`);
+    io.stderr.write(`ktriage: dmesg needs exactly one VMCORE (${USAGE.split('\n')[0]})\n`);
     return 2;
   }
   const file = parsed.positionals[0]!;

@@ -5,7 +5,13 @@ import { readVmcore, type VmcoreResult } from '../readers/vmcore/index.js';
 import { escapeTerminal } from '../util/escape.js';
 import { progressReporter, type CommandIO } from './dmesg.js';
 
-const USAGE = 'usage: ktriage info [--json] VMCORE';
+/** `ktriage info --help` (src/cli/main.ts prints it for every command). */
+export const USAGE = `usage: ktriage info [--json] VMCORE
+
+What a vmcore holds: format, compression, page counts, release, build id, crash time, CPUs and the
+panic CPU's registers.
+  --json   the same as a JSON object
+`;
 
 const n = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toLocaleString('en-US'));
 
@@ -60,15 +66,15 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
-    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE})\n`);
+    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE.split('\n')[0]})\n`);
     return 2;
   }
   if (parsed.values.help) {
-    io.stdout.write(`${USAGE}\n  prints a vmcore's format, compression, page counts, release, crash time, CPUs and the panic CPU's registers\n`);
+    io.stdout.write(USAGE);
     return 0;
   }
   if (parsed.positionals.length !== 1) {
-    io.stderr.write(`ktriage: info needs exactly one VMCORE (${USAGE})\n`);
+    io.stderr.write(`ktriage: info needs exactly one VMCORE (${USAGE.split('\n')[0]})\n`);
     return 2;
   }
   const file = parsed.positionals[0]!;

@@ -6,7 +6,7 @@ import { kbDir, searchIndex, showRecord } from '../knowledge/cve/search.js';
 import { escapeTerminal as t } from '../util/escape.js';
 import { type CliIO, usageError, progress, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
 
-const USAGE = 'usage: ktriage kb update --from PATH | kb search TEXT|--title T|--function F | kb show CVE-ID  [--kb DIR] [--json]';
+export const USAGE = 'usage: ktriage kb update --from PATH | kb search TEXT|--title T|--function F | kb show CVE-ID  [--kb DIR] [--json]';
 
 export async function runKb(args: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = args;

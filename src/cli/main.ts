@@ -2,62 +2,71 @@
 import { type CliIO, usageError } from './io.js';
 import { VERSION } from '../version.js';
 
-const HELP = `ktriage ${VERSION}: Linux kernel crash triage
+/** What a command module gives the dispatcher: its usage text (`--help`) and its entry. */
+export interface Command {
+  usage: string;
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+/**
+ * The verbs. A new verb is one line here: a summary for `ktriage --help` and a loader for its module,
+ * which exports `USAGE` (its full `--help` text) and its run function. `ktriage VERB --help` (or `-h`)
+ * prints that usage and exits 0 without running the command, for every verb (docs/architecture.md).
+ * Modules are loaded only when called: `ktriage dmesg` does not pay for the log reader and the rules.
+ */
+export const COMMANDS: Record<string, { summary: string; load(): Promise<Command> }> = {
+  analyze: { summary: 'analyze [options] FILE... | -  diagnose a crash from its artifacts (one report per incident)', load: async () => { const m = await import('./analyze.js'); return { usage: m.USAGE, run: m.runAnalyze }; } },
+  title: { summary: 'title [-H] FILE...               the first crash\'s syzbot-style title (NAME<TAB>TITLE for several files)', load: async () => { const m = await import('./title.js'); return { usage: m.USAGE, run: m.runTitle }; } },
+  dmesg: { summary: 'dmesg [--caller-id] VMCORE       the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it', load: async () => { const m = await import('./dmesg.js'); return { usage: m.USAGE, run: m.run }; } },
+  info: { summary: 'info [--json] VMCORE             what a vmcore holds: format, pages, release, crash time, CPUs', load: async () => { const m = await import('./info.js'); return { usage: m.USAGE, run: m.run }; } },
+  kb: { summary: 'kb update|search|show ...         the local CVE index: build it from the kernel CNA\'s records, look records up', load: async () => { const m = await import('./kb.js'); return { usage: m.USAGE, run: m.runKb }; } },
+  sym: { summary: 'sym [--json] ADDR|NAME VMCORE    an address or a symbol name, from the vmcore\'s own kallsyms', load: async () => { const m = await import('./sym.js'); return { usage: m.USAGE, run: m.run }; } },
+};
+
+function help(): string {
+  return `ktriage ${VERSION}: Linux kernel crash triage
 
 Usage:
-  ktriage analyze [options] FILE... | -   diagnose one incident from its artifacts
-      --format text|json|md|html           output format (default text); --json = --format json
-      --each                               one report per file (JSON lines with --json)
-      -o, --output FILE                    write the report to FILE
-      --color / --no-color                 ANSI colour in text output (default: on a terminal)
-      --crash-vmlinux VMLINUX VMCORE       run the crash utility on VMCORE and read its output
-      --debuginfo DIR                      find the matching debug vmlinux in DIR for crash
-      --crash-timeout SECONDS              time limit for crash (default 300)
-      --max-memory SIZE                    memory budget for what is kept from the inputs (default 256M;
-                                           past it, later reports are only counted and a gap says so)
-      --kb DIR                             the CVE index to match against (default: KTRIAGE_KB, else
-                                           $XDG_CACHE_HOME/ktriage/kb); --no-kb: none
-  ktriage title [-H] FILE...               the first crash's syzbot-style title (NAME<TAB>TITLE for several files)
-  ktriage dmesg VMCORE                     the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it
-  ktriage info VMCORE                      what a vmcore holds: format, pages, release, crash time, CPUs
-  ktriage kb update --from PATH            build the local CVE index from the kernel CNA's records (a checkout,
-                                           a directory of its layout, or a tarball); --kb DIR, KTRIAGE_KB
-  ktriage kb search TEXT|--title T|--function F   look records up (--json)
-  ktriage kb show CVE-ID                   one record: fix, versions per branch, pasted reports (--json)
-  ktriage sym [--json] ADDR|NAME VMCORE    an address or a symbol name, from the vmcore's own kallsyms
+${Object.values(COMMANDS).map((c) => `  ktriage ${c.summary}`).join('\n')}
 
+\`ktriage COMMAND --help\` shows a command's options.
 Inputs are recognised by content: kernel logs (dmesg, dmesg -T, syslog, RFC 5424, journalctl, serial
-console, vmcore-dmesg), saved crash sessions, and vmcores (kdump-compressed, flattened, ELF).
+console, vmcore-dmesg), saved crash sessions, and vmcores (kdump-compressed, flattened, ELF); gzip- and
+zstd-compressed files are read as what they hold.
 Exit codes: 0 analysis done; 1 done, but some input was only read in part; 2 bad usage or no input read.
 `;
+}
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd !== undefined && Object.hasOwn(COMMANDS, cmd)) {
+    const c = await COMMANDS[cmd]!.load();
+    // `--help` anywhere before a `--` asks for the usage, whatever else is given.
+    const end = rest.indexOf('--');
+    const opts = end < 0 ? rest : rest.slice(0, end);
+    if (opts.includes('--help') || opts.includes('-h')) {
+      io.stdout.write(c.usage.endsWith('\n') ? c.usage : `${c.usage}\n`);
+      return 0;
+    }
+    return c.run(rest, io);
+  }
   switch (cmd) {
-    // Each command is loaded only when called: `ktriage dmesg` does not pay for the log reader and the rules.
-    case 'analyze':
-      return (await import('./analyze.js')).runAnalyze(rest, io);
-    case 'title':
-      return (await import('./title.js')).runTitle(rest, io);
-    case 'dmesg':
-      return (await import('./dmesg.js')).run(rest, io);
-    case 'info':
-      return (await import('./info.js')).run(rest, io);
-    case 'kb':
-      return (await import('./kb.js')).runKb(rest, io);
-    case 'sym':
-      return (await import('./sym.js')).run(rest, io);
     case '-h':
     case '--help':
     case 'help':
-      io.stdout.write(HELP);
+      if (rest[0] && Object.hasOwn(COMMANDS, rest[0])) {
+        const c = await COMMANDS[rest[0]]!.load();
+        io.stdout.write(c.usage.endsWith('\n') ? c.usage : `${c.usage}\n`);
+        return 0;
+      }
+      io.stdout.write(help());
       return 0;
     case '-V':
     case '--version':
       io.stdout.write(`ktriage ${VERSION}\n`);
       return 0;
     case undefined:
-      io.stderr.write(HELP);
+      io.stderr.write(help());
       return 2;
     default:
       return usageError(io, `unknown command '${cmd}' (try 'ktriage --help')`);

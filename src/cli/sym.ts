@@ -6,7 +6,7 @@ import { readKallsyms, querySymbol } from '../readers/vmcore/kallsyms.js';
 import { escapeTerminal } from '../util/escape.js';
 import type { CommandIO } from './dmesg.js';
 
-const USAGE = 'usage: ktriage sym [--json] ADDR|NAME VMCORE';
+export const USAGE = 'usage: ktriage sym [--json] ADDR|NAME VMCORE';
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
   let parsed;

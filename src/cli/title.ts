@@ -5,6 +5,14 @@ import { escapeTerminal } from '../util/escape.js';
 import { type CliIO, usageError, spoolStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
 import { exitCodeOf } from './analyze.js';
 
+/** `ktriage title --help` (src/cli/main.ts prints it for every command). */
+export const USAGE = `usage: ktriage title [-H] FILE... | -
+
+The first crash's syzbot-style title. With one file, the bare title; with several, NAME<TAB>TITLE per
+file in the order given (an empty title: no crash).
+  -H, --with-filename   print NAME<TAB>TITLE for one file too (as grep -H)
+`;
+
 export async function runTitle(args: string[], io: CliIO): Promise<number> {
   let parsed;
   try {

@@ -9,6 +9,7 @@ import { runRules, type RuleOptions } from '../rules/index.js';
 import { type Draft, headerEvidence, frameEvidence, derived, stacksOf, type StackView } from '../analysis/evidence.js';
 import { baseName, isMachinery, moduleFlags, pickCulprit, thirdPartyModules, type CulpritPick } from '../analysis/frames.js';
 import { recommend } from './recommend.js';
+import { nextSteps } from './next-steps.js';
 import { KNOWN_ISSUES } from '../knowledge/issues/index.js';
 
 export { runRules } from '../rules/index.js';
@@ -220,7 +221,9 @@ function diagnoseUnsafe(draft: Draft, opts: RuleOptions): Diagnosis {
   // An OOM whose allocation serves a user page fault: user memory is the consumer, no kernel code is at
   // fault. A kernel allocation (fork's page tables, a driver's buffers) names its caller.
   if (rootEv?.kind === 'oom' && rootEv.frames.some((f) => f.function && USER_FAULT.test(baseName(f.function)))) pick = null;
-  if (pick || rootEv || draft.dump) {
+  // A vmcore whose log could not be read says that a crash happened, not what it was.
+  const dumpTells = draft.dump !== null && (draft.dump.backtraces.length > 0 || Object.keys(draft.dump.sys).length > 0);
+  if (pick || rootEv || dumpTells) {
     const mod = pick?.module ?? null;
     const third = mod !== null && tp.has(mod);
     const reasonParts: string[] = [];
@@ -256,7 +259,7 @@ function diagnoseUnsafe(draft: Draft, opts: RuleOptions): Diagnosis {
       event: rootEv ? ref(rootEv) : null, evidence: hw.evidence.slice(0, 8),
     };
     if (culprit) culprit = { ...culprit, function: null, module: null, moduleFlags: null, thirdParty: false, frame: null, reason: 'the hardware reported an uncorrected error' };
-  } else if (rootEv || draft.panic?.message || draft.dump) {
+  } else if (rootEv || draft.panic?.message || dumpTells) {
     const kind: string = rootEv?.kind ?? kindFromPanic(draft.panic?.message ?? '');
     const kindFinding = rootEv ? findings.find((f) => f.events.includes(rootEv.index) && f.id !== 'third-party-module' && f.id !== 'unreliable-backtrace' && f.id !== 'lockup-blocks-rcu') : null;
     if (rootEv) evidence.push(headerEvidence(rootEv));
@@ -277,7 +280,7 @@ function diagnoseUnsafe(draft: Draft, opts: RuleOptions): Diagnosis {
     // machine or is linked to the other events; low: nothing to name.
     const fromRip = pick?.why === 'rip' || (rootEv?.kind === 'stack-protector' && !!pick?.function);
     const trusted = reliableBt || fromRip;
-    const decisive = !!(rootEv?.panicked || picked?.why === 'lockup-blocks-rcu' || (rootEv && FAULTS.has(rootEv.kind)) || ki || (!rootEv && draft.dump));
+    const decisive = !!(rootEv?.panicked || picked?.why === 'lockup-blocks-rcu' || (rootEv && FAULTS.has(rootEv.kind)) || ki || (!rootEv && dumpTells));
     let confidence: RootCause['confidence'] = 'medium';
     if (kind === 'oom' || kind === 'sysrq') confidence = rootEv ? 'high' : 'medium';
     else if (!pick?.function) confidence = 'low';
@@ -299,6 +302,6 @@ function diagnoseUnsafe(draft: Draft, opts: RuleOptions): Diagnosis {
     }
   }
 
-  const recommendations = recommend(draft, findings, knownIssues, rootCause, culprit);
+  const recommendations = [...recommend(draft, findings, knownIssues, rootCause, culprit), ...nextSteps(draft, findings, rootCause, culprit)];
   return { rootCause, consequences, culprit, findings, knownIssues, recommendations };
 }

@@ -1,7 +1,7 @@
 // The crash model: what every reader produces and every rule, diagnosis step and report consumes.
 // Documented field by field in docs/model.md. JSON output is this object, versioned by SCHEMA_VERSION.
 
-export const SCHEMA_VERSION = '1.0';
+export const SCHEMA_VERSION = '1.1';
 
 /** The fixed event vocabulary (docs/model.md explains each kind). */
 export const EVENT_KINDS = [
@@ -41,6 +41,8 @@ export interface Frame extends CodeLocation {
   context: 'task' | 'irq' | 'softirq' | 'nmi' | 'exception' | null;
   /** The line as printed, without the log prefix. */
   raw: string;
+  /** 1-based line of the input it was printed on, when the reader knows it (crash sessions' `bt`). */
+  line?: number;
 }
 
 export interface EventTime {
@@ -126,6 +128,8 @@ export interface KernelInfo {
   hostname: string | null;
   hardware: string | null;
   taint: Taint | null;
+  /** Set when the log says the NMI watchdog cannot run (schema 1.1): no advice may rest on it. */
+  nmiWatchdog?: { available: false; evidence: Evidence };
 }
 
 /** Something that could not be read: the report names each gap (exit code 1). */
@@ -156,6 +160,8 @@ export interface SyscallEntry {
   syscall?: string | null;
   /** crash's FILE AND LINE NUMBER column, when printed. */
   file?: string | null;
+  /** The line as printed. */
+  raw?: string;
   source: SourceRef;
 }
 
@@ -217,8 +223,41 @@ export interface Backtrace {
   source: SourceRef;
 }
 
+/** What a vmcore itself says (ktriage's own reader, without the debug vmlinux). */
+export interface VmcoreFacts {
+  /** The input's name. */
+  file: string;
+  /** `kdump`, `flattened` or `elf`, and the reader's description (`kdump-compressed v6`, ...). */
+  format: string;
+  variant: string;
+  /** Page codecs seen. */
+  compression: string[];
+  pageSize: number;
+  /** makedumpfile's dump level (-d), null for ELF. */
+  dumpLevel: number | null;
+  release: string | null;
+  version: string | null;
+  hostname: string | null;
+  buildId: string | null;
+  /** CRASHTIME as ISO 8601 UTC. */
+  crashTime: string | null;
+  cpus: number | null;
+  panicCpu: number | null;
+  /** How the panic CPU was found. */
+  panicCpuReason: string | null;
+  /** The panic CPU's task pid and saved registers (from its crash note), when known. */
+  panicTask: number | null;
+  registers: Record<string, string>;
+  /** The file ends before the pages it describes; null when whole. */
+  truncation: { fileBytes: number; expectedBytes: number | null; pagesMissing: number; pagesTotal: number | null } | null;
+  /** Kernel log records read from the dump (null when the log could not be read). */
+  logRecords: number | null;
+}
+
 /** What a vmcore or a crash session says about the machine besides the log. */
 export interface DumpFacts {
+  /** Set when the facts come from a vmcore read by ktriage itself. */
+  vmcore?: VmcoreFacts | null;
   sys: Record<string, string>;
   backtraces: Backtrace[];
   syscallTable: SyscallEntry[];
@@ -338,6 +377,8 @@ export interface Recommendation {
   text: string;
   /** Finding ids this follows from. */
   because: string[];
+  /** Commands to run, filled in from the report (next steps: crash, faddr2line, modinfo ...; schema 1.1). */
+  commands?: string[];
 }
 
 export interface Diagnosis {
@@ -357,6 +398,34 @@ export interface PrimaryCrash {
   corrupted: boolean;
   task: Task;
   cpu: number | null;
+}
+
+/** Where an incident's material comes from: an input, and for a log the boot (0-based) and its first line. */
+export interface IncidentPart {
+  source: string;
+  boot: number | null;
+  firstLine: number | null;
+}
+
+/**
+ * One boot of one machine that holds crash events (DECISIONS.md 6). Inputs whose release, build id,
+ * hostname, uptimes, panic string or crash time disagree, and the boots of one log, are incidents of their
+ * own; nothing links across two of them. Incident 0's fields are the report's top-level ones.
+ */
+export interface Incident {
+  index: number;
+  /** Why it stands apart from the incidents before it; null for the first. */
+  splitReason: string | null;
+  parts: IncidentPart[];
+  kernel: KernelInfo;
+  modules: ModuleInfo[];
+  lastUnloaded: string | null;
+  crash: PrimaryCrash | null;
+  panic: PanicInfo | null;
+  events: CrashEvent[];
+  eventsOmitted: { count: number; byTitle: Record<string, number> };
+  dump: DumpFacts | null;
+  diagnosis: Diagnosis;
 }
 
 export interface Report {
@@ -379,4 +448,6 @@ export interface Report {
   /** Hardware error lines of the logs, inside reports or not (corrected machine checks, EDAC, memory
    *  failures): what hardware findings read besides events. At most 64; absent when there are none. */
   hardwareLog?: Evidence[];
+  /** Every incident of the inputs, the first being the one of the top-level fields (schema 1.1). */
+  incidents: Incident[];
 }

@@ -2,7 +2,7 @@
 // formatting of times, tasks and code locations, the role each event plays in the diagnosis, and
 // the length limits applied to strings from the crash.
 import type {
-  CodeLocation, Consequence, CrashEvent, Culprit, EventRef, EventTime, Finding, Frame, Report, Severity, Task,
+  CodeLocation, Consequence, CrashEvent, Culprit, EventRef, EventTime, Finding, Frame, Incident, Report, Severity, Task,
 } from '../model/types.js';
 import { clip, str } from '../util/escape.js';
 
@@ -17,6 +17,26 @@ const obj = <T extends object>(v: unknown, dflt: T): T => (typeof v === 'object'
 
 /** A copy of `r` with every container present, so the formats can read a partial report. */
 export function normalizeReport(input: Report): Report {
+  const base = normalizeTop(input);
+  const r = obj<Partial<Report>>(input, {});
+  const list = arr<Partial<Incident>>(r.incidents).filter((i) => typeof i === 'object' && i !== null);
+  // A report without the list (schema 1.0) is one incident: the top-level one.
+  base.incidents = list.length === 0 ? [incidentOf(base, 0, null, [])] : list.map((inc, i) => {
+    const n = normalizeTop({ ...r, ...inc } as Report);
+    return incidentOf(n, i, typeof inc.splitReason === 'string' ? inc.splitReason : null, arr(inc.parts));
+  });
+  return base;
+}
+
+function incidentOf(n: Report, index: number, splitReason: string | null, parts: Incident['parts']): Incident {
+  return {
+    index, splitReason, parts, kernel: n.kernel, modules: n.modules, lastUnloaded: n.lastUnloaded, crash: n.crash,
+    panic: n.panic, events: n.events, eventsOmitted: n.eventsOmitted, dump: n.dump, diagnosis: n.diagnosis,
+  };
+}
+
+/** The report's (or one incident's) own fields, normalised; `incidents` is left empty. */
+function normalizeTop(input: Report): Report {
   const r = obj<Partial<Report>>(input, {});
   const d = obj<Partial<Report['diagnosis']>>(r.diagnosis, {});
   const kernel = obj<Partial<Report['kernel']>>(r.kernel, {});
@@ -67,6 +87,7 @@ export function normalizeReport(input: Report): Report {
         .sort((a, b) => (Number(a.priority) || 0) - (Number(b.priority) || 0)),
     },
     gaps: arr(r.gaps),
+    incidents: [],
   };
 }
 
@@ -187,4 +208,167 @@ export function shownFrames(e: CrashEvent): { frames: Frame[]; omitted: number }
 /** The event a diagnosis item names, when it is in the report. */
 export function eventByIndex(r: Report, index: number | null | undefined): CrashEvent | undefined {
   return typeof index === 'number' ? r.events.find((e) => e.index === index) : undefined;
+}
+
+/** What every format leads with (issue 15): ktriage's verdict, one line of why, the syzbot title beside it. Not escaped. */
+export interface Verdict {
+  /** `null-deref in ktl_null_process [ktl_null], third-party module ktl_null (OE)`. */
+  headline: string;
+  /** The first sentence of the root cause's summary, null when there is none. */
+  why: string | null;
+  confidence: 'high' | 'medium' | 'low' | null;
+  /** The primary crash's syzbot-style title as a field beside the verdict, null without a crash. */
+  title: string | null;
+}
+
+/** The first sentence of `s` (up to `. ` before a capital letter), clipped. */
+function firstSentence(s: string): string {
+  const m = /^(.*?[^.\s])\.(?=\s+[A-Z(]|$)/s.exec(s);
+  return (m ? m[1]! : s).replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The syzbot title as shown beside the verdict. syzkaller writes `in corrupted` when its rules find no frame
+ * to name; for a report that is intact that word would call it damaged, so it is shown as what it means.
+ */
+export function displayTitle(r: Report): string | null {
+  const c = r.crash;
+  if (!c) return null;
+  return eventTitle(r.events.find((e) => e.index === c.index) ?? c);
+}
+
+/** An event's syzbot title as shown (see displayTitle). Not escaped. */
+export function eventTitle(e: { title: string; corrupted: boolean; corruptedReason?: string | null; frames?: Frame[] }): string {
+  const title = clip(str(e.title), LIMIT.line);
+  if (!reportDamaged(e) && / in corrupted$/.test(title)) return `${title.replace(/ in corrupted$/, '')} (syzkaller's rules name no function)`;
+  return title;
+}
+
+export function verdictOf(r: Report): Verdict {
+  const rc = r.diagnosis.rootCause;
+  const cul = r.diagnosis.culprit;
+  if (!rc) {
+    const vm = r.dump?.vmcore;
+    if (!r.crash && vm) {
+      // A vmcore exists because the kernel crashed: never "no crash found" for one.
+      const where = vm.panicCpu != null ? ` on CPU ${vm.panicCpu}` : '';
+      return {
+        headline: `a crash${where} whose report could not be read: root cause unknown`,
+        why: [
+          vm.logRecords == null ? 'the dump\'s kernel log could not be read' : 'the dump\'s kernel log holds no crash report',
+          vm.truncation ? describeDumpTruncation(vm.truncation) : '',
+        ].filter(Boolean).join('; '),
+        confidence: null, title: null,
+      };
+    }
+    const headline = r.crash ? `root cause not determined for ${clip(str(r.crash.kind), LIMIT.name)}` : 'no crash found in the input';
+    return { headline, why: null, confidence: null, title: displayTitle(r) };
+  }
+  const where = fmtFuncModule(rc.function, rc.module);
+  let headline = `${clip(str(rc.kind), LIMIT.name)}${where ? ` in ${where}` : ''}`;
+  if (cul?.thirdParty && cul.module) headline += `, third-party module ${clip(str(cul.module), LIMIT.name)}${cul.moduleFlags ? ` (${clip(str(cul.moduleFlags), 16)})` : ''}`;
+  else if (cul && !cul.module && cul.function && rc.kind !== 'rootkit') headline += ', core kernel';
+  return { headline, why: rc.summary ? firstSentence(str(rc.summary)) : null, confidence: rc.confidence, title: displayTitle(r) };
+}
+
+/** Incident `i` seen as a report of its own (the fields the formats read). */
+export function incidentReport(r: Report, i: number): Report {
+  const inc = r.incidents[i]!;
+  return {
+    ...r, kernel: inc.kernel, modules: inc.modules, lastUnloaded: inc.lastUnloaded, crash: inc.crash, panic: inc.panic,
+    events: inc.events, eventsOmitted: inc.eventsOmitted, dump: inc.dump, diagnosis: inc.diagnosis, incidents: [inc],
+  };
+}
+
+/** `console.log (boot 3, from line 778) + crash-session.txt`: what an incident is made of. Not escaped. */
+export function fmtParts(parts: Report['incidents'][number]['parts']): string {
+  return parts.map((p) => `${clip(str(p.source), LIMIT.name)}${p.boot != null && p.boot > 0 ? ` (boot ${p.boot + 1}${p.firstLine != null ? `, from line ${p.firstLine}` : ''})` : ''}`).join(' + ');
+}
+
+/** What the summary says beyond its first sentence (the verdict's why), '' when nothing. Not escaped. */
+export function summaryRest(summary: string | null | undefined, why: string | null): string {
+  const s = str(summary).replace(/\s+/g, ' ').trim();
+  if (!s) return '';
+  if (!why) return s;
+  if (!s.startsWith(why)) return s;
+  return s.slice(why.length).replace(/^\.\s*/, '').trim();
+}
+
+/**
+ * Whether a report is damaged: syzkaller's `corrupted`, except its "extracted no frames" for a report whose
+ * backtrace ktriage did read (its rules look for frames in their own way; the report is intact).
+ */
+export function reportDamaged(e: { corrupted: boolean; corruptedReason?: string | null; frames?: Frame[] }): boolean {
+  if (!e.corrupted) return false;
+  if (/no frames/.test(str(e.corruptedReason)) && (e.frames?.length ?? 0) > 0) return false;
+  return true;
+}
+
+/** `file ends at 8.1 MB of 16.2 MB: 10,972 of 19,291 dumped pages missing`. Not escaped. */
+export function describeDumpTruncation(t: { fileBytes: number; expectedBytes: number | null; pagesMissing: number; pagesTotal: number | null }): string {
+  const mb = (n: number) => `${(Number(n) / 1e6).toFixed(1)} MB`;
+  return `the file ends at ${mb(t.fileBytes)}${t.expectedBytes != null ? ` of ${mb(t.expectedBytes)}` : ''}: ` +
+    `${Number(t.pagesMissing).toLocaleString('en-US')}${t.pagesTotal != null ? ` of ${Number(t.pagesTotal).toLocaleString('en-US')}` : ''} dumped pages missing`;
+}
+
+/**
+ * What the input says about taint: the flags, `not tainted` only where a CPU line printed `Not tainted`,
+ * else `unknown` (no report line to tell, e.g. a dump whose log could not be read). Not escaped.
+ */
+export function taintText(r: Report): string {
+  const k = r.kernel.taint;
+  if (k) return fmtTaintRaw(k.raw) || '-';
+  const said = r.events.some((e) => e.lines.slice(0, 40).some((l) => /\bNot tainted\b/.test(str(l))));
+  return said ? 'not tainted' : 'unknown (no CPU line of a report says)';
+}
+
+/** What a vmcore says, as label/value rows (format, crash time, panic CPU and RIP, build id, truncation). Not escaped. */
+export function vmcoreRows(r: Report): [string, string][] {
+  const v = r.dump?.vmcore;
+  if (!v) return [];
+  const rows: [string, string][] = [];
+  rows.push(['Dump', `${clip(str(v.variant), LIMIT.name)}${v.dumpLevel != null ? `, dump level ${v.dumpLevel}` : ''}${v.compression?.length ? `, pages ${v.compression.map((c) => clip(str(c), 16)).join('/')}` : ''}`]);
+  rows.push(['Crash time', v.crashTime ? `${clip(str(v.crashTime), 40)} (the dump's CRASHTIME)` : 'unknown (the dump records none)']);
+  if (v.panicCpu != null) {
+    const rip = v.registers?.RIP ?? v.registers?.rip;
+    rows.push(['Panic CPU', `${v.panicCpu}${v.panicCpuReason ? ` (${clip(str(v.panicCpuReason), LIMIT.line)})` : ''}${rip ? `, RIP ${clip(str(rip), 40)}` : ''}`]);
+  } else rows.push(['Panic CPU', 'unknown']);
+  if (v.buildId) rows.push(['Build id', clip(str(v.buildId), 80)]);
+  if (v.truncation) rows.push(['Truncated', describeDumpTruncation(v.truncation)]);
+  return rows;
+}
+
+/**
+ * When the condition a report describes began (issue 15 item 4): the report's time minus "stuck for N s"
+ * (soft lockup) or "blocked for more than N s" (hung task), on the uptime clock and, where the log has
+ * one, the wall clock. '' when the report says no duration. Not escaped.
+ */
+export function sinceText(e: CrashEvent | undefined): string {
+  if (!e) return '';
+  const stuck = typeof e.details.stuckSeconds === 'number' ? e.details.stuckSeconds : null;
+  const blocked = typeof e.details.blockedSeconds === 'number' ? e.details.blockedSeconds : null;
+  const n = stuck ?? blocked;
+  if (n === null || !Number.isFinite(n)) return '';
+  const parts: string[] = [];
+  if (typeof e.time.uptime === 'number') parts.push(`${Math.max(0, e.time.uptime - n).toFixed(1)} s after boot`);
+  const w = e.time.wallclock ? Date.parse(str(e.time.wallclock)) : NaN;
+  if (Number.isFinite(w)) parts.push(new Date(w - n * 1000).toISOString().replace('.000Z', 'Z'));
+  if (parts.length === 0) return '';
+  return stuck !== null ? `spinning since ${parts.join(' · ')} (stuck for ${n} s when reported)` : `blocked since ${parts.join(' · ')} or earlier (more than ${n} s when reported)`;
+}
+
+/** `18.2 s after the root` (or `before`) for a chain link, '' when either time is unknown. */
+export function gapText(from: EventTime | null | undefined, to: EventTime | null | undefined): string {
+  if (typeof from?.uptime !== 'number' || typeof to?.uptime !== 'number') return '';
+  const d = to.uptime - from.uptime;
+  return d >= 0 ? `${d.toFixed(1)} s after the root` : `${(-d).toFixed(1)} s before the root`;
+}
+
+/** The taint at the panic when it differs from the first report's (`G OEL`: an L gained on the way), else ''. Not escaped. */
+export function taintAtPanic(r: Report): string {
+  const first = r.events[0]?.taint ?? null;
+  const p = r.events.find((e) => e.panicked)?.taint ?? null;
+  if (!p || fmtTaintRaw(p) === fmtTaintRaw(first)) return '';
+  const gained = [...fmtTaintRaw(p).replace(/\s/g, '')].filter((c) => !fmtTaintRaw(first).includes(c));
+  return `${fmtTaintRaw(p)}${gained.length ? ` (gained ${gained.join('')} after the first report)` : ''}`;
 }

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import type { CrashEvent, EventRef, Report } from '../model/types.js';
 import { clip, escapeHtml, expandTabs, safeHttpUrl, str } from '../util/escape.js';
 import {
-  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime,
-  isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings, type EventRole,
+  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
+  displayTitle, eventTitle, fmtParts, incidentReport, reportDamaged, isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings, verdictOf, type EventRole,
 } from './common.js';
 
 /** Escaped, clipped input text (controls highlighted). */
@@ -58,7 +58,8 @@ svg{display:block;max-width:100%;height:auto}
 .chain{padding:8px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
-th{color:var(--muted);font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.4px}
+th{color:var(--muted);font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.4px;white-space:nowrap;overflow-wrap:normal}
+.panicmsg{overflow-wrap:anywhere;margin:8px 0}
 td.num{white-space:nowrap;font-family:var(--mono);font-size:12.5px}
 details>summary{cursor:pointer;color:var(--blue);margin:6px 0;overflow-wrap:anywhere}
 details.event{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 20px;margin:0 0 12px}
@@ -256,8 +257,8 @@ function facts(r: Report): string {
   const k = r.kernel;
   const crash = c
     ? kv([
-      ['Title', `<strong>${h(c.title, LIMIT.line)}</strong>`],
-      ['Kind', `${badge('kind', h(c.kind, LIMIT.name))}${c.type ? ` <code>${h(c.type, LIMIT.name)}</code>` : ''}${c.corrupted ? ` ${badge('medium', 'report corrupted')}` : ''}`],
+      ['Title', `<strong>${h(displayTitle(r), LIMIT.line)}</strong>`],
+      ['Kind', `${badge('kind', h(c.kind, LIMIT.name))}${c.type ? ` <code>${h(c.type, LIMIT.name)}</code>` : ''}${reportDamaged(r.events.find((e) => e.index === c.index) ?? c) ? ` ${badge('medium', 'report corrupted')}` : ''}`],
       ['When', ev0 ? h(fmtTime(ev0.time)) : ''],
       ['Task', h(fmtTask(c.task))],
       ['CPU', c.cpu != null ? h(c.cpu) : ''],
@@ -271,7 +272,7 @@ function facts(r: Report): string {
     ['Arch', h(k.arch, LIMIT.name)],
     ['Host', h(k.hostname, LIMIT.name)],
     ['Hardware', h(k.hardware, LIMIT.line)],
-    ['Taint', k.taint ? `<code>${h(fmtTaintRaw(k.taint.raw))}</code>${k.taint.flags.map((f) => `<br><code>${h(f.flag, 8)}</code> ${h(f.meaning, LIMIT.line)}`).join('')}` : 'not tainted'],
+    ['Taint', k.taint ? `<code>${h(fmtTaintRaw(k.taint.raw))}</code>${k.taint.flags.map((f) => `<br><code>${h(f.flag, 8)}</code> ${h(f.meaning, LIMIT.line)}`).join('')}` : h(taintText(r))],
     ['Third-party', third.map((m) => `<code>${h(m.name, LIMIT.name)}</code> ${badge('third', h(m.flags, 16))}`).join(' ')],
     ['Last unloaded', r.lastUnloaded ? `<code>${h(r.lastUnloaded, LIMIT.name)}</code>` : ''],
   ]);
@@ -283,13 +284,15 @@ function chainSection(r: Report): string {
   if (!svg) return '';
   const items = r.diagnosis.consequences.map((c) =>
     `<li><code>${h(c.rule, LIMIT.name)}</code> → #${c.event.index} ${badge('kind', h(c.event.kind, LIMIT.name))} ${h(c.event.title, LIMIT.line)}${fmtTask(c.event.task) ? ` · ${h(fmtTask(c.event.task))}` : ''}${fmtTime(c.event.time) ? ` · ${h(fmtTime(c.event.time))}` : ''}<br><span class="muted">${h(c.explanation)}</span></li>`).join('');
-  return `<h2>Causal chain</h2><section class="card chain">${svg}${items ? `<ul>${items}</ul>` : ''}</section>`;
+  // The picture's boxes cut long text: the panic message is also written out in full under it.
+  const pm = r.panic ? `<p class="panicmsg"><strong>Panic:</strong> <code>${h(r.panic.message ?? 'no panic line (went straight to kdump)', LIMIT.line)}</code>${fmtTask(r.panic.task) ? ` · ${h(fmtTask(r.panic.task))}` : ''}${r.panic.cpu != null ? ` · CPU ${h(r.panic.cpu)}` : ''}</p>` : '';
+  return `<h2>Causal chain</h2><section class="card chain">${svg}${pm}${items ? `<ul>${items}</ul>` : ''}</section>`;
 }
 
 function timelineSection(r: Report, roles: Map<number, EventRole>): string {
   if (r.events.length === 0) return '';
   const rows = r.events.slice(0, 1000).map((e) =>
-    `<tr><td class="num">#${e.index}</td><td class="num">${h(fmtTime(e.time)) || '—'}</td><td>${badge('kind', h(e.kind, LIMIT.name))}</td><td>${h(e.title, LIMIT.line)}</td><td>${h(fmtTask(e.task))}</td><td class="num">${e.cpu != null ? h(e.cpu) : ''}</td><td>${roleBadges(roles.get(e.index))}</td></tr>`).join('');
+    `<tr><td class="num">#${e.index}</td><td class="num">${h(fmtTime(e.time)) || '—'}</td><td>${badge('kind', h(e.kind, LIMIT.name))}</td><td>${h(eventTitle(e), LIMIT.line)}</td><td>${h(fmtTask(e.task))}</td><td class="num">${e.cpu != null ? h(e.cpu) : ''}</td><td>${roleBadges(roles.get(e.index))}</td></tr>`).join('');
   const omitted = r.eventsOmitted.count
     ? `<p class="muted">${r.eventsOmitted.count} more events, by title: ${Object.entries(r.eventsOmitted.byTitle).slice(0, 100).map(([t, n]) => `${h(n, 20)} × <code>${h(t, LIMIT.line)}</code>`).join('; ')}</p>`
     : '';
@@ -326,7 +329,7 @@ function knownIssuesSection(r: Report): string {
 
 function recommendationsSection(r: Report): string {
   const rs = r.diagnosis.recommendations;
-  const items = rs.map((x) => `<li>${h(x.text)}${x.because.length ? ` <span class="muted">(because: ${x.because.map((b) => `<code>${h(b, LIMIT.name)}</code>`).join(', ')})</span>` : ''}</li>`).join('');
+  const items = rs.map((x) => `<li>${h(x.text)}${x.commands?.length ? `<pre class="cmds"><code>${x.commands.slice(0, 40).map((c) => h(c, LIMIT.line)).join('\n')}</code></pre>` : ''}${x.because.length ? ` <span class="muted">(because: ${x.because.map((b) => `<code>${h(b, LIMIT.name)}</code>`).join(', ')})</span>` : ''}</li>`).join('');
   return `<h2>Recommendations</h2><section class="card">${items ? `<ol class="recs">${items}</ol>` : '<p class="muted">None.</p>'}</section>`;
 }
 
@@ -337,8 +340,8 @@ function eventsSection(r: Report, roles: Map<number, EventRole>): string {
   const out: string[] = [`<h2>Events and stacks (${r.events.length})</h2>`];
   for (const e of r.events) {
     const role = roles.get(e.index);
-    const open = role?.root || role?.primary ? ' open' : '';
-    out.push(`<details class="event"${open}><summary>#${e.index} ${badge('kind', h(e.kind, LIMIT.name))} ${h(e.title, LIMIT.line)} ${roleBadges(role)}</summary>`);
+    const open = role?.root || role?.primary || e.panicked ? ' open' : '';
+    out.push(`<details class="event"${open}><summary>#${e.index} ${badge('kind', h(e.kind, LIMIT.name))} ${h(eventTitle(e), LIMIT.line)} ${roleBadges(role)}</summary>`);
     out.push(kv([
       ['Header', `<code>${h(e.header, LIMIT.line)}</code>`],
       ['When', h(fmtTime(e.time))],
@@ -346,7 +349,7 @@ function eventsSection(r: Report, roles: Map<number, EventRole>): string {
       ['CPU', e.cpu != null ? h(e.cpu) : ''],
       ['Taint', e.taint ? `<code>${h(fmtTaintRaw(e.taint))}</code>` : ''],
       ['Source', `<code>${h(fmtSource(e.source.file, e.source.startLine, e.source.endLine), LIMIT.name)}</code>`],
-      ['Report', e.corrupted ? badge('medium', `corrupted${e.corruptedReason ? `: ${h(e.corruptedReason, LIMIT.line)}` : ''}`) : ''],
+      ['Report', reportDamaged(e) ? badge('medium', `corrupted${e.corruptedReason ? `: ${h(e.corruptedReason, LIMIT.line)}` : ''}`) : ''],
       ['Details', Object.entries(e.details).slice(0, 50).map(([k, v]) => `<code>${h(k, LIMIT.name)}=${h(v, LIMIT.name)}</code>`).join(' ')],
     ]));
     const items: string[] = [];
@@ -385,27 +388,60 @@ function dumpSection(r: Report): string {
   const sys = Object.entries(d.sys ?? {}).slice(0, 50);
   const sus = (d.syscallTable ?? []).filter((s) => s.suspicious).slice(0, 200);
   const parts = [kv([
+    ...vmcoreRows(r).map(([k, v]): [string, string] => [h(k, 40), h(v, LIMIT.line)]),
     ...sys.map(([k, v]): [string, string] => [h(k, 40), h(v, LIMIT.line)]),
     ['Backtraces', h((d.backtraces ?? []).length)],
     ['Tasks', h((d.tasks ?? []).length)],
     ['Loaded modules', (d.loadedModules ?? []).slice(0, 200).map((m) => `<code>${h(m.name, LIMIT.name)}</code>`).join(' ')],
   ])];
   if (sus.length) {
-    parts.push(`<h3>Suspicious system-call table entries (${sus.length})</h3><table><thead><tr><th>Table</th><th>Number</th><th>Name</th><th>Address</th><th>Source</th></tr></thead><tbody>${sus.map((s) =>
-      `<tr><td>${h(s.table, 16)}</td><td class="num">${h(s.number, 20)}</td><td><code>${h(s.name ?? '?', LIMIT.name)}</code></td><td class="num">${h(s.address, 40)}</td><td class="num">${h(fmtSource(s.source?.file, s.source?.startLine), LIMIT.name)}</td></tr>`).join('')}</tbody></table>`);
+    parts.push(`<h3>Suspicious system-call table entries (${sus.length})</h3><table><thead><tr><th>Table</th><th>Number</th><th>System call</th><th>Points to</th><th>Address</th><th>Source</th></tr></thead><tbody>${sus.map((s) =>
+      `<tr><td>${h(s.table, 16)}</td><td class="num">${h(s.number, 20)}</td><td><code>${h(s.syscall ?? '?', LIMIT.name)}</code></td><td><code>${h(s.name ?? 'invalid entry', LIMIT.name)}</code></td><td class="num">${h(s.address, 40)}</td><td class="num">${h(fmtSource(s.source?.file, s.source?.startLine), LIMIT.name)}</td></tr>`).join('')}</tbody></table>`);
   }
   return `<h2>Dump facts</h2><section class="card">${parts.join('')}</section>`;
 }
 
 /** The HTML report: one self-contained page. */
+/** The sections of one incident. */
+function incidentSections(r: Report): string[] {
+  const roles = eventRoles(r);
+  return [
+    verdict(r),
+    facts(r),
+    chainSection(r),
+    timelineSection(r, roles),
+    findingsSection(r),
+    knownIssuesSection(r),
+    recommendationsSection(r),
+    eventsSection(r, roles),
+    dumpSection(r),
+  ];
+}
+
 export function renderHtml(input: Report): string {
   const r = normalizeReport(input);
-  const roles = eventRoles(r);
-  const title = r.crash ? str(r.crash.title) : 'no crash found';
+  const n = r.incidents.length;
+  const heads = r.incidents.map((_, i) => verdictOf(n > 1 ? incidentReport(r, i) : r));
+  const title = n > 1 ? `${n} incidents: ${heads.map((v) => v.headline).join('; ')}` : heads[0]!.headline;
   const sources = r.sources.map((s) => `<code>${h(s.file, LIMIT.name)}</code>`).join(', ');
   const gaps = r.gaps.length
     ? `<div class="alert"><strong>Some input could only be read in part (${r.gaps.length}):</strong><ul>${r.gaps.slice(0, 200).map((g) => `<li><code>${h(g.source, LIMIT.name)}</code>: ${h(g.what, LIMIT.line)}</li>`).join('')}</ul></div>`
     : '';
+  const lead = n > 1
+    ? `<h1>${n} incidents</h1><ol>${r.incidents.map((inc, i) => `<li><strong>${h(heads[i]!.headline, LIMIT.line)}</strong> · <code>${h(fmtParts(inc.parts), LIMIT.line)}</code></li>`).join('')}</ol><p class="muted">Nothing links across incidents: each has its own verdict.</p>`
+    : `<h1>${h(heads[0]!.headline, LIMIT.line)}</h1>${heads[0]!.why ? `<p class="summary">${h(heads[0]!.why)}</p>` : ''}${heads[0]!.title ? `<p class="muted">syzbot title: <code>${h(heads[0]!.title, LIMIT.line)}</code></p>` : ''}`;
+  const body = n > 1
+    ? r.incidents.map((inc, i) => {
+      const ir = incidentReport(r, i);
+      return [
+        `<section class="incident"><h2>Incident ${i + 1} of ${n}: ${h(heads[i]!.headline, LIMIT.line)}</h2>`,
+        `<p class="muted"><code>${h(fmtParts(inc.parts), LIMIT.line)}</code>${heads[i]!.title ? ` · syzbot title: <code>${h(heads[i]!.title, LIMIT.line)}</code>` : ''}</p>`,
+        inc.splitReason ? `<p><strong>Apart because:</strong> ${h(inc.splitReason)}</p>` : '',
+        ...incidentSections(ir),
+        '</section>',
+      ].join('\n');
+    })
+    : incidentSections(r);
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -417,18 +453,10 @@ export function renderHtml(input: Report): string {
     '</head><body>',
     `<header class="top"><div class="brand">k<span>triage</span></div><div class="meta">kernel crash triage · ktriage ${h(r.tool.version, 40)} · report schema ${h(r.schemaVersion, 16)}</div></header>`,
     '<main>',
-    `<h1>${h(title, LIMIT.line)}</h1>`,
+    lead,
     `<p class="muted">${r.kernel.release ? `Kernel <code>${h(r.kernel.release, LIMIT.name)}</code> · ` : ''}${r.kernel.hostname ? `host ${h(r.kernel.hostname, LIMIT.name)} · ` : ''}sources: ${sources || 'none'}</p>`,
     gaps,
-    verdict(r),
-    facts(r),
-    chainSection(r),
-    timelineSection(r, roles),
-    findingsSection(r),
-    knownIssuesSection(r),
-    recommendationsSection(r),
-    eventsSection(r, roles),
-    dumpSection(r),
+    ...body,
     `<footer>Generated by ktriage ${h(r.tool.version, 40)}. Every string taken from the crash is shown escaped; control and bidi characters appear as <span class="ctl">\\x..</span>/<span class="ctl">\\u....</span> escapes.</footer>`,
     '</main></body></html>',
     '',

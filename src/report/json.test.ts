@@ -74,6 +74,10 @@ test('key order is stable: schema order whatever order the object was built in',
   // free-form maps (registers, details, finding data) keep their own order: put the originals back
   shuffled.events.forEach((e: any, i: number) => { e.registers = r.events[i]!.registers; e.details = r.events[i]!.details; });
   shuffled.diagnosis.findings.forEach((f: any, i: number) => { f.data = r.diagnosis.findings[i]!.data; });
+  shuffled.incidents.forEach((inc: any, j: number) => {
+    inc.events.forEach((e: any, i: number) => { e.registers = r.incidents[j]!.events[i]!.registers; e.details = r.incidents[j]!.events[i]!.details; });
+    inc.diagnosis.findings.forEach((f: any, i: number) => { f.data = r.incidents[j]!.diagnosis.findings[i]!.data; });
+  });
   const a = renderJson(r);
   assert.equal(renderJson(shuffled), a);
   assert.deepEqual(Object.keys(JSON.parse(a)).slice(0, 5), ['schemaVersion', 'tool', 'sources', 'kernel', 'modules']);

@@ -5,8 +5,8 @@
 import type { CrashEvent, Frame, Report } from '../model/types.js';
 import { clip, escapeMarkdown, expandTabs, mdCode, mdFence, safeHttpUrl, str } from '../util/escape.js';
 import {
-  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime,
-  isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings,
+  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
+  displayTitle, eventTitle, fmtParts, incidentReport, isCulpritFrame, normalizeReport, reportDamaged, roleLabels, shownFrames, sortedFindings, verdictOf,
 } from './common.js';
 
 /** Inline prose from the input. */
@@ -52,26 +52,47 @@ function stack(e: CrashEvent, r: Report): string[] {
 /** The Markdown report. */
 export function renderMarkdown(input: Report): string {
   const r = normalizeReport(input);
-  const d = r.diagnosis;
-  const rc = d.rootCause;
-  const cul = d.culprit;
   const out: string[] = [];
-  const title = r.crash ? c(r.crash.title) : 'no crash found';
-  out.push(`# Kernel crash report: ${title}`, '');
+  const n = r.incidents.length;
+  const heads = r.incidents.map((_, i) => verdictOf(n > 1 ? incidentReport(r, i) : r));
+  out.push(n > 1 ? `# Kernel crash report: ${n} incidents` : `# Kernel crash report: ${p(heads[0]!.headline, LIMIT.line)}`, '');
+  if (n <= 1 && heads[0]!.why) out.push(p(heads[0]!.why), '');
   out.push(`_ktriage ${p(r.tool.version, 40)} · sources: ${r.sources.map((s) => c(s.file, LIMIT.name)).join(', ') || 'none'}_`, '');
+  if (n > 1) {
+    r.incidents.forEach((inc, i) => out.push(`${i + 1}. **${p(heads[i]!.headline, LIMIT.line)}** (${c(fmtParts(inc.parts))})`));
+    out.push('', '_Nothing links across incidents: each has its own verdict._', '');
+  }
 
   if (r.gaps.length) {
     out.push(`> [!WARNING]`, `> Some input could only be read in part (${r.gaps.length} gap${r.gaps.length === 1 ? '' : 's'}):`);
     for (const g of r.gaps) out.push(`> - ${c(g.source, LIMIT.name)}: ${p(g.what, LIMIT.line)}`);
     out.push('');
   }
+  if (n <= 1) incidentBody(out, r, '##', '###');
+  else {
+    r.incidents.forEach((inc, i) => {
+      out.push(`## Incident ${i + 1} of ${n}: ${p(heads[i]!.headline, LIMIT.line)}`, '');
+      out.push(`_${c(fmtParts(inc.parts))}_`, '');
+      if (inc.splitReason) out.push(`**Apart because:** ${p(inc.splitReason)}`, '');
+      incidentBody(out, incidentReport(r, i), '###', '####');
+    });
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
 
-  out.push('## Verdict', '');
+/** The sections of one incident, with headings at the given levels. */
+function incidentBody(out: string[], r: Report, h2: string, h3: string): void {
+  const d = r.diagnosis;
+  const rc = d.rootCause;
+  const cul = d.culprit;
+  out.push(`${h2} Verdict`, '');
+  const v = verdictOf(r);
   if (rc) {
     const where = fmtFuncModule(rc.function, rc.module);
     out.push(`**Root cause:** ${p(rc.kind, LIMIT.name)}${where ? ` in ${c(where)}` : ''} · **confidence: ${p(rc.confidence, LIMIT.name)}**`, '');
     if (rc.summary) out.push(p(rc.summary), '');
   } else out.push(r.events.length ? '**Root cause:** not determined' : 'No crash report was found in the input.', '');
+  if (v.title) out.push(`**syzbot title:** ${c(v.title)}`, '');
   if (cul) {
     const loc = cul.frame ? fmtLoc(cul.frame) : fmtFuncModule(cul.function, cul.module);
     const mod = cul.module
@@ -80,20 +101,20 @@ export function renderMarkdown(input: Report): string {
     out.push(`**Culprit:** ${c(loc || '?')}, ${mod}${cul.reason ? ` — ${p(cul.reason)}` : ''}. ${cul.backtraceReliable ? 'Backtrace reliable.' : '**Backtrace not reliable** (frames may be wrong).'}`, '');
   }
 
-  out.push('## Primary crash', '');
+  out.push(`${h2} Primary crash`, '');
   const cr = r.crash;
   const ev0 = cr ? r.events.find((e) => e.index === cr.index) : undefined;
   const pan = r.panic;
   out.push(...table([
-    ['Title', cr ? ct(cr.title) : 'none'],
-    ['Kind', cr ? `${ct(cr.kind, LIMIT.name)}${cr.type ? ` (${ct(cr.type, LIMIT.name)})` : ''}${cr.corrupted ? ', report corrupted' : ''}` : ''],
+    ['Title', cr ? ct(displayTitle(r)) : 'none'],
+    ['Kind', cr ? `${ct(cr.kind, LIMIT.name)}${cr.type ? ` (${ct(cr.type, LIMIT.name)})` : ''}${reportDamaged(ev0 ?? cr) ? ', report corrupted' : ''}` : ''],
     ['When', ev0 ? p(fmtTime(ev0.time)) : ''],
     ['Task', cr ? ct(fmtTask(cr.task)) : ''],
     ['CPU', cr?.cpu != null ? p(cr.cpu) : ''],
     ['Panic', pan ? `${pan.message != null ? ct(pan.message) : 'no panic line (went straight to kdump)'}${fmtTask(pan.task) ? ` by ${ct(fmtTask(pan.task))}` : ''}${pan.cpu != null ? ` on CPU ${p(pan.cpu)}` : ''}` : ''],
   ]), '');
 
-  out.push('## Kernel', '');
+  out.push(`${h2} Kernel`, '');
   const k = r.kernel;
   out.push(...table([
     ['Release', ct(k.release, LIMIT.name)],
@@ -101,12 +122,13 @@ export function renderMarkdown(input: Report): string {
     ['Arch', ct(k.arch, LIMIT.name)],
     ['Host', ct(k.hostname, LIMIT.name)],
     ['Hardware', ct(k.hardware)],
-    ['Taint', k.taint ? `${ct(fmtTaintRaw(k.taint.raw))}${k.taint.flags.length ? `: ${k.taint.flags.map((f) => `${ct(f.flag, 8)} ${p(f.meaning, LIMIT.line)}`).join('; ')}` : ''}` : 'not tainted'],
+    ['Taint', k.taint ? `${ct(fmtTaintRaw(k.taint.raw))}${k.taint.flags.length ? `: ${k.taint.flags.map((f) => `${ct(f.flag, 8)} ${p(f.meaning, LIMIT.line)}`).join('; ')}` : ''}` : p(taintText(r))],
     ['Third-party modules', r.modules.filter((m) => m.thirdParty).map((m) => ct(`${str(m.name)}(${str(m.flags)})`, LIMIT.name)).join(' ')],
+    ...vmcoreRows(r).map(([k2, v]): [string, string] => [k2, p(v)]),
   ]), '');
 
   if (rc || d.consequences.length) {
-    out.push('## Causal chain', '');
+    out.push(`${h2} Causal chain`, '');
     const evLabel = (e: { index: number; kind: string; task: CrashEvent['task']; time: CrashEvent['time'] }) =>
       `#${e.index} ${c(e.kind, LIMIT.name)}${fmtTime(e.time) ? ` at ${p(fmtTime(e.time))}` : ''}${fmtTask(e.task) ? `, ${c(fmtTask(e.task))}` : ''}`;
     out.push(`- **Root cause:** ${rc?.event ? `${evLabel(rc.event)}: ${c(rc.event.title)}` : p(rc?.kind ?? '?', LIMIT.name)}`);
@@ -120,18 +142,18 @@ export function renderMarkdown(input: Report): string {
   }
 
   const fs = sortedFindings(d.findings);
-  out.push(`## Findings (${fs.length})`, '');
+  out.push(`${h2} Findings (${fs.length})`, '');
   if (fs.length === 0) out.push('None.', '');
   for (const f of fs) {
-    out.push(`### ${c(f.id, LIMIT.name)} (${p(f.severity, 16)})`, '', p(f.summary), '');
+    out.push(`${h3} ${c(f.id, LIMIT.name)} (${p(f.severity, 16)})`, '', p(f.summary), '');
     for (const e of f.evidence) out.push(`- ${c(fmtSource(e.source, e.line), LIMIT.name)} ${c(e.text)}`);
     if (f.evidence.length) out.push('');
   }
 
-  out.push(`## Known issues (${d.knownIssues.length})`, '');
+  out.push(`${h2} Known issues (${d.knownIssues.length})`, '');
   if (d.knownIssues.length === 0) out.push('None matched.', '');
   for (const ki of d.knownIssues) {
-    out.push(`### ${c(ki.id, LIMIT.name)}: ${p(ki.title, LIMIT.line)}`, '');
+    out.push(`${h3} ${c(ki.id, LIMIT.name)}: ${p(ki.title, LIMIT.line)}`, '');
     const affected = ki.affected === 'yes' ? '**this kernel is affected**' : ki.affected === 'no' ? 'this kernel has the fix' : 'cannot tell whether this kernel has the fix';
     out.push(`- Affected: ${affected}`);
     if (ki.status) out.push(`- Versions: ${p(ki.status, LIMIT.line)}`);
@@ -146,18 +168,19 @@ export function renderMarkdown(input: Report): string {
     out.push('');
   }
 
-  out.push('## Recommendations', '');
+  out.push(`${h2} Recommendations`, '');
   if (d.recommendations.length === 0) out.push('None.');
   d.recommendations.forEach((x, i) => {
     out.push(`${i + 1}. ${p(x.text)}${x.because.length ? ` _(because: ${x.because.map((b) => c(b, LIMIT.name)).join(', ')})_` : ''}`);
+    if (x.commands?.length) out.push('', ...mdFence(x.commands.slice(0, 40).map((l) => clip(str(l), LIMIT.line))).split('\n').map((l) => `   ${l}`), '');
   });
   out.push('');
 
   const roles = eventRoles(r);
-  out.push(`## Events (${r.events.length}${r.eventsOmitted.count ? ` + ${r.eventsOmitted.count} omitted` : ''})`, '');
+  out.push(`${h2} Events (${r.events.length}${r.eventsOmitted.count ? ` + ${r.eventsOmitted.count} omitted` : ''})`, '');
   for (const e of r.events) {
     const labels = roleLabels(roles.get(e.index));
-    out.push(`### #${e.index} ${c(e.kind, LIMIT.name)}: ${c(e.title)}${labels.length ? ` (${labels.join(', ')})` : ''}`, '');
+    out.push(`${h3} #${e.index} ${c(e.kind, LIMIT.name)}: ${c(eventTitle(e))}${labels.length ? ` (${labels.join(', ')})` : ''}`, '');
     const facts = [
       fmtTime(e.time) ? p(fmtTime(e.time)) : '', fmtTask(e.task) ? c(fmtTask(e.task)) : '', e.cpu != null ? `CPU ${p(e.cpu)}` : '',
       e.taint ? `taint ${c(fmtTaintRaw(e.taint))}` : '', c(fmtSource(e.source.file, e.source.startLine, e.source.endLine), LIMIT.name),
@@ -178,5 +201,4 @@ export function renderMarkdown(input: Report): string {
     out.push('');
   }
   if (r.events.some((e) => e.frames.length)) out.push('_Stacks: `>` marks the culprit frame, `?` an unreliable frame (the unwinder was not sure)._', '');
-  return `${out.join('\n').trimEnd()}\n`;
 }

@@ -8,23 +8,23 @@ import { hostileReport, ATTACKS } from '../../test/fixtures/reports/hostile.js';
 
 const RAW_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
-test('text: the first lines of the sample give the verdict, culprit and primary crash', () => {
+test('text: the first lines of the sample give the verdict (its why, the syzbot title beside it), culprit and primary crash', () => {
   const lines = renderText(sampleReport()).split('\n');
   assert.deepEqual(lines.slice(0, 25), [
     'ktriage 0.1.0 · 1 source: console.log',
     '',
-    'VERDICT',
-    '  Root cause   soft-lockup in ktl_filter_lookup [ktl_spinrcu]',
+    'VERDICT: soft-lockup in ktl_filter_lookup [ktl_spinrcu], third-party module ktl_spinrcu (OE)',
+    '  Why          The out-of-tree module ktl_spinrcu spins forever in ktl_filter_lookup() with',
+    '               preemption disabled inside rcu_read_lock() on CPU 1, so the RCU grace period never',
+    '               ends: RCU reports a stall, the watchdog a soft lockup, and ruleupdate, blocked in',
+    '               synchronize_rcu() from ktl_filter_update(), trips the hung-task detector, which',
+    '               panics (hung_task_panic=1)',
     '  Confidence   high',
+    '  syzbot title INFO: rcu detected stall in ktl_filter_lookup',
     '  Culprit      ktl_filter_lookup+0x22/0x50 [ktl_spinrcu], module ktl_spinrcu (OE: out-of-tree,',
     '               unsigned), third-party',
     '               the CPU is stuck at this RIP in an out-of-tree, unsigned module (OE)',
     '               backtrace reliable',
-    '  Summary      The out-of-tree module ktl_spinrcu spins forever in ktl_filter_lookup() with',
-    '               preemption disabled inside rcu_read_lock() on CPU 1, so the RCU grace period never',
-    '               ends: RCU reports a stall, the watchdog a soft lockup, and ruleupdate, blocked in',
-    '               synchronize_rcu() from ktl_filter_update(), trips the hung-task detector, which',
-    '               panics (hung_task_panic=1).',
     '',
     'PRIMARY CRASH',
     '  Title        INFO: rcu detected stall in ktl_filter_lookup',
@@ -43,8 +43,10 @@ test('text: causal chain with rules, and the culprit and unreliable frames marke
   const out = renderText(sampleReport());
   const chain = out.slice(out.indexOf('CAUSAL CHAIN'), out.indexOf('FINDINGS'));
   assert.match(chain, /^ {2}ROOT {2}#1 soft-lockup {2}65\.203703 s {2}pktfilterd \(pid 112\)$/m);
-  assert.match(chain, /^ {3}├─ lockup-blocks-rcu → #0 rcu-stall {2}38\.911720 s {2}pktfilterd \(pid 112\)$/m);
-  assert.match(chain, /^ {3}└─ hung-task → #2 hung-task {2}83\.380012 s {2}ruleupdate \(pid 114\)$/m);
+  assert.match(chain, /^ {3}├─ lockup-blocks-rcu → #0 rcu-stall {2}38\.911720 s {2}pktfilterd \(pid 112\) {2}\(26\.3 s before the root\)$/m);
+  assert.match(chain, /^ {3}└─ hung-task → #2 hung-task {2}83\.380012 s {2}ruleupdate \(pid 114\) {2}\(18\.2 s after the root\)$/m);
+  // When the spin began: the report's time minus `stuck for 44s`.
+  assert.match(chain, /^ {8}spinning since 21\.2 s after boot \(stuck for 44 s when reported\)$/m);
   assert.match(chain, /PANIC after #2: Kernel panic - not syncing: hung_task: blocked tasks/);
   assert.match(out, /^ {3}> {3}RIP: ktl_filter_lookup\+0x22\/0x50 \[ktl_spinrcu\] {2}<- culprit$/m);
   assert.match(out, /^ {6}\? exit_to_user_mode_prepare\+0x44\/0x240$/m);
@@ -53,7 +55,7 @@ test('text: causal chain with rules, and the culprit and unreliable frames marke
   // no colour unless asked
   assert.doesNotMatch(out, /\x1b/);
   const colored = renderText(sampleReport(), { color: true });
-  assert.match(colored, /\x1b\[1mVERDICT\x1b\[0m/);
+  assert.match(colored, /\x1b\[1mVERDICT:\x1b\[0m\x1b\[1m\x1b\[31m soft-lockup in ktl_filter_lookup/);
   assert.equal(colored.replace(/\x1b\[[0-9;]*m/g, ''), out);
 });
 
@@ -79,8 +81,9 @@ const LIMIT_LINE = 4000;
 test('md: headings, tables, fenced stacks for the sample', () => {
   const md = renderMarkdown(sampleReport());
   const lines = md.split('\n');
-  assert.equal(lines[0], '# Kernel crash report: `INFO: rcu detected stall in ktl_filter_lookup`');
-  assert.ok(lines.includes('**Root cause:** soft\\-lockup in `ktl_filter_lookup [ktl_spinrcu]` · **confidence: high**'));
+  assert.equal(lines[0], '# Kernel crash report: soft-lockup in ktl_filter_lookup \\[ktl_spinrcu\\], third-party module ktl_spinrcu (OE)');
+  assert.ok(lines.includes('**syzbot title:** `INFO: rcu detected stall in ktl_filter_lookup`'));
+  assert.ok(lines.includes('**Root cause:** soft-lockup in `ktl_filter_lookup [ktl_spinrcu]` · **confidence: high**'));
   assert.ok(lines.includes('| Task | `pktfilterd (pid 112)` |'));
   assert.ok(lines.includes('  - → via `lockup-blocks-rcu`: #0 `rcu-stall` at 38\\.911720 s, `pktfilterd (pid 112)`: `INFO: rcu detected stall in ktl_filter_lookup`'));
   assert.ok(lines.includes('>   RIP: ktl_filter_lookup+0x22/0x50 [ktl_spinrcu]   <- culprit'));

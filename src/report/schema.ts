@@ -143,6 +143,63 @@ const defs: Record<string, Schema> = {
   }),
 };
 
+defs.kernel = obj('The crashed kernel.', {
+  release: d('uname -r.', nstr),
+  version: d('`#1 SMP ...` or the distribution version string.', nstr),
+  arch: nstr,
+  hostname: nstr,
+  hardware: nstr,
+  taint: nullable(ref('taint')),
+});
+defs.primaryCrash = obj('The primary crash: the first event of the log.', {
+  index: int, title: str, kind: { enum: [...EVENT_KINDS] }, type: str, corrupted: bool, task: ref('task'), cpu: nint,
+});
+defs.panic = obj('The task that called panic().', { message: nstr, task: ref('task'), cpu: nint });
+defs.eventsOmitted = obj('Events beyond the detail limit, counted by title.', {
+  count: int, byTitle: { type: 'object', additionalProperties: int },
+});
+defs.diagnosis = obj('Root cause, consequences, culprit, findings, known issues, recommendations.', {
+  rootCause: nullable(ref('rootCause')),
+  consequences: arr(ref('consequence')),
+  culprit: nullable(ref('culprit')),
+  findings: arr(ref('finding')),
+  knownIssues: arr(ref('knownIssue')),
+  recommendations: arr(ref('recommendation')),
+});
+defs.incident = obj('One boot of one machine that holds crash events, with its own diagnosis.', {
+  index: int,
+  splitReason: d('Why it stands apart from the incidents before it; null for the first.', nstr),
+  parts: arr(obj('An input (and for a log the boot and its first line) the incident is made of.', { source: str, boot: nint, firstLine: nint })),
+  kernel: ref('kernel'),
+  modules: arr(ref('module')),
+  lastUnloaded: nstr,
+  crash: nullable(ref('primaryCrash')),
+  panic: nullable(ref('panic')),
+  events: arr(ref('event')),
+  eventsOmitted: ref('eventsOmitted'),
+  dump: nullable(ref('dump')),
+  diagnosis: ref('diagnosis'),
+});
+
+// A vmcore read by ktriage itself adds what the dump says (optional: crash sessions have none).
+(defs.dump!.properties as Record<string, Schema>).vmcore = d('What a vmcore says (format, pages, crash time, panic CPU and its registers, release, build id, truncation).', nullable(obj('The vmcore.', {
+  file: str, format: str, variant: str, compression: arr(str), pageSize: int, dumpLevel: nint,
+  release: nstr, version: nstr, hostname: nstr, buildId: nstr,
+  crashTime: d('CRASHTIME, ISO 8601 UTC.', nstr),
+  cpus: nint, panicCpu: nint, panicCpuReason: nstr, panicTask: nint, registers: stringMap,
+  truncation: nullable(obj('The file ends before the pages it describes.', { fileBytes: int, expectedBytes: nint, pagesMissing: int, pagesTotal: nint })),
+  logRecords: nint,
+})));
+
+// The log's word that the NMI watchdog cannot run (optional: most logs say nothing).
+(defs.kernel!.properties as Record<string, Schema>).nmiWatchdog = d('Set when the log says the NMI watchdog cannot run.', obj('The NMI watchdog.', { available: { const: false }, evidence: ref('evidence') }));
+
+// Next steps carry the commands to run (optional: other recommendations have none).
+(defs.recommendation!.properties as Record<string, Schema>).commands = d('Commands filled in from the report (crash, faddr2line, gdb, modinfo, ktriage).', arr(str));
+
+// A crash session's frames also say which line of the input printed them (optional: a log's frames are cited by their event).
+(defs.frame!.properties as Record<string, Schema>).line = d('1-based input line the frame was printed on, when known (crash sessions).', int);
+
 export const REPORT_SCHEMA: Schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: `urn:ktriage:report:${SCHEMA_VERSION}`,
@@ -153,44 +210,25 @@ export const REPORT_SCHEMA: Schema = {
     schemaVersion: { const: SCHEMA_VERSION },
     tool: obj('The tool that wrote the report.', { name: { const: 'ktriage' }, version: str }),
     sources: arr(obj('One input.', { file: str, format: str, bytes: int, lines: nint })),
-    kernel: obj('The crashed kernel.', {
-      release: d('uname -r.', nstr),
-      version: d('`#1 SMP ...` or the distribution version string.', nstr),
-      arch: nstr,
-      hostname: nstr,
-      hardware: nstr,
-      taint: nullable(ref('taint')),
-    }),
+    kernel: ref('kernel'),
     modules: arr(ref('module')),
     lastUnloaded: nstr,
-    crash: nullable(obj('The primary crash: the first event of the log.', {
-      index: int, title: str, kind: { enum: [...EVENT_KINDS] }, type: str, corrupted: bool, task: ref('task'), cpu: nint,
-    })),
-    panic: nullable(obj('The task that called panic().', {
-      message: nstr, task: ref('task'), cpu: nint,
-    })),
+    crash: nullable(ref('primaryCrash')),
+    panic: nullable(ref('panic')),
     events: arr(ref('event')),
-    eventsOmitted: obj('Events beyond the detail limit, counted by title.', {
-      count: int, byTitle: { type: 'object', additionalProperties: int },
-    }),
+    eventsOmitted: ref('eventsOmitted'),
     dump: nullable(ref('dump')),
-    diagnosis: obj('Root cause, consequences, culprit, findings, known issues, recommendations.', {
-      rootCause: nullable(ref('rootCause')),
-      consequences: arr(ref('consequence')),
-      culprit: nullable(ref('culprit')),
-      findings: arr(ref('finding')),
-      knownIssues: arr(ref('knownIssue')),
-      recommendations: arr(ref('recommendation')),
-    }),
+    diagnosis: ref('diagnosis'),
     gaps: arr(obj('Something that could not be read.', { source: str, what: str })),
     hardwareLog: {
       ...arr(obj('A hardware error line of a log.', { source: str, line: int, text: str })),
       description: 'Optional: hardware error lines of the logs, inside crash reports or not (corrected machine checks, EDAC, memory failures), at most 64; absent when there are none.',
     },
+    incidents: d('Every incident (one boot of one machine with crash events); the first is the one of the top-level fields.', { type: 'array', items: ref('incident'), minItems: 1 }),
   },
   required: [
     'schemaVersion', 'tool', 'sources', 'kernel', 'modules', 'lastUnloaded', 'crash', 'panic', 'events',
-    'eventsOmitted', 'dump', 'diagnosis', 'gaps',
+    'eventsOmitted', 'dump', 'diagnosis', 'gaps', 'incidents',
   ],
   additionalProperties: false,
   $defs: defs,

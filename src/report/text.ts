@@ -5,8 +5,8 @@
 import type { CrashEvent, Report } from '../model/types.js';
 import { clip, escapeTerminal, expandTabs, str } from '../util/escape.js';
 import {
-  LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime,
-  isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings,
+  LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtParts, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
+  displayTitle, eventTitle, gapText, taintAtPanic, incidentReport, sinceText, isCulpritFrame, reportDamaged, normalizeReport, roleLabels, shownFrames, sortedFindings, summaryRest, verdictOf,
 } from './common.js';
 
 export interface TextOptions {
@@ -91,13 +91,14 @@ function eventLine(e: { index: number; kind: string; title: string; task: CrashE
 function verdict(o: Out, r: Report): void {
   const rc = r.diagnosis.rootCause;
   const cul = r.diagnosis.culprit;
-  o.heading('VERDICT');
-  if (!rc) o.field('Root cause', r.events.length ? 'not determined' : 'no crash found in the input');
-  else {
-    const where = fmtFuncModule(rc.function, rc.module);
-    o.field('Root cause', `${t(rc.kind, LIMIT.name)}${where ? ` in ${t(where)}` : ''}`, ['bold', 'red']);
-    o.field('Confidence', t(rc.confidence, LIMIT.name), CONFIDENCE_STYLE[rc.confidence]);
-  }
+  const v = verdictOf(r);
+  if (o.lines.length) o.push();
+  wrap(`VERDICT: ${t(v.headline, LIMIT.line)}`, o.width).forEach((l, i) => {
+    o.push(i === 0 ? `${o.c('bold', 'VERDICT:')}${o.c(rc ? ['bold', 'red'] : 'bold', l.slice('VERDICT:'.length))}` : `         ${o.c(rc ? ['bold', 'red'] : 'bold', l)}`);
+  });
+  if (v.why) o.field('Why', t(v.why));
+  if (v.confidence) o.field('Confidence', t(v.confidence, LIMIT.name), CONFIDENCE_STYLE[v.confidence]);
+  if (v.title) o.field('syzbot title', t(v.title, LIMIT.line));
   if (cul) {
     const loc = cul.frame ? fmtLoc(cul.frame) : fmtFuncModule(cul.function, cul.module);
     const parts = [t(loc || '?')];
@@ -109,19 +110,24 @@ function verdict(o: Out, r: Report): void {
     if (cul.reason) o.field('', t(cul.reason));
     o.field('', cul.backtraceReliable ? 'backtrace reliable' : 'backtrace NOT reliable (frames may be wrong)', cul.backtraceReliable ? undefined : 'yellow');
   }
-  if (rc?.summary) o.field('Summary', t(rc.summary));
+  const rest = summaryRest(rc?.summary, v.why);
+  if (rest) o.field('Summary', t(rest));
 }
 
 function primary(o: Out, r: Report): void {
   const c = r.crash;
   o.heading('PRIMARY CRASH');
-  if (!c) {
+  if (!c && r.dump?.vmcore) {
+    o.field('', r.dump.vmcore.logRecords == null ? 'none readable: the dump was taken at a crash, but its kernel log could not be read' : 'none: the dump\'s kernel log holds no crash report');
+  } else if (!c) {
     o.field('', 'none: no crash report was found in the input');
   } else {
     const ev = r.events.find((e) => e.index === c.index);
-    o.field('Title', t(c.title, LIMIT.line), 'bold');
-    o.field('Kind', `${t(c.kind, LIMIT.name)}${c.type ? ` (${t(c.type, LIMIT.name)})` : ''}${c.corrupted ? ', report corrupted' : ''}`);
-    if (ev && fmtTime(ev.time)) o.field('When', `${t(fmtTime(ev.time))} after boot`);
+    o.field('Title', t(displayTitle(r), LIMIT.line), 'bold');
+    o.field('Kind', `${t(c.kind, LIMIT.name)}${c.type ? ` (${t(c.type, LIMIT.name)})` : ''}${reportDamaged(ev ?? c) ? ', report corrupted' : ''}`);
+    if (ev && fmtTime(ev.time)) o.field('When', `${t(fmtTime(ev.time))}${ev.time.uptime != null ? ' after boot' : ''}${ev.time.wallclock ? ' (wall clock as the log prints it)' : ''}`);
+    const since = sinceText(ev);
+    if (since) o.field('Since', t(since));
     const task = t(fmtTask(c.task));
     o.field('Task', `${task || '?'}${c.cpu != null ? ` on CPU ${t(c.cpu)}` : ''}`);
   }
@@ -142,10 +148,13 @@ function kernel(o: Out, r: Report): void {
   if (k.taint) {
     o.field('Taint', t(fmtTaintRaw(k.taint.raw)) || '-');
     for (const f of k.taint.flags) o.field('', `${t(f.flag, 8)}  ${t(f.meaning, LIMIT.line)}`);
-  } else o.field('Taint', 'not tainted');
+  } else o.field('Taint', t(taintText(r)));
+  const atPanic = taintAtPanic(r);
+  if (atPanic) o.field('At the panic', t(atPanic));
   const third = r.modules.filter((m) => m.thirdParty);
   if (third.length) o.field('Third-party', third.map((m) => `${t(m.name, LIMIT.name)}(${t(m.flags, 16)})`).join(' '), 'yellow');
   if (r.lastUnloaded) o.field('Last unloaded', t(r.lastUnloaded, LIMIT.name));
+  for (const [k2, v] of vmcoreRows(r)) o.field(k2, t(v, LIMIT.line), k2 === 'Truncated' ? 'yellow' : undefined);
 }
 
 function chain(o: Out, r: Report): void {
@@ -156,9 +165,12 @@ function chain(o: Out, r: Report): void {
   const root = rc?.event ? eventLine(rc.event) : t(rc?.kind ?? '?', LIMIT.name);
   o.push(`  ${o.c(['bold', 'red'], 'ROOT')}  ${root}`);
   if (rc?.event?.title) o.push(`        ${t(rc.event.title, LIMIT.line)}`);
+  const since = sinceText(r.events.find((e) => e.index === rc?.event?.index));
+  if (since) o.push(`        ${o.c('dim', t(since))}`);
   cons.forEach((c, i) => {
     const last = i === cons.length - 1;
-    o.push(`   ${last ? '└─' : '├─'} ${o.c('magenta', t(c.rule, LIMIT.name))} → ${eventLine(c.event)}`);
+    const gap = gapText(rc?.event?.time, c.event.time);
+    o.push(`   ${last ? '└─' : '├─'} ${o.c('magenta', t(c.rule, LIMIT.name))} → ${eventLine(c.event)}${gap ? `  (${gap})` : ''}`);
     const indent = last ? '      ' : '   │  ';
     for (const l of wrap(t(c.explanation), Math.max(20, o.width - indent.length - 2))) o.push(`${indent}  ${o.c('dim', l)}`);
   });
@@ -207,6 +219,7 @@ function recommendations(o: Out, r: Report): void {
   rs.forEach((x, i) => {
     const n = `  ${i + 1}. `;
     wrap(t(x.text), Math.max(20, o.width - n.length)).forEach((l, j) => o.push(`${j === 0 ? n : ' '.repeat(n.length)}${l}`));
+    for (const c of x.commands ?? []) o.push(`${' '.repeat(n.length)}  $ ${t(c, LIMIT.line)}`);
     if (x.because.length) o.push(`${' '.repeat(n.length)}${o.c('dim', `because: ${x.because.map((b) => t(b, LIMIT.name)).join(', ')}`)}`);
   });
 }
@@ -221,14 +234,14 @@ function events(o: Out, r: Report): void {
   for (const e of r.events) {
     const labels = roleLabels(roles.get(e.index));
     o.push();
-    o.push(`  ${o.c('bold', `#${e.index} ${t(e.kind, LIMIT.name)}`)}  ${o.c('bold', t(e.title, LIMIT.line))}${labels.length ? `  ${o.c('magenta', `[${labels.join(', ')}]`)}` : ''}`);
+    o.push(`  ${o.c('bold', `#${e.index} ${t(e.kind, LIMIT.name)}`)}  ${o.c('bold', t(eventTitle(e), LIMIT.line))}${labels.length ? `  ${o.c('magenta', `[${labels.join(', ')}]`)}` : ''}`);
     const facts = [
       fmtTime(e.time), t(fmtTask(e.task)), e.cpu != null ? `CPU ${t(e.cpu)}` : '',
       e.taint ? `taint ${t(fmtTaintRaw(e.taint))}` : '', t(fmtSource(e.source.file, e.source.startLine, e.source.endLine)),
     ].filter(Boolean);
     o.push(`     ${o.c('dim', facts.join('  '))}`);
     if (e.header) o.push(`     ${t(e.header, LIMIT.line)}`);
-    if (e.corrupted) o.push(`     ${o.c('yellow', `report corrupted${e.corruptedReason ? `: ${t(e.corruptedReason, LIMIT.line)}` : ''}`)}`);
+    if (reportDamaged(e)) o.push(`     ${o.c('yellow', `report corrupted${e.corruptedReason ? `: ${t(e.corruptedReason, LIMIT.line)}` : ''}`)}`);
     const details = Object.entries(e.details).slice(0, 50);
     if (details.length) o.push(`     ${o.c('dim', details.map(([k, v]) => `${t(k, LIMIT.name)}=${t(v, LIMIT.name)}`).join('  '))}`);
     if (e.rip) {
@@ -270,14 +283,8 @@ function gaps(o: Out, r: Report): void {
   for (const g of r.gaps) o.push(`  ${t(g.source, LIMIT.name)}: ${t(g.what, LIMIT.line)}`);
 }
 
-/** The text report. */
-export function renderText(input: Report, opts: TextOptions = {}): string {
-  const r = normalizeReport(input);
-  const width = Math.min(400, Math.max(40, Math.trunc(Number(opts.width) || 100)));
-  const o = new Out(Boolean(opts.color), width);
-  const srcs = r.sources.map((s) => t(s.file, LIMIT.name));
-  o.push(o.c('bold', `ktriage ${t(r.tool.version, 40)}`) + o.c('dim', ` · ${srcs.length} source${srcs.length === 1 ? '' : 's'}${srcs.length ? `: ${srcs.slice(0, 5).join(', ')}${srcs.length > 5 ? ', ...' : ''}` : ''}`));
-  gaps(o, r);
+/** The sections of one incident. */
+function incident(o: Out, r: Report): void {
   verdict(o, r);
   primary(o, r);
   kernel(o, r);
@@ -286,5 +293,31 @@ export function renderText(input: Report, opts: TextOptions = {}): string {
   knownIssues(o, r);
   recommendations(o, r);
   events(o, r);
+}
+
+/** The text report: with several incidents, their number and headlines first, then each in full. */
+export function renderText(input: Report, opts: TextOptions = {}): string {
+  const r = normalizeReport(input);
+  const width = Math.min(400, Math.max(40, Math.trunc(Number(opts.width) || 100)));
+  const o = new Out(Boolean(opts.color), width);
+  const srcs = r.sources.map((s) => t(s.file, LIMIT.name));
+  o.push(o.c('bold', `ktriage ${t(r.tool.version, 40)}`) + o.c('dim', ` · ${srcs.length} source${srcs.length === 1 ? '' : 's'}${srcs.length ? `: ${srcs.slice(0, 5).join(', ')}${srcs.length > 5 ? ', ...' : ''}` : ''}`));
+  const n = r.incidents.length;
+  if (n > 1) {
+    o.heading(`${n} INCIDENTS (nothing links across them)`);
+    r.incidents.forEach((inc, i) => {
+      o.field(`#${i + 1}`, t(verdictOf(incidentReport(r, i)).headline, LIMIT.line), 'bold');
+      o.field('', t(fmtParts(inc.parts)));
+    });
+  }
+  gaps(o, r);
+  if (n <= 1) incident(o, r);
+  else {
+    r.incidents.forEach((inc, i) => {
+      o.heading(o.c(['bold', 'cyan'], `=== INCIDENT ${i + 1} of ${n}: ${t(fmtParts(inc.parts))} ===`));
+      if (inc.splitReason) o.field('Why apart', t(inc.splitReason));
+      incident(o, incidentReport(r, i));
+    });
+  }
   return `${o.lines.join('\n')}\n`;
 }

@@ -39,7 +39,8 @@ export const rule: Rule = {
     if (hard.length > 0 && !hard.some((e) => e.panicked)) {
       settings.push({ name: 'kernel.hardlockup_panic', value: '1', why: 'a hard lockup was reported without a panic' });
     }
-    if (soft.length + hung.length + rcu.length + hard.length > 0) {
+    // No advice to turn on a watchdog the log says cannot run (a VM without a perf NMI, ...).
+    if (soft.length + hung.length + rcu.length + hard.length > 0 && !d.kernel.nmiWatchdog) {
       settings.push({ name: 'nmi_watchdog', value: '1', why: 'the NMI watchdog detects CPUs stuck with interrupts off (boot parameter nmi_watchdog=1 or kernel.nmi_watchdog=1)' });
     }
     if (oopses.length > 0 && !oopses.some((e) => e.panicked)) {

@@ -24,7 +24,7 @@ export const rule: Rule = {
       if (!isHooked(e, owner)) continue;
       const name = e.syscall ?? syscallName(e.table, e.number);
       hooked.push({ table: e.table, number: e.number, syscall: name, address: e.address, owner });
-      if (evidence.length < 20) evidence.push(refEvidence(e.source, `${e.table} ${e.number} (${name ?? '?'}) -> ${e.name ?? 'invalid entry'} ${e.address}${owner ? ` [${owner}]` : ''}`));
+      if (evidence.length < 20) evidence.push(refEvidence(e.source, e.raw ?? `${e.table} ${e.number} (${name ?? '?'}) -> ${e.name ?? 'invalid entry'} ${e.address}${owner ? ` [${owner}]` : ''}`));
     }
     if (hooked.length === 0) return [];
     // The system call the panicking task was in: ORIG_RAX (or RAX) of the user-mode exception frame.

@@ -4,7 +4,7 @@
 // as one suspect), the first suspects; ONE low-severity finding for third-party modules merely loaded.
 
 import type { Evidence } from '../model/types.js';
-import { derived, eventLine, findLine, refEvidence } from '../analysis/evidence.js';
+import { btFrameEvidence, derived, eventLine, findLine, refEvidence } from '../analysis/evidence.js';
 import { crashPathModules, familyOf, type ThirdPartyModule } from '../analysis/modules.js';
 import { taintMeaning } from '../model/taint.js';
 import { finding, type Rule, type RuleContext } from './types.js';
@@ -60,7 +60,7 @@ function evidenceOf(ctx: RuleContext, name: string, events: Set<number>): Eviden
   }
   for (const bt of ctx.draft.dump?.backtraces ?? []) {
     const f = bt.frames.find((x) => x.module === name);
-    if (f) { evidence.push(refEvidence(bt.source, f.raw)); break; }
+    if (f) { evidence.push(btFrameEvidence(bt, f)); break; }
   }
   const dm = ctx.draft.dump?.loadedModules.find((m) => m.name === name);
   if (dm && dm.taint) evidence.push(refEvidence(dm.source, `${name} (${dm.taint})`));

@@ -74,7 +74,13 @@ test('safeHttpUrl: only plain http(s) URLs, percent-encoded', () => {
 
 test('markdown: inline text cannot open markup', () => {
   assert.equal(escapeMarkdown('[x](javascript:y) <b> *a* _b_ `c` | @u #1 www.e.org $m$'),
-    '\\[x\\]\\(javascript\\:y\\) \\<b\\> \\*a\\* \\_b\\_ \\`c\\` \\| \\@u \\#1 www\\.e\\.org \\$m\\$');
+    '\\[x\\]\\(javascript:y) \\<b\\> \\*a\\* \\_b\\_ \\`c\\` \\| \\@u \\#1 www\\.e.org \\$m\\$');
+  assert.equal(escapeMarkdown('see https://x.org and mailto:a'), 'see https\\://x.org and mailto\\:a');
+  // Block markers only where the text starts; the rest reads as plain text.
+  assert.equal(escapeMarkdown('- a'), '\\- a');
+  assert.equal(escapeMarkdown('ktl_null_process _x_ a_'), 'ktl_null_process \\_x\\_ a\\_');
+  assert.equal(escapeMarkdown('12. a'), '12\\. a');
+  assert.equal(escapeMarkdown('soft-lockup in f() at 38.9 s: "x" (task a:1), 1. b'), 'soft-lockup in f() at 38.9 s: "x" (task a:1), 1. b');
   assert.equal(escapeMarkdown('a\nb\x1b'), 'a\\\\nb\\\\x1b');
 });
 

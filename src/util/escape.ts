@@ -144,16 +144,28 @@ export function safeHttpUrl(s: unknown): string | null {
 
 // ---- Markdown (GitHub-flavoured) ----
 
-/** ASCII punctuation that means something somewhere in GFM (emphasis, links, HTML, tables, math, autolinks, lists). */
-const MD_SPECIAL = /[\\`*_{}[\]()<>#+\-.!|~:@&$=^"]/g;
+/**
+ * ASCII punctuation that opens markup wherever it stands in GFM inline text: emphasis and strikethrough,
+ * links and images (`[`), raw HTML and autolinks (`<`), entities, table cells, math, code spans, mentions
+ * and issue references (`@`, `#`); `_` only where it can open or close emphasis (GFM never takes an
+ * underscore between two alphanumerics for one: `ktl_null_process` stays as it is).
+ */
+const MD_ALWAYS = /[\\`*[\]<>#|~@&$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g;
 
 /**
- * Inline Markdown text: invisible characters shown visibly, then every meaningful ASCII punctuation
- * character backslash-escaped, so the text cannot open emphasis, links, images, raw HTML, entities,
- * table cells, math, or GFM autolinks (`www.`, `http:`, `user@host`).
+ * Inline Markdown text: invisible characters shown visibly, then only what would open markup escaped
+ * (so that the Markdown also reads well as plain text): MD_ALWAYS everywhere, the block markers a
+ * string can start with (`-`, `+`, `=`, `>`, `1.`, `1)`), and GFM's extended autolinks (`www.`,
+ * `http://`, `mailto:`); `.`, `-`, `(`, `:` and quotes elsewhere are left as they are.
  */
 export function escapeMarkdown(s: unknown): string {
-  return escapeControls(s).replace(MD_SPECIAL, (c) => `\\${c}`);
+  return escapeControls(s)
+    .replace(MD_ALWAYS, (c) => `\\${c}`)
+    .replace(/\\\]\(/g, '\\]\\(')
+    .replace(/\b(www)\./gi, '$1\\.')
+    .replace(/\b([a-z][a-z0-9+.-]{0,31}):(?=\/\/)/gi, '$1\\:')
+    .replace(/\b(mailto|xmpp):/gi, '$1\\:')
+    .replace(/^(\s*)([-+=]|\d{1,9}(?=[.)]))/, (_m, sp: string, mark: string) => /^\d/.test(mark) ? `${sp}${mark}\\` : `${sp}\\${mark}`);
 }
 
 function longestRun(s: string, ch: string): number {

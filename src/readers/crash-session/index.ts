@@ -340,6 +340,7 @@ class Reader {
     };
     for (; j < end; j++) {
       let t = this.lines[j]!.text;
+      const no = this.lines[j]!.no;
       if (t.trim() === '') break;
       if (RE.btHeader.test(t)) break;
       if (raw || (bt.frames.length === 0 && !exc && RE.rawWords.test(t) && !/^\s/.test(t))) {
@@ -367,19 +368,19 @@ class Reader {
       }
       if (fm) {
         finishExc();
-        if (this.room('frame')) bt.frames.push(frameOf(fm[3]!, null, fm[5] ?? null, fm[4]!, true, t.trim()));
+        if (this.room('frame')) bt.frames.push(frameOf(fm[3]!, null, fm[5] ?? null, fm[4]!, true, t.trim(), no));
         continue;
       }
       const ts = RE.tStart.exec(t);
       if (ts) {
         finishExc();
-        if (this.room('frame')) bt.frames.push(frameOf(ts[1]!, null, null, ts[2]!, false, t.trim()));
+        if (this.room('frame')) bt.frames.push(frameOf(ts[1]!, null, null, ts[2]!, false, t.trim(), no));
         continue;
       }
       const tf = RE.tFrame.exec(t);
       if (tf) {
         finishExc();
-        if (this.room('frame')) bt.frames.push(frameOf(tf[2]!, null, tf[4] ?? null, tf[3]!, false, t.trim()));
+        if (this.room('frame')) bt.frames.push(frameOf(tf[2]!, null, tf[4] ?? null, tf[3]!, false, t.trim(), no));
         continue;
       }
       const em = RE.exception.exec(t);
@@ -479,13 +480,13 @@ class Reader {
         const sym = inv[3]?.trim() || null;
         this.facts.syscallTable.push({
           number: nr, name: sym ? sym.split(/\s+/)[0]!.replace(/\+\S*$/, '') : null, address: inv[2]!.toLowerCase(),
-          suspicious: true, table: 'unknown', file: null, source: this.ref(j, j),
+          suspicious: true, table: 'unknown', file: null, source: this.ref(j, j), raw: t.trim(),
         });
       } else {
         const name = row![2]!;
         this.facts.syscallTable.push({
           number: nr, name, address: '', suspicious: !/sys|stub|ptregs|syscall/i.test(name), table: 'unknown',
-          file: row![3]?.trim() || null, source: this.ref(j, j),
+          file: row![3]?.trim() || null, source: this.ref(j, j), raw: t.trim(),
         });
       }
     }
@@ -760,8 +761,10 @@ function cleanAddr(a: string): string {
   return a.toLowerCase().replace(/^0x/, '');
 }
 
-function frameOf(fn: string, offset: number | null, module: string | null, address: string, reliable: boolean, raw: string): Frame {
-  return { function: fn, offset, size: null, module, address: address.toLowerCase(), reliable, context: 'task', raw };
+function frameOf(fn: string, offset: number | null, module: string | null, address: string, reliable: boolean, raw: string, line?: number): Frame {
+  const f: Frame = { function: fn, offset, size: null, module, address: address.toLowerCase(), reliable, context: 'task', raw };
+  if (line !== undefined) f.line = line;
+  return f;
 }
 
 /**

@@ -111,7 +111,7 @@ export const HEADER_RULES: readonly HeaderRule[] = [
 
 /** Cheap pre-filter for lines outside a report: a line without any of these words cannot start or feed one. */
 export const INTEREST_RE =
-  /BUG|WARNING|INFO:|Oops|panic|Kernel BUG|kernel BUG|general protection|invalid opcode|ivide.error|oom-killer|rigger a crash|UBSAN|corruption|double add|LOCKUP|lockup|stack guard|stack segment|stack overflow|nable to handle|Internal error|Unhandled fault|Machine Check|Machine check|Hardware Error|EDAC |Memory failure|RAS: |hung_task_timeout|kthread starved|ticks this GP|jiffies! g|Linux version|taints kernel|tainting kernel|DMI: |messages dropped|unregister_netdevice|VFS: |int3: |double fault|rust_kernel|Out of memory|cut here|Killed process|Kill process|Alignment trap|SYZFA/;
+  /BUG|WARNING|INFO:|Oops|panic|Kernel BUG|kernel BUG|general protection|invalid opcode|ivide.error|oom-killer|rigger a crash|UBSAN|corruption|double add|LOCKUP|lockup|stack guard|stack segment|stack overflow|nable to handle|Internal error|Unhandled fault|Machine Check|Machine check|Hardware Error|EDAC |Memory failure|RAS: |hung_task_timeout|kthread starved|ticks this GP|jiffies! g|Linux version|taints kernel|tainting kernel|DMI: |messages dropped|unregister_netdevice|VFS: |int3: |double fault|rust_kernel|Out of memory|cut here|Killed process|Kill process|Alignment trap|SYZFA|elfcorehdr=|NMI watchdog/;
 
 /**
  * Count-only pre-filter (reader.ts, past the detail limit): a message for which matchHeader returns a

@@ -89,6 +89,24 @@ export interface LogReadResult {
   hardware: { line: number; text: string }[];
   /** Number of boots seen (kdump's capture kernel is one). */
   boots: number;
+  /** What each kept boot said about itself (at most MAX_BOOTS_KEPT): incidents are split by boot (DECISIONS.md 6). */
+  bootFacts?: BootFacts[];
+}
+
+/** One boot of a log as the incident split sees it. */
+export interface BootFacts {
+  index: number;
+  /** Line of the log where the boot begins. */
+  firstLine: number;
+  release: string | null;
+  version: string | null;
+  hostname: string | null;
+  /** The kdump capture kernel (its command line has `elfcorehdr=`): never an incident of its own. */
+  capture: boolean;
+  /** The line that says the NMI watchdog cannot run (`NMI watchdog: Perf NMI watchdog permanently disabled`). */
+  nmiWatchdogOff: { line: number; text: string } | null;
+  /** The boot's panic line, or the panic implied by a fatal report that went straight to kdump. */
+  panic: PanicInfo | null;
 }
 
 export interface LogReader {
@@ -262,12 +280,15 @@ interface BootInfo {
   lastLine: number;
   hasLines: boolean;
   events: number;
+  firstLine: number;
+  capture: boolean;
+  nmiWatchdogOff: { line: number; text: string } | null;
 }
 
-function newBoot(index: number): BootInfo {
+function newBoot(index: number, firstLine = 1): BootInfo {
   return {
     index, release: null, version: null, hostname: null, dmi: null, taintModules: null, panic: null,
-    impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0,
+    impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0, firstLine, capture: false, nmiWatchdogOff: null,
   };
 }
 
@@ -353,6 +374,7 @@ class Reader implements LogReader {
   constructor(private source: string, private onEvent: ((e: CrashEvent) => void) | undefined, private opts: LogReadOptions) {
     this.lineNo = (opts.firstLine ?? 1) - 1;
     this.recentLastLine = this.lineNo;
+    this.boot.firstLine = this.lineNo + 1;
     this.boots.push(this.boot);
     this.maxKeptChars = Math.max(0, opts.maxKeptChars ?? DEFAULT_MAX_KEPT_CHARS);
   }
@@ -1002,7 +1024,7 @@ class Reader implements LogReader {
       if (!this.boot.hostname) this.boot.hostname = L.hostname;
       if (!this.anyHostname) this.anyHostname = L.hostname;
     }
-    if (!this.open) this.bootFacts(msg);
+    if (!this.open) this.bootFacts(msg, L.line);
 
     const h = matchHeader(msg);
     if (h) {
@@ -1024,7 +1046,7 @@ class Reader implements LogReader {
   }
 
   /** Facts printed outside reports: module taint messages, DMI line. */
-  private bootFacts(msg: string): void {
+  private bootFacts(msg: string, line: number): void {
     let m = /^\s*([\w-]{1,64}): (?:loading out-of-tree module taints kernel|module verification failed: signature and\/or required key missing - tainting kernel|module license '[^']*' taints kernel|module is from the staging directory)/.exec(msg);
     if (m) {
       const name = m[1]!;
@@ -1036,6 +1058,10 @@ class Reader implements LogReader {
     }
     m = /^\s*DMI: (.{1,256})$/.exec(msg);
     if (m && !this.boot.dmi) this.boot.dmi = m[1]!.trim();
+    else if (msg.includes('elfcorehdr=') && /^\s*(?:Kernel )?[Cc]ommand line:/.test(msg)) this.boot.capture = true;
+    else if (!this.boot.nmiWatchdogOff && /^\s*NMI watchdog: .*(?:permanently disabled|not supported|cannot|disabled \(cpu)/i.test(msg)) {
+      this.boot.nmiWatchdogOff = { line, text: msg.trim().slice(0, 200) };
+    }
   }
 
   private startBoot(line: number): void {
@@ -1043,7 +1069,7 @@ class Reader implements LogReader {
     this.closeOpen();
     this.finishBoot(this.boot);
     this.bootCount++;
-    const b = newBoot(this.bootCount - 1);
+    const b = newBoot(this.bootCount - 1, line);
     b.lastLine = line;
     this.boot = b;
     if (this.boots.length < MAX_BOOTS_KEPT) this.boots.push(b);
@@ -1762,6 +1788,10 @@ class Reader implements LogReader {
       source: { file: this.source, format, bytes: this.bytes, lines: this.lines },
       kernel, modules, lastUnloaded, events: this.events, panic,
       eventsOmitted: this.omitted, gaps, hardware: this.hardware, boots: this.bootCount,
+      bootFacts: this.boots.map((b) => ({
+        index: b.index, firstLine: b.firstLine, release: b.release, version: b.version, hostname: b.hostname,
+        capture: b.capture, panic: b.panic ?? b.impliedPanic, nmiWatchdogOff: b.nmiWatchdogOff,
+      })),
     };
   }
 }

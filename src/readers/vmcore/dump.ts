@@ -1,6 +1,6 @@
 // Opening a dump: recognises the format, reads its notes and VMCOREINFO, and gives virtual reads.
 import { CachedFile, type RandomAccess } from './file.js';
-import { PageCache, type PageStatus, type PhysMemory } from './memory.js';
+import { PageCache, type PageStatus, type PhysMemory, type Truncation } from './memory.js';
 import { type VmcoreInfo, parseVmcoreInfo } from './vmcoreinfo.js';
 import { type Notes, parseNotes } from './notes.js';
 import { type ElfCore, ElfMemory, isElf64, parseElfCore } from './elf.js';
@@ -106,6 +106,16 @@ export class Dump {
 
   get bytesRead(): number {
     return this.base.bytesRead;
+  }
+
+  /** Whether the file ends before the pages it describes (null when it is whole). */
+  truncation(): Truncation | null {
+    if (this.mem instanceof KdumpMemory) return this.mem.truncation();
+    const e = this.elf;
+    if (!e || e.cutBytes <= 0) return null;
+    const ps = this.mem.pageSize;
+    const held = e.loads.reduce((n, l) => n + l.filesz, 0);
+    return { fileBytes: this.file.size, expectedBytes: e.expectedBytes, pagesMissing: Math.ceil(e.cutBytes / ps), pagesTotal: Math.ceil((held + e.cutBytes) / ps) };
   }
 
   close(): void {

@@ -25,6 +25,9 @@ export interface ElfCore {
   /** Segments dropped because they lie outside the file or make no sense. */
   badSegments: number;
   phnum: number;
+  /** Where the last segment's data should end, and the segment bytes past the end of the file. */
+  expectedBytes: number;
+  cutBytes: number;
 }
 
 export function isElf64(head: Buffer): boolean {
@@ -56,6 +59,8 @@ export function parseElfCore(f: RandomAccess): ElfCore {
   const loads: Segment[] = [];
   const notes: { offset: number; size: number }[] = [];
   let bad = 0;
+  let expectedBytes = 0;
+  let cutBytes = 0;
   const per = 4096;
   for (let i = 0; i < phnum; i += per) {
     const n = Math.min(per, phnum - i);
@@ -75,6 +80,8 @@ export function parseElfCore(f: RandomAccess): ElfCore {
         }
         const fs = offset + filesz > f.size ? Math.max(0, f.size - offset) : filesz;
         if (fs < filesz) bad++;
+        expectedBytes = Math.max(expectedBytes, offset + filesz);
+        cutBytes += filesz - fs;
         loads.push({ offset, vaddr, paddr, filesz: fs, memsz });
       } else if (ptype === PT_NOTE) {
         if (Number.isFinite(offset) && Number.isFinite(filesz) && offset + filesz <= f.size) notes.push({ offset, size: filesz });
@@ -83,7 +90,7 @@ export function parseElfCore(f: RandomAccess): ElfCore {
     }
   }
   loads.sort((a, b) => a.paddr - b.paddr);
-  return { machine, type, loads, notes, badSegments: bad, phnum };
+  return { machine, type, loads, notes, badSegments: bad, phnum, expectedBytes, cutBytes };
 }
 
 export class ElfMemory implements PhysMemory {

@@ -3,6 +3,7 @@
 // The code lives in modules named after what they read (see docs/architecture.md); the CLI is bundled
 // into one file at build time (scripts/bundle.mjs) so start-up does not pay per module.
 export { summarize, readVmcore, type VmcoreSummary, type VmcoreResult, type ReadOptions } from './reader.js';
+export { type Truncation, describeTruncation } from './memory.js';
 export { Dump } from './dump.js';
 export { formatLog, formatRecord } from './format.js';
 export { readKernelLog, type LogRecord, type KernelLog } from './printk.js';

@@ -8,7 +8,7 @@ import { zstdDecompressPage } from './zstd.js';
 import { lzo1xDecompress } from './lzo.js';
 import { snappyUncompress } from './snappy.js';
 import { type RandomAccess, u64 } from './file.js';
-import { type PageCounts, type PageRead, type PhysMemory, zeroPage } from './memory.js';
+import { type PageCounts, type PageRead, type PhysMemory, type Truncation, zeroPage } from './memory.js';
 
 export const KDUMP_SIGNATURE = 'KDUMP   ';
 export const DUMP_DH_COMPRESSED_ZLIB = 0x1;
@@ -284,6 +284,58 @@ export class KdumpMemory implements PhysMemory {
   /** Compression codecs seen in the descriptors read so far. */
   get codecs(): string[] {
     return [...this.compressionSeen];
+  }
+
+  /**
+   * Whether the file ends before its last page: page data is written in descriptor order after the
+   * descriptors (the shared zero page first), so the first descriptor whose data lies past the end is
+   * found by bisection (zero-page descriptors, which point back, are stepped over). Reads the dumpable
+   * bitmap once and about 40 descriptors; null when the file is whole.
+   */
+  truncation(): Truncation | null {
+    const size = this.f.size;
+    const step = 1 << 20;
+    const base2 = this.bitmapOff + this.bitmapHalf;
+    const bytes = Math.ceil(this.maxPfn / 8);
+    let dumpable = 0;
+    for (let off = 0; off < bytes; off += step) {
+      const b = this.f.read(base2 + off, Math.min(step, bytes - off));
+      dumpable += popcount(b, 0, b.length);
+    }
+    if (dumpable === 0) return null;
+    const zeroOff = this.descOff + dumpable * PAGE_DESC_SIZE;
+    const inFile = Math.max(0, Math.min(dumpable, Math.floor((size - this.descOff) / PAGE_DESC_SIZE)));
+    // Data end of descriptor i, or null for a zero-page descriptor (stepped over) / unreadable one.
+    const end = (i: number): number | null => {
+      const d = this.f.read(this.descOff + i * PAGE_DESC_SIZE, PAGE_DESC_SIZE);
+      if (d.length < PAGE_DESC_SIZE) return null;
+      const o = u64(d, 0);
+      return o === zeroOff ? null : o + d.readUInt32LE(8);
+    };
+    const past = (i: number): boolean => {
+      for (let k = i; k < inFile && k < i + 64; k++) {
+        const e = end(k);
+        if (e !== null) return e > size;
+      }
+      return false;
+    };
+    let lo = 0;
+    let hi = inFile;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (past(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    const missing = dumpable - lo;
+    if (missing <= 0) return null;
+    let expected: number | null = null;
+    if (inFile === dumpable) {
+      for (let k = dumpable - 1; k >= 0 && k >= dumpable - 64; k--) {
+        const e = end(k);
+        if (e !== null) { expected = e; break; }
+      }
+    }
+    return { fileBytes: size, expectedBytes: expected, pagesMissing: missing, pagesTotal: dumpable };
   }
 
   countPages(progress?: (done: number, total: number) => void): PageCounts {

@@ -10,6 +10,23 @@ export interface PageRead {
   why?: string;
 }
 
+/** A dump file that ends early: what it should have held and how many pages are lost. */
+export interface Truncation {
+  fileBytes: number;
+  /** Size the file should have, null when its own tables are cut too. */
+  expectedBytes: number | null;
+  pagesMissing: number;
+  /** Pages the dump meant to hold (dumped pages for kdump, pages of the segments for ELF). */
+  pagesTotal: number | null;
+}
+
+/** `file ends at 12.9 MB of 16.2 MB: 791 of 3,911 dumped pages missing`. */
+export function describeTruncation(t: Truncation): string {
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  return `file ends at ${mb(t.fileBytes)}${t.expectedBytes !== null ? ` of ${mb(t.expectedBytes)}` : ' (its page tables are cut too)'}: ` +
+    `${t.pagesMissing.toLocaleString('en-US')}${t.pagesTotal !== null ? ` of ${t.pagesTotal.toLocaleString('en-US')}` : ''} dumped pages missing`;
+}
+
 export interface PageCounts {
   /** Pages of RAM the dump describes (first bitmap / PT_LOAD memsz). */
   total: number | null;

@@ -1,7 +1,7 @@
 // Public API of the native vmcore reader: readVmcore() for `ktriage analyze`, and the pieces `ktriage
 // dmesg` / `ktriage info` print. Works from the dump alone (VMCOREINFO), without the debug vmlinux.
 import type { Gap } from '../../model/types.js';
-import { type PageCounts } from './memory.js';
+import { type PageCounts, type Truncation, describeTruncation } from './memory.js';
 import { type CpuState } from './notes.js';
 import { KdumpMemory } from './kdump.js';
 import { Dump, type DumpFormat } from './dump.js';
@@ -41,6 +41,8 @@ export interface VmcoreSummary {
 
 export interface VmcoreResult {
   info: VmcoreSummary;
+  /** The file ends before the pages it describes (a copy cut short), null when whole. */
+  truncation: Truncation | null;
   /** The kernel log exactly as `makedumpfile --dump-dmesg` prints it. */
   log: string;
   logBytes: Buffer;
@@ -140,6 +142,13 @@ export function readVmcore(path: string, opts: ReadOptions = {}): VmcoreResult {
       gaps.push({ source: path, what: (err as Error).message });
     }
     const info = summarize(dump, log, Boolean(opts.logOnly));
+    let truncation: Truncation | null = null;
+    try {
+      truncation = dump.truncation();
+    } catch (err) {
+      gaps.push({ source: path, what: `cannot tell whether the file is complete: ${(err as Error).message}` });
+    }
+    if (truncation) gaps.unshift({ source: path, what: describeTruncation(truncation) });
     if (opts.countPages) {
       info.pages = dump.mem.countPages(opts.onProgress ? (d, t) => opts.onProgress!('counting pages', d, t) : undefined);
       if (dump.mem instanceof KdumpMemory) info.compression = dump.mem.codecs;
@@ -147,6 +156,7 @@ export function readVmcore(path: string, opts: ReadOptions = {}): VmcoreResult {
     const logBytes = log ? formatLog(log, opts) : Buffer.alloc(0);
     return {
       info,
+      truncation,
       log: logBytes.toString('latin1'),
       logBytes,
       records: log?.records ?? [],
