@@ -19,6 +19,14 @@ Usage:
   ktriage dmesg VMCORE                     the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it
   ktriage info VMCORE                      what a vmcore holds: format, pages, release, crash time, CPUs
 
+Fleet (docs/fleet.md):
+  ktriage serve [--database URL] [--data-dir DIR] [--listen HOST:PORT] --ingest-token T | --tokens-file F
+        [--read-token T] [--max-report SIZE] [--max-vmcore SIZE]   the fleet service, API and web UI
+  ktriage worker --server URL [--token T]  analyse uploaded vmcores (jobs)
+  ktriage push --server URL [--token T] [--host H] [--label k=v] [--time ISO] FILE...
+  ktriage fleet rebucket [--database URL | --data-dir DIR]     recompute buckets after a rule change
+  ktriage fleet simulate --hosts N --days D [--seed S] [--server URL --token T] [--truth FILE]
+
 Inputs are recognised by content: kernel logs (dmesg, dmesg -T, syslog, RFC 5424, journalctl, serial
 console, vmcore-dmesg), saved crash sessions, and vmcores (kdump-compressed, flattened, ELF).
 Exit codes: 0 analysis done; 1 done, but some input was only read in part; 2 bad usage or no input read.
@@ -36,6 +44,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return (await import('./dmesg.js')).run(rest, io);
     case 'info':
       return (await import('./info.js')).run(rest, io);
+    case 'serve':
+      return (await import('./serve.js')).run(rest, io);
+    case 'worker':
+      return (await import('./worker.js')).run(rest, io);
+    case 'push':
+      return (await import('./push.js')).run(rest, io);
+    case 'fleet':
+      return (await import('./fleet.js')).run(rest, io);
     case '-h':
     case '--help':
     case 'help':

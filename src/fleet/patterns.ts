@@ -38,7 +38,7 @@ export interface PatternOptions {
   windowMs?: number;
   /** Family-wise level of the Poisson tests (Bonferroni over windows × scopes; default 0.01). */
   alpha?: number;
-  /** False-discovery rate of the regression tests (default 0.01). */
+  /** False-discovery rate of the regression tests (default 0.001). */
   fdr?: number;
   loopMs?: number;
   minHosts?: number;
@@ -93,9 +93,11 @@ const uniq = <T>(xs: T[]) => [...new Set(xs)];
 export function detectPatterns(all: PatternCrash[], opt: PatternOptions = {}): Pattern[] {
   const inc = incidents(all, opt.loopMs);
   if (inc.length === 0) return [];
-  const sim = simultaneous(inc, opt);
-  // A burst already explained as simultaneous is no evidence of a rate that rises with a version.
-  const inBurst = new Set(sim.flatMap((p) => p.evidence.map((e) => e.crash)));
+  const burst = new Set<number>();
+  const sim = simultaneous(inc, opt, burst);
+  // A burst already explained as simultaneous (every crash of every significant window of its bucket or
+  // scope) is no evidence of a rate that rises with a version.
+  const inBurst = burst;
   const steady = inBurst.size ? inc.filter((c) => !inBurst.has(c.id)) : inc;
   return [...sim, ...spreading(inc, opt), ...compromise(inc), ...regression(steady, opt)];
 }
@@ -106,7 +108,7 @@ export function detectPatterns(all: PatternCrash[], opt: PatternOptions = {}): P
  * tail, Bonferroni over every window and scope tested); one bucket fleet-wide is a scope too. Overlapping significant windows are one episode,
  * reported in the scope with the smallest p-value.
  */
-function simultaneous(inc: PatternCrash[], opt: PatternOptions): Pattern[] {
+function simultaneous(inc: PatternCrash[], opt: PatternOptions, burst: Set<number>): Pattern[] {
   const W = opt.windowMs ?? 600_000;
   const alpha = opt.alpha ?? 0.01;
   const minHosts = opt.minHosts ?? 3;
@@ -164,6 +166,7 @@ function simultaneous(inc: PatternCrash[], opt: PatternOptions): Pattern[] {
     }
   }
   // Episodes: hits whose windows overlap; each reported once, in its best scope.
+  for (const h of hits) if (h.scope) for (const c of h.crashes) burst.add(c.id);
   hits.sort((a, b) => a.start - b.start);
   const groups: Hit[][] = [];
   for (const h of hits) {
@@ -200,7 +203,7 @@ function simultaneous(inc: PatternCrash[], opt: PatternOptions): Pattern[] {
  * host after host: at least 5 hosts, new hosts on at least 3 days, over at least 2 days (faster is
  * fleet-simultaneous). The test: under a steady rate, the hosts' first crashes fall uniformly over the
  * data's T days; N of them within w days has probability at most N (w/T)^(N-1) (the scan statistic's
- * bound); Bonferroni over the buckets tested. A rare bucket that merely shows up late is spread over the
+ * bound); Bonferroni over the buckets that reached 5 hosts. A rare bucket that merely shows up late is spread over the
  * rest of the data and is not raised.
  */
 function spreading(inc: PatternCrash[], opt: PatternOptions): Pattern[] {
@@ -209,7 +212,9 @@ function spreading(inc: PatternCrash[], opt: PatternOptions): Pattern[] {
   const total = Math.max(DAY_MS, inc[inc.length - 1]!.timeMs - t0);
   const byBucket = groupBy(inc.filter((c) => c.bucket), (c) => c.bucket!);
   const out: Pattern[] = [];
-  const tested = byBucket.size;
+  // The family: buckets that reached at least 5 hosts (no other can be raised).
+  let tested = 0;
+  for (const cs of byBucket.values()) if (new Set(cs.map((c) => c.host)).size >= 5) tested++;
   for (const [bucket, cs] of byBucket) {
     const first = cs[0]!.timeMs;
     const priorDays = (first - t0) / DAY_MS;
@@ -299,7 +304,7 @@ export function hostDays(inc: PatternCrash[]): Map<string, number> {
  * over every (bucket, version) tested.
  */
 function regression(inc: PatternCrash[], opt: PatternOptions): Pattern[] {
-  const q = opt.fdr ?? 0.01;
+  const q = opt.fdr ?? 0.001;
   const hd = hostDays(inc);
   const branches = new Map<string, string[]>();
   for (const v of hd.keys()) {

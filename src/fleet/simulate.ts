@@ -74,7 +74,8 @@ export function mulberry32(seed: number): () => number {
 /** Keeps what the fleet and its pages read; the simulated copies need not carry every log line. */
 function slim(r: Report): Report {
   const primary = r.crash ? r.events[r.crash.index] : undefined;
-  const events = primary ? [{ ...primary, index: 0, lines: primary.lines.slice(0, 60) }] : [];
+  // The simulated host and time replace the original's: no wall clock (the push gives ?time=).
+  const events = primary ? [{ ...primary, index: 0, lines: primary.lines.slice(0, 60), time: { ...primary.time, wallclock: null } }] : [];
   return {
     ...r,
     sources: r.sources.map((s) => ({ ...s, file: s.file.replace(/^.*\//, '') })),
