@@ -6,7 +6,7 @@ import { parseArgs, one, sizeOf } from './fleet-args.js';
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let p;
   try {
-    p = parseArgs(argv, ['--database', '--data-dir', '--listen', '--ingest-token', '--tokens-file', '--read-token', '--max-report', '--max-vmcore', '--spool-dir', '--max-inflight']);
+    p = parseArgs(argv, ['--database', '--data-dir', '--listen', '--ingest-token', '--tokens-file', '--read-token', '--max-report', '--max-vmcore', '--spool-dir', '--max-inflight', '--lease-seconds']);
   } catch (err) {
     return usageError(io, (err as Error).message);
   }
@@ -32,6 +32,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       maxReportBytes: one(p, '--max-report') ? sizeOf(one(p, '--max-report')!) : undefined,
       maxVmcoreBytes: one(p, '--max-vmcore') ? sizeOf(one(p, '--max-vmcore')!) : undefined,
       maxInflight: one(p, '--max-inflight') ? Number(one(p, '--max-inflight')) : undefined,
+      leaseMs: one(p, '--lease-seconds') ? Number(one(p, '--lease-seconds')) * 1000 : undefined,
     });
     const addr = await fleet.app.listen({ host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) });
     io.stderr.write(`ktriage serve: ${addr} (${db.kind}${db.kind === 'pglite' ? `, data in ${dataDir}` : ''})\n`);
