@@ -64,8 +64,11 @@ export function crashFacts(report: Report): CrashFacts {
   const kernel = obj(report.kernel);
   const release = str(kernel.release)?.slice(0, 256) ?? null;
   const version = str(kernel.version)?.slice(0, 1024) ?? null;
-  const modules = arr(report.modules).map((m) => str(obj(m).name)).filter((m): m is string => !!m).slice(0, 512);
-  const thirdParty = arr(report.modules).filter((m) => obj(m).thirdParty === true).map((m) => str(obj(m).name)!).filter(Boolean).slice(0, 512);
+  // Kernel module names have at most 55 characters (MODULE_NAME_LEN); longer ones (hostile input) are
+  // kept clipped in the indexed columns, whole in the report.
+  const modName = (m: unknown) => str(obj(m).name)?.slice(0, 128) ?? null;
+  const modules = [...new Set(arr(report.modules).map(modName).filter((m): m is string => !!m))].slice(0, 512);
+  const thirdParty = [...new Set(arr(report.modules).filter((m) => obj(m).thirdParty === true).map(modName).filter((m): m is string => !!m))].slice(0, 512);
   const findings = [...new Set(arr(obj(report.diagnosis).findings).map((f) => str(obj(f).id)).filter((x): x is string => !!x))].slice(0, 256);
   const time = obj(ev.time);
   const wall = str(time.wallclock);

@@ -33,7 +33,7 @@ const qs = (o: Record<string, string | number | undefined | null>) =>
 const jsonData = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
 const CSS = `*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,sans-serif;color:#1d2330;background:#f4f5f7}
-nav{background:#1d2330;padding:10px 24px;display:flex;gap:18px;align-items:baseline}nav a{color:#fff;text-decoration:none}nav .brand{font-weight:700;font-size:17px}
+nav{background:#1d2330;color:#fff;padding:10px 24px;display:flex;gap:18px;align-items:baseline}nav a{color:#fff;text-decoration:none}nav .brand{font-weight:700;font-size:17px}
 main{padding:18px 24px;max-width:1400px}h1{font-size:20px;margin:4px 0 14px}h2{font-size:16px;margin:18px 0 8px}
 table{border-collapse:collapse;background:#fff;width:100%}th,td{border-bottom:1px solid #dde1e7;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#eef0f3;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}code,.mono{font-family:ui-monospace,monospace;font-size:12.5px;word-break:break-all}
@@ -71,7 +71,7 @@ function hue(s: string | null): number {
 
 /** Hosts × time as inline SVG: a simultaneous death stands as a vertical line, spreading as a diagonal. */
 export function timelineSvg(t: Tl, marks: Pattern[] = []): string {
-  const rowH = 10;
+  const rowH = 14;
   const left = 130;
   const width = 1100;
   const top = 24;
@@ -90,11 +90,11 @@ export function timelineSvg(t: Tl, marks: Pattern[] = []): string {
   }
   const bands = marks.filter((m) => m.endMs >= t0 && m.startMs <= t1).map((m) =>
     `<rect class="mark ${m.id}" x="${x(Math.max(m.startMs, t0)).toFixed(1)}" y="${top - 2}" width="${Math.max(2, x(Math.min(m.endMs, t1)) - x(Math.max(m.startMs, t0))).toFixed(1)}" height="${hosts.length * rowH + 4}" fill="${m.id === 'fleet-simultaneous' ? '#c62828' : '#1f5fbf'}" opacity="0.12"><title>${e(m.summary, 400)}</title></rect>`);
-  const names = hosts.map((h, i) => `<text x="${left - 6}" y="${top + i * rowH + 8}" text-anchor="end">${e(h, 24)}</text>`);
+  const names = hosts.map((h, i) => `<text x="${left - 6}" y="${top + i * rowH + 11}" text-anchor="end">${e(h, 24)}</text>`);
   const dots = t.points.map((p) => {
     const r = row.get(p.host);
     if (r === undefined) return '';
-    return `<circle cx="${x(p.timeMs).toFixed(1)}" cy="${top + r * rowH + 5}" r="3" fill="hsl(${hue(p.bucket)},70%,42%)"><title>${e(p.host, 60)} ${e(new Date(p.timeMs).toISOString())} ${e(p.title, 200)}</title></circle>`;
+    return `<circle cx="${x(p.timeMs).toFixed(1)}" cy="${top + r * rowH + 7}" r="3.5" fill="hsl(${hue(p.bucket)},70%,42%)"><title>${e(p.host, 60)} ${e(new Date(p.timeMs).toISOString())} ${e(p.title, 200)}</title></circle>`;
   });
   return `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="fleet timeline">
 ${ticks.join('')}${bands.join('')}${names.join('')}${dots.join('')}</svg>`;
