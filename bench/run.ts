@@ -6,7 +6,10 @@ if (which === 'logs') console.log(await benchLogs(rest));
 else if (which === 'vmcore') {
   const { benchVmcore } = await import('./vmcore.js');
   console.log(await benchVmcore(rest));
+} else if (which === 'fleet') {
+  const { benchFleet } = await import('./fleet.js');
+  console.log(await benchFleet(rest));
 } else {
-  console.error(`bench: unknown benchmark '${which}' (logs, vmcore)`);
+  console.error(`bench: unknown benchmark '${which}' (logs, vmcore, fleet)`);
   process.exitCode = 2;
 }

@@ -121,7 +121,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     logger: o.logger ?? false,
     bodyLimit: maxReport,
     // Hostile clients: bounded headers and time to send a request.
-    maxParamLength: 300,
+    routerOptions: { maxParamLength: 300 },
     requestTimeout: 120_000,
     connectionTimeout: 0,
     keepAliveTimeout: 10_000,
