@@ -344,6 +344,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
       if (!done[0]) throw new HttpError(409, 'the lease of this job is not yours (expired or done)');
       const s = new Store({ ...o.db, query: q.query.bind(q) } as Db);
       s.groupingVersion = store.groupingVersion;
+      s.batching = false;
       const r = await s.ingest(report, body, { host: p.host, timeMs: p.timeMs, labels: p.labels, source: 'vmcore' });
       await q.query(`UPDATE jobs SET result = $2 WHERE id = $1`, [id, JSON.stringify(r)]);
       return r;

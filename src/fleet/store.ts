@@ -91,8 +91,18 @@ function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
+interface PendingRow {
+  ident: string; host: string; time_ms: number; received_ms: number; kernel: string | null; kernel_version: string | null;
+  title: string; kind: string | null; bucket1: string | null; bucket2: string | null; grouping_version: number;
+  modules: string[]; third_party: string[]; findings: string[]; labels: Labels; report_sha: string; source: string;
+}
+
 export class Store {
   private knownBuckets = new Set<string>();
+  private queue: { row: PendingRow; body: string; resolve?: (r: { id: number; created: boolean }) => void; reject?: (e: unknown) => void }[] = [];
+  private writing = 0;
+  /** Group commit of concurrent ingests (off for a Store bound to one transaction). */
+  batching = true;
   private aggregating: Promise<number> | null = null;
   groupingVersion = GROUPING_VERSION;
 
@@ -119,21 +129,73 @@ export class Store {
     const ident = sha256(JSON.stringify([meta.host, identity, facts.wallclockMs === null ? meta.timeMs ?? null : null]));
     const b = facts.buckets;
     if (b) await this.ensureBuckets(b, timeMs);
-    const rows = await this.db.query<{ id: string | number; created: boolean }>(
-      `WITH r AS (INSERT INTO reports (sha256, body, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING),
+    const row: PendingRow = {
+      ident, host: meta.host, time_ms: timeMs, received_ms: now, kernel: facts.kernel, kernel_version: facts.kernelVersion,
+      title: facts.title, kind: facts.kind, bucket1: b?.level1.id ?? null, bucket2: b?.level2.id ?? null,
+      grouping_version: this.groupingVersion, modules: facts.modules, third_party: facts.thirdParty, findings: facts.findings,
+      labels, report_sha: reportSha, source: meta.source,
+    };
+    const r = this.batching ? await this.enqueue(row, body) : (await this.writeBatch([{ row, body }]))[0]!;
+    return { id: r.id, created: r.created, title: facts.title, bucket1: row.bucket1, bucket2: row.bucket2 };
+  }
+
+  /**
+   * Group commit: ingests that arrive while a batch is being written wait for the next batch, written
+   * as one statement and one commit (up to 500 rows); every request is answered after its batch
+   * committed. PGlite writes one batch at a time, PostgreSQL up to four.
+   */
+  private enqueue(row: PendingRow, body: string): Promise<{ id: number; created: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, body, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    const parallel = this.db.kind === 'pglite' ? 1 : 4;
+    while (this.writing < parallel && this.queue.length > 0) {
+      const batch = this.queue.splice(0, 500);
+      this.writing++;
+      this.writeBatch(batch)
+        .then((rs) => batch.forEach((x, i) => x.resolve!(rs[i]!)), (err) => batch.forEach((x) => x.reject!(err)))
+        .finally(() => {
+          this.writing--;
+          this.pump();
+        });
+    }
+  }
+
+  private async writeBatch(batch: { row: PendingRow; body: string }[]): Promise<{ id: number; created: boolean }[]> {
+    const bodies = new Map<string, string>();
+    for (const x of batch) bodies.set(x.row.report_sha, x.body);
+    const shas = [...bodies.keys()];
+    const rows = await this.db.query<{ id: string | number; ident: string; created: boolean }>(
+      `WITH r AS (INSERT INTO reports (sha256, body, bytes)
+                  SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING),
        c AS (INSERT INTO crashes (ident, host, time_ms, received_ms, kernel, kernel_version, title, kind, bucket1, bucket2,
                grouping_version, modules, third_party, findings, labels, report_sha, source)
-             VALUES ($4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $1, $19)
-             ON CONFLICT (ident) DO NOTHING RETURNING id)
-       SELECT id, true AS created FROM c
-       UNION ALL SELECT id, false AS created FROM crashes WHERE ident = $4 AND NOT EXISTS (SELECT 1 FROM c)`,
-      [reportSha, body, Buffer.byteLength(body), ident, meta.host, timeMs, now, facts.kernel, facts.kernelVersion, facts.title,
-        facts.kind, b?.level1.id ?? null, b?.level2.id ?? null, this.groupingVersion, facts.modules, facts.thirdParty,
-        facts.findings, JSON.stringify(labels), meta.source],
+             SELECT x.ident, x.host, x.time_ms, x.received_ms, x.kernel, x.kernel_version, x.title, x.kind, x.bucket1, x.bucket2,
+               x.grouping_version, ARRAY(SELECT jsonb_array_elements_text(x.modules)), ARRAY(SELECT jsonb_array_elements_text(x.third_party)),
+               ARRAY(SELECT jsonb_array_elements_text(x.findings)), x.labels, x.report_sha, x.source
+             FROM jsonb_to_recordset($4::jsonb) AS x(ident text, host text, time_ms bigint, received_ms bigint, kernel text,
+               kernel_version text, title text, kind text, bucket1 text, bucket2 text, grouping_version integer, modules jsonb,
+               third_party jsonb, findings jsonb, labels jsonb, report_sha text, source text)
+             ON CONFLICT (ident) DO NOTHING RETURNING id, ident)
+       SELECT id, ident, true AS created FROM c
+       UNION ALL SELECT id, ident, false AS created FROM crashes WHERE ident = ANY($5::text[]) AND ident NOT IN (SELECT ident FROM c)`,
+      [shas, shas.map((k) => bodies.get(k)!), shas.map((k) => Buffer.byteLength(bodies.get(k)!)), JSON.stringify(batch.map((x) => x.row)),
+        [...new Set(batch.map((x) => x.row.ident))]],
     );
-    const row = rows[0];
-    if (!row) throw new Error('ingest: the crash row was neither inserted nor found');
-    return { id: Number(row.id), created: row.created === true, title: facts.title, bucket1: b?.level1.id ?? null, bucket2: b?.level2.id ?? null };
+    const byIdent = new Map(rows.map((r) => [r.ident, r]));
+    const first = new Set<string>();
+    return batch.map((x) => {
+      const r = byIdent.get(x.row.ident);
+      if (!r) throw new Error('ingest: the crash row was neither inserted nor found');
+      // Two requests for the same crash in one batch: the first created it, the second is a duplicate.
+      const created = r.created === true && !first.has(x.row.ident);
+      first.add(x.row.ident);
+      return { id: Number(r.id), created };
+    });
   }
 
   private async ensureBuckets(b: NonNullable<ReturnType<typeof bucketKeys>>, timeMs: number, q: Sql = this.db): Promise<void> {
