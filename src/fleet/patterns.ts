@@ -104,7 +104,8 @@ export function detectPatterns(all: PatternCrash[], opt: PatternOptions = {}): P
 
 /**
  * fleet-simultaneous: in a window of W minutes (two grids offset by W/2), more distinct hosts crashed,
- * fleet-wide or within one label value, than that scope's own rate over the data explains (Poisson upper
+ * fleet-wide or within one label value, than that scope's own rate over the data's active windows (those
+ * in which the fleet reported any crash) explains (Poisson upper
  * tail, Bonferroni over every window and scope tested); one bucket fleet-wide is a scope too. Overlapping significant windows are one episode,
  * reported in the scope with the smallest p-value.
  */
@@ -114,7 +115,11 @@ function simultaneous(inc: PatternCrash[], opt: PatternOptions, burst: Set<numbe
   const minHosts = opt.minHosts ?? 3;
   const t0 = inc[0]!.timeMs;
   const t1 = inc[inc.length - 1]!.timeMs;
-  const nWindows = Math.max(1, Math.ceil((t1 - t0 + 1) / W));
+  // The baseline counts only the windows in which the fleet reported at all: a month without any crash
+  // (a gap in collection) must not dilute the rate and make every later window look like a burst.
+  const activeIn = (offset: number) => new Set(inc.map((c) => Math.floor((c.timeMs - t0 + offset) / W))).size;
+  const active = { 0: activeIn(0), [W / 2]: activeIn(W / 2) } as Record<number, number>;
+  const nWindows = Math.max(1, Math.min(Math.ceil((t1 - t0 + 1) / W), Math.max(active[0]!, active[W / 2]!)));
   // Scopes: the fleet and every label value seen on at least minHosts hosts.
   const scopeHosts = new Map<string, Set<string>>();
   const scopeCrashes = new Map<string, PatternCrash[]>([['', inc]]);
@@ -154,12 +159,13 @@ function simultaneous(inc: PatternCrash[], opt: PatternOptions, burst: Set<numbe
       }
       let pairs = 0;
       for (const cs of byWin.values()) pairs += new Set(cs.map((c) => c.host)).size;
-      const mu = pairs / nWindows;
+      const nw = Math.max(1, active[offset]!);
+      const mu = pairs / nw;
       for (const [w, cs] of byWin) {
         const hosts = new Set(cs.map((c) => c.host)).size;
         if (hosts < minHosts || hosts <= mu) continue;
         // The window's own hosts are left out of the rate it is tested against.
-        const muOut = Math.max((pairs - hosts) / Math.max(1, nWindows - 1), 0.5 / nWindows);
+        const muOut = Math.max((pairs - hosts) / Math.max(1, nw - 1), 0.5 / nw);
         const p = poissonSf(hosts, muOut);
         if (p < threshold) hits.push({ scope, start: t0 + w * W - offset, end: t0 + (w + 1) * W - offset, p, hosts, expected: muOut, crashes: cs });
       }
