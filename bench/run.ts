@@ -9,7 +9,10 @@ else if (which === 'vmcore') {
 } else if (which === 'kb') {
   const { benchKb } = await import('./kb.js');
   console.log(await benchKb(rest));
+} else if (which === 'fleet') {
+  const { benchFleet } = await import('./fleet.js');
+  console.log(await benchFleet(rest));
 } else {
-  console.error(`bench: unknown benchmark '${which}' (logs, vmcore, kb)`);
+  console.error(`bench: unknown benchmark '${which}' (logs, vmcore, kb, fleet)`);
   process.exitCode = 2;
 }

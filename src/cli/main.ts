@@ -21,6 +21,10 @@ export const COMMANDS: Record<string, { summary: string; load(): Promise<Command
   info: { summary: 'info [--json] VMCORE             what a vmcore holds: format, pages, release, crash time, CPUs', load: async () => { const m = await import('./info.js'); return { usage: m.USAGE, run: m.run }; } },
   kb: { summary: 'kb update|search|show ...         the local CVE index: build it from the kernel CNA\'s records, look records up', load: async () => { const m = await import('./kb.js'); return { usage: m.USAGE, run: m.runKb }; } },
   sym: { summary: 'sym [--json] ADDR|NAME VMCORE    an address or a symbol name, from the vmcore\'s own kallsyms', load: async () => { const m = await import('./sym.js'); return { usage: m.USAGE, run: m.run }; } },
+  serve: { summary: 'serve [--database URL] [--data-dir DIR] [--listen HOST:PORT] ...   the fleet service: API and web UI (docs/fleet.md)', load: async () => { const m = await import('./serve.js'); return { usage: m.USAGE, run: m.run }; } },
+  worker: { summary: 'worker --server URL [--token T]  analyse uploaded vmcores (the fleet service\'s jobs)', load: async () => { const m = await import('./worker.js'); return { usage: m.USAGE, run: m.run }; } },
+  push: { summary: 'push --server URL [--token T] [--host H] [--label k=v] FILE...   send reports to the fleet service', load: async () => { const m = await import('./push.js'); return { usage: m.USAGE, run: m.run }; } },
+  fleet: { summary: 'fleet rebucket|simulate ...       recompute buckets; a reproducible synthetic fleet', load: async () => { const m = await import('./fleet.js'); return { usage: m.USAGE, run: m.run }; } },
 };
 
 function help(): string {

@@ -1,0 +1,321 @@
+// The fleet store: idempotent ingest of ktriage reports, incremental bucket aggregates, and the queries
+// the API and the UI read. SQL only (one dialect for PGlite and PostgreSQL); no analysis here: reports
+// come from analyze() (raw uploads) or from clients that ran it.
+import { createHash } from 'node:crypto';
+import type { Report } from '../model/types.js';
+import type { Db, Sql } from './db.js';
+import { bucketKeys, GROUPING_VERSION } from './buckets.js';
+import { fleetVersion } from './versions.js';
+
+export const DAY_MS = 86_400_000;
+export const INTEGRITY_FINDINGS = new Set(['syscall-table-hooked', 'rootkit-suspected', 'unknown-code-address', 'hidden-module']);
+
+export type Labels = Record<string, string>;
+
+export interface IngestMeta {
+  host: string;
+  /** Crash time when the report has no wall clock (ms since the epoch). */
+  timeMs?: number | null;
+  labels?: Labels;
+  source: 'raw' | 'json' | 'vmcore';
+}
+
+export interface IngestResult {
+  id: number;
+  created: boolean;
+  title: string;
+  bucket1: string | null;
+  bucket2: string | null;
+}
+
+/** What a crash row keeps of its report (everything else stays in the report body). */
+export interface CrashFacts {
+  title: string;
+  kind: string | null;
+  kernel: string | null;
+  kernelVersion: string | null;
+  modules: string[];
+  thirdParty: string[];
+  findings: string[];
+  wallclockMs: number | null;
+  identity: string;
+  buckets: ReturnType<typeof bucketKeys>;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** A report from a client is hostile: its shape is checked, not trusted. Throws a one-line reason. */
+export function checkReport(v: unknown): Report {
+  const r = obj(v);
+  if (r.schemaVersion === undefined || typeof r.schemaVersion !== 'string') throw new Error('not a ktriage JSON report (no schemaVersion)');
+  if (!/^1\./.test(r.schemaVersion)) throw new Error(`unsupported report schemaVersion ${r.schemaVersion.slice(0, 20)}`);
+  if (!Array.isArray(r.events)) throw new Error('report has no events array');
+  if (r.crash !== null && (typeof r.crash !== 'object' || typeof obj(r.crash).title !== 'string' || typeof obj(r.crash).index !== 'number')) {
+    throw new Error('report crash must be null or {index, title}');
+  }
+  return v as Report;
+}
+
+export function crashFacts(report: Report): CrashFacts {
+  const crash = report.crash ? obj(report.crash) : null;
+  const ev = crash ? obj(arr(report.events)[Number(crash.index)]) : {};
+  const kernel = obj(report.kernel);
+  const release = str(kernel.release)?.slice(0, 256) ?? null;
+  const version = str(kernel.version)?.slice(0, 1024) ?? null;
+  // Kernel module names have at most 55 characters (MODULE_NAME_LEN); longer ones (hostile input) are
+  // kept clipped in the indexed columns, whole in the report.
+  const modName = (m: unknown) => str(obj(m).name)?.slice(0, 128) ?? null;
+  const modules = [...new Set(arr(report.modules).map(modName).filter((m): m is string => !!m))].slice(0, 512);
+  const thirdParty = [...new Set(arr(report.modules).filter((m) => obj(m).thirdParty === true).map(modName).filter((m): m is string => !!m))].slice(0, 512);
+  const findings = [...new Set(arr(obj(report.diagnosis).findings).map((f) => str(obj(f).id)).filter((x): x is string => !!x))].slice(0, 256);
+  const time = obj(ev.time);
+  const wall = str(time.wallclock);
+  const wallMs = wall ? Date.parse(wall) : NaN;
+  const title = str(crash?.title) ?? '';
+  let buckets: ReturnType<typeof bucketKeys> = null;
+  try {
+    buckets = bucketKeys(report);
+  } catch {
+    buckets = null;
+  }
+  const identity = JSON.stringify([release, version, title, str(ev.header), typeof time.uptime === 'number' ? time.uptime : null, wall, ev.boot ?? null]);
+  return {
+    title: title.slice(0, 1024), kind: str(crash?.kind), kernel: release, kernelVersion: fleetVersion(release, version),
+    modules, thirdParty, findings, wallclockMs: Number.isFinite(wallMs) ? wallMs : null, identity, buckets,
+  };
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+interface PendingRow {
+  ident: string; host: string; time_ms: number; received_ms: number; kernel: string | null; kernel_version: string | null;
+  title: string; kind: string | null; bucket1: string | null; bucket2: string | null; grouping_version: number;
+  modules: string[]; third_party: string[]; findings: string[]; labels: Labels; report_sha: string; source: string;
+}
+
+export class Store {
+  private knownBuckets = new Set<string>();
+  private queue: { row: PendingRow; body: string; resolve?: (r: { id: number; created: boolean }) => void; reject?: (e: unknown) => void }[] = [];
+  private writing = 0;
+  /** Group commit of concurrent ingests (off for a Store bound to one transaction). */
+  batching = true;
+  private aggregating: Promise<number> | null = null;
+  groupingVersion = GROUPING_VERSION;
+
+  constructor(readonly db: Db) {}
+
+  async init(): Promise<void> {
+    const r = await this.db.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'grouping_version'`);
+    if (r[0]) this.groupingVersion = Number(r[0].value);
+    else await this.db.query(`INSERT INTO meta (key, value) VALUES ('grouping_version', $1) ON CONFLICT DO NOTHING`, [String(GROUPING_VERSION)]);
+  }
+
+  /**
+   * Stores one report; the promise resolves once the crash is committed (durable on PostgreSQL with its
+   * default synchronous_commit; on PGlite when the WAL write reached the file). The same report from the
+   * same host again (same crash identity, same given time) returns the first crash's id, created=false.
+   */
+  async ingest(report: Report, body: string, meta: IngestMeta): Promise<IngestResult> {
+    const facts = crashFacts(report);
+    const now = Date.now();
+    const timeMs = facts.wallclockMs ?? meta.timeMs ?? now;
+    const labels = meta.labels ?? {};
+    const reportSha = sha256(body);
+    const identity = facts.title ? facts.identity : reportSha;
+    const ident = sha256(JSON.stringify([meta.host, identity, facts.wallclockMs === null ? meta.timeMs ?? null : null]));
+    const b = facts.buckets;
+    if (b) await this.ensureBuckets(b, timeMs);
+    const row: PendingRow = {
+      ident, host: meta.host, time_ms: timeMs, received_ms: now, kernel: facts.kernel, kernel_version: facts.kernelVersion,
+      title: facts.title, kind: facts.kind, bucket1: b?.level1.id ?? null, bucket2: b?.level2.id ?? null,
+      grouping_version: this.groupingVersion, modules: facts.modules, third_party: facts.thirdParty, findings: facts.findings,
+      labels, report_sha: reportSha, source: meta.source,
+    };
+    const r = this.batching ? await this.enqueue(row, body) : (await this.writeBatch([{ row, body }]))[0]!;
+    return { id: r.id, created: r.created, title: facts.title, bucket1: row.bucket1, bucket2: row.bucket2 };
+  }
+
+  /**
+   * Group commit: ingests that arrive while a batch is being written wait for the next batch, written
+   * as one statement and one commit (up to 500 rows); every request is answered after its batch
+   * committed. PGlite writes one batch at a time, PostgreSQL up to four.
+   */
+  private enqueue(row: PendingRow, body: string): Promise<{ id: number; created: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, body, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    const parallel = this.db.kind === 'pglite' ? 1 : 4;
+    while (this.writing < parallel && this.queue.length > 0) {
+      const batch = this.queue.splice(0, 500);
+      this.writing++;
+      this.writeBatch(batch)
+        .then((rs) => batch.forEach((x, i) => x.resolve!(rs[i]!)), (err) => batch.forEach((x) => x.reject!(err)))
+        .finally(() => {
+          this.writing--;
+          this.pump();
+        });
+    }
+  }
+
+  private async writeBatch(batch: { row: PendingRow; body: string }[]): Promise<{ id: number; created: boolean }[]> {
+    const bodies = new Map<string, string>();
+    for (const x of batch) bodies.set(x.row.report_sha, x.body);
+    const shas = [...bodies.keys()];
+    const rows = await this.db.query<{ id: string | number; ident: string; created: boolean }>(
+      `WITH r AS (INSERT INTO reports (sha256, body, bytes)
+                  SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING),
+       c AS (INSERT INTO crashes (ident, host, time_ms, received_ms, kernel, kernel_version, title, kind, bucket1, bucket2,
+               grouping_version, modules, third_party, findings, labels, report_sha, source)
+             SELECT x.ident, x.host, x.time_ms, x.received_ms, x.kernel, x.kernel_version, x.title, x.kind, x.bucket1, x.bucket2,
+               x.grouping_version, ARRAY(SELECT jsonb_array_elements_text(x.modules)), ARRAY(SELECT jsonb_array_elements_text(x.third_party)),
+               ARRAY(SELECT jsonb_array_elements_text(x.findings)), x.labels, x.report_sha, x.source
+             FROM jsonb_to_recordset($4::jsonb) AS x(ident text, host text, time_ms bigint, received_ms bigint, kernel text,
+               kernel_version text, title text, kind text, bucket1 text, bucket2 text, grouping_version integer, modules jsonb,
+               third_party jsonb, findings jsonb, labels jsonb, report_sha text, source text)
+             ON CONFLICT (ident) DO NOTHING RETURNING id, ident)
+       SELECT id, ident, true AS created FROM c
+       UNION ALL SELECT id, ident, false AS created FROM crashes WHERE ident = ANY($5::text[]) AND ident NOT IN (SELECT ident FROM c)`,
+      [shas, shas.map((k) => bodies.get(k)!), shas.map((k) => Buffer.byteLength(bodies.get(k)!)), JSON.stringify(batch.map((x) => x.row)),
+        [...new Set(batch.map((x) => x.row.ident))]],
+    );
+    const byIdent = new Map(rows.map((r) => [r.ident, r]));
+    const first = new Set<string>();
+    return batch.map((x) => {
+      const r = byIdent.get(x.row.ident);
+      if (!r) throw new Error('ingest: the crash row was neither inserted nor found');
+      // Two requests for the same crash in one batch: the first created it, the second is a duplicate.
+      const created = r.created === true && !first.has(x.row.ident);
+      first.add(x.row.ident);
+      return { id: Number(r.id), created };
+    });
+  }
+
+  private async ensureBuckets(b: NonNullable<ReturnType<typeof bucketKeys>>, timeMs: number, q: Sql = this.db): Promise<void> {
+    if (this.knownBuckets.has(b.level2.id) && this.knownBuckets.has(b.level1.id)) return;
+    await q.query(
+      `INSERT INTO buckets (id, grouping_version, level, parent, title, frames, first_seen, last_seen)
+       VALUES ($1, $3, 1, NULL, $4, '{}', $6, $6), ($2, $3, 2, $1, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING`,
+      [b.level1.id, b.level2.id, this.groupingVersion, b.level1.title, b.level2.frames, timeMs],
+    );
+    if (this.knownBuckets.size > 100_000) this.knownBuckets.clear();
+    this.knownBuckets.add(b.level1.id);
+    this.knownBuckets.add(b.level2.id);
+  }
+
+  /** Folds crashes not yet aggregated into the bucket and host aggregates; returns how many it folded. */
+  aggregate(batch = 20_000): Promise<number> {
+    if (this.aggregating) return this.aggregating.then(() => this.aggregate(batch));
+    this.aggregating = this.aggregateAll(batch).finally(() => {
+      this.aggregating = null;
+    });
+    return this.aggregating;
+  }
+
+  private async aggregateAll(batch: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.aggregateOnce(batch);
+      total += n;
+      if (n < batch) return total;
+    }
+  }
+
+  private async aggregateOnce(batch: number): Promise<number> {
+    return this.db.tx(async (q) => {
+      // One aggregator at a time across all serve processes sharing the database.
+      const lock = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(4242002) AS ok');
+      if (!lock[0]?.ok) return 0;
+      await q.query(`CREATE TEMP TABLE agg_batch (host text, time_ms bigint, kernel text, kernel_version text, modules text[],
+        bucket1 text, bucket2 text, labels jsonb) ON COMMIT DROP`);
+      await q.query(`WITH b AS (UPDATE crashes SET aggregated = true WHERE id IN (
+          SELECT id FROM crashes WHERE NOT aggregated ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING host, time_ms, kernel, kernel_version, modules, bucket1, bucket2, labels)
+        INSERT INTO agg_batch SELECT * FROM b`, [batch]);
+      const n = Number((await q.query<{ n: string | number }>('SELECT count(*) AS n FROM agg_batch'))[0]?.n ?? 0);
+      if (n === 0) return 0;
+      await q.query(`CREATE TEMP TABLE agg_lv ON COMMIT DROP AS
+        SELECT bucket1 AS bucket, host, time_ms, kernel_version, modules FROM agg_batch WHERE bucket1 IS NOT NULL
+        UNION ALL SELECT bucket2, host, time_ms, kernel_version, modules FROM agg_batch WHERE bucket2 IS NOT NULL`);
+      await q.query(`INSERT INTO bucket_hosts (bucket, host, first_seen, last_seen, crashes)
+        SELECT bucket, host, min(time_ms), max(time_ms), count(*) FROM agg_lv GROUP BY bucket, host
+        ON CONFLICT (bucket, host) DO UPDATE SET first_seen = least(bucket_hosts.first_seen, EXCLUDED.first_seen),
+          last_seen = greatest(bucket_hosts.last_seen, EXCLUDED.last_seen), crashes = bucket_hosts.crashes + EXCLUDED.crashes`);
+      await q.query(`INSERT INTO bucket_days (bucket, day, crashes)
+        SELECT bucket, floor(time_ms / ${DAY_MS})::int, count(*) FROM agg_lv GROUP BY 1, 2
+        ON CONFLICT (bucket, day) DO UPDATE SET crashes = bucket_days.crashes + EXCLUDED.crashes`);
+      await q.query(`INSERT INTO bucket_attrs (bucket, attr, value, crashes)
+        SELECT bucket, 'kernel', kernel_version, count(*) FROM agg_lv WHERE kernel_version IS NOT NULL GROUP BY 1, 3
+        UNION ALL SELECT bucket, 'module', m, count(*) FROM agg_lv, unnest(modules) AS m GROUP BY 1, 3
+        ON CONFLICT (bucket, attr, value) DO UPDATE SET crashes = bucket_attrs.crashes + EXCLUDED.crashes`);
+      await q.query(`UPDATE buckets b SET crashes = b.crashes + d.n, first_seen = least(b.first_seen, d.f),
+          last_seen = greatest(b.last_seen, d.l), hosts = (SELECT count(*) FROM bucket_hosts h WHERE h.bucket = b.id)
+        FROM (SELECT bucket, count(*) AS n, min(time_ms) AS f, max(time_ms) AS l FROM agg_lv GROUP BY bucket) d
+        WHERE b.id = d.bucket`);
+      await q.query(`INSERT INTO hosts (name, first_seen, last_seen, crashes, kernel, labels)
+        SELECT a.host, a.f, a.l, a.n, z.kernel, z.labels FROM
+          (SELECT host, min(time_ms) AS f, max(time_ms) AS l, count(*) AS n FROM agg_batch GROUP BY host) a
+          JOIN (SELECT DISTINCT ON (host) host, kernel, labels, time_ms FROM agg_batch ORDER BY host, time_ms DESC) z ON z.host = a.host
+        ON CONFLICT (name) DO UPDATE SET first_seen = least(hosts.first_seen, EXCLUDED.first_seen),
+          crashes = hosts.crashes + EXCLUDED.crashes,
+          kernel = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.kernel ELSE hosts.kernel END,
+          labels = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.labels ELSE hosts.labels END,
+          last_seen = greatest(hosts.last_seen, EXCLUDED.last_seen)`);
+      return n;
+    });
+  }
+
+  /**
+   * Recomputes every crash's bucket keys from its stored report under a new grouping version, then the
+   * aggregates (`ktriage fleet rebucket`, after a change of the rules in buckets.ts or src/title/).
+   */
+  async rebucket(onProgress?: (done: number) => void): Promise<{ crashes: number; groupingVersion: number; buckets: number }> {
+    const gv = GROUPING_VERSION > this.groupingVersion ? GROUPING_VERSION : this.groupingVersion + 1;
+    const prev = this.groupingVersion;
+    this.groupingVersion = gv;
+    this.knownBuckets.clear();
+    let done = 0;
+    // Reports are content-addressed: each distinct body is parsed once.
+    const shas = await this.db.query<{ report_sha: string }>(`SELECT DISTINCT report_sha FROM crashes WHERE grouping_version = $1`, [prev]);
+    for (const { report_sha } of shas) {
+      const body = (await this.db.query<{ body: string }>('SELECT body FROM reports WHERE sha256 = $1', [report_sha]))[0]?.body;
+      if (body === undefined) continue;
+      let b: ReturnType<typeof bucketKeys> = null;
+      try {
+        b = bucketKeys(checkReport(JSON.parse(body)), gv);
+      } catch {
+        b = null;
+      }
+      const first = (await this.db.query<{ t: string | number }>('SELECT min(time_ms) AS t FROM crashes WHERE report_sha = $1', [report_sha]))[0];
+      if (b) await this.ensureBuckets(b, Number(first?.t ?? Date.now()));
+      const r = await this.db.query<{ n: string | number }>(
+        `WITH u AS (UPDATE crashes SET bucket1 = $2, bucket2 = $3, grouping_version = $4, aggregated = false
+           WHERE report_sha = $1 AND grouping_version = $5 RETURNING 1) SELECT count(*) AS n FROM u`,
+        [report_sha, b?.level1.id ?? null, b?.level2.id ?? null, gv, prev],
+      );
+      done += Number(r[0]?.n ?? 0);
+      onProgress?.(done);
+    }
+    await this.db.tx(async (q) => {
+      await q.query(`DELETE FROM bucket_hosts WHERE bucket IN (SELECT id FROM buckets WHERE grouping_version <> $1)`, [gv]);
+      await q.query(`DELETE FROM bucket_days WHERE bucket IN (SELECT id FROM buckets WHERE grouping_version <> $1)`, [gv]);
+      await q.query(`DELETE FROM bucket_attrs WHERE bucket IN (SELECT id FROM buckets WHERE grouping_version <> $1)`, [gv]);
+      await q.query(`DELETE FROM buckets WHERE grouping_version <> $1`, [gv]);
+      // Host aggregates are rebuilt from scratch with the buckets.
+      await q.query(`DELETE FROM hosts`);
+      await q.query(`UPDATE crashes SET aggregated = false`);
+      await q.query(`INSERT INTO meta (key, value) VALUES ('grouping_version', $1)
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(gv)]);
+    });
+    await this.aggregate();
+    const nb = await this.db.query<{ n: string | number }>('SELECT count(*) AS n FROM buckets');
+    return { crashes: done, groupingVersion: gv, buckets: Number(nb[0]?.n ?? 0) };
+  }
+}
