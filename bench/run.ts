@@ -1,4 +1,4 @@
-// `npm run bench -- [logs|vmcore] [options]`: runs the benchmarks and prints their figures (README keeps them).
+// `npm run bench -- [logs|vmcore|kb] [options]`: runs the benchmarks and prints their figures (README keeps them).
 import { benchLogs } from './logs.js';
 
 const [which = 'logs', ...rest] = process.argv.slice(2);
@@ -6,7 +6,10 @@ if (which === 'logs') console.log(await benchLogs(rest));
 else if (which === 'vmcore') {
   const { benchVmcore } = await import('./vmcore.js');
   console.log(await benchVmcore(rest));
+} else if (which === 'kb') {
+  const { benchKb } = await import('./kb.js');
+  console.log(await benchKb(rest));
 } else {
-  console.error(`bench: unknown benchmark '${which}' (logs, vmcore)`);
+  console.error(`bench: unknown benchmark '${which}' (logs, vmcore, kb)`);
   process.exitCode = 2;
 }

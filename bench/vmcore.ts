@@ -103,7 +103,7 @@ export async function benchVmcore(args: string[]): Promise<string> {
   const nRuns = ri >= 0 ? Math.max(1, Number(args[ri + 1]) || 5) : 5;
   const lab = join(sharedDir(), 'lab', 'out');
   if (!existsSync(lab)) return `bench/vmcore: the lab (${lab}) is missing: nothing to measure`;
-  const cli = join(repoRoot(), 'dist', 'src', 'cli', 'bin.js');
+  const cli = join(repoRoot(), 'dist', 'ktriage.mjs'); // the bundled CLI (package.json bin)
   const directCli = join(repoRoot(), 'dist', 'src', 'cli', 'dmesg.js');
   const haveMdf = hasCommand('makedumpfile');
   const cases: Case[] = [];
@@ -189,7 +189,7 @@ export async function benchVmcore(args: string[]): Promise<string> {
   }
   lines.push('');
   lines.push(`node -e 0 over all runs: median ${median(node0All).toFixed(0)} ms, best ${Math.min(...node0All).toFixed(0)} ms; load average ${loadavg()[0]!.toFixed(1)} at the end`);
-  lines.push('columns: node0 = node -e 0 in the same rounds, kt = node dist/src/cli/bin.js dmesg (wall with start-up), net = kt minus node0 (medians; best minus best in brackets), direct = node dist/src/cli/dmesg.js (the same command without the rest of the CLI loaded), mdf = makedumpfile --dump-dmesg, pages/read = pages decoded and file bytes read by ktriage (in-process), peak RSS (GNU time)');
+  lines.push('columns: node0 = node -e 0 in the same rounds, kt = node dist/ktriage.mjs dmesg (the bundled CLI) (wall with start-up), net = kt minus node0 (medians; best minus best in brackets), direct = node dist/src/cli/dmesg.js (the same command without the rest of the CLI loaded), mdf = makedumpfile --dump-dmesg, pages/read = pages decoded and file bytes read by ktriage (in-process), peak RSS (GNU time)');
   lines.push(goals.length ? `goals missed: ${goals.join('; ')}` : 'goals met: <= 150 ms on the lab dumps with start-up, <= 2x makedumpfile net on the large dumps, same output');
   const text = lines.join('\n');
   const dir = join(repoRoot(), 'bench', 'out');

@@ -1,4 +1,4 @@
-// Builds the project with tsc, then runs every compiled *.test.js under dist/ with Node's test runner.
+// Builds the project with tsc (and bundles the CLI, scripts/bundle.mjs, as `npm run build` does), then runs every compiled *.test.js under dist/ with Node's test runner.
 // Usage: node scripts/run-tests.mjs [path-substring ...]  (substrings filter the test files)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -7,6 +7,8 @@ import { join } from 'node:path';
 const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 // tsc emits even when it reports errors, so the tests still run; the run fails at the end.
 const typeErrors = tsc.status !== 0;
+const bundle = spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
+const bundleFailed = bundle.status !== 0;
 const files = [];
 function walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -24,4 +26,5 @@ if (chosen.length === 0) {
 }
 const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...chosen], { stdio: 'inherit' });
 if (typeErrors) console.error('run-tests: the type check failed (see above)');
-process.exit(typeErrors ? 1 : (r.status ?? 1));
+if (bundleFailed) console.error('run-tests: bundling the CLI failed (see above)');
+process.exit(typeErrors || bundleFailed ? 1 : (r.status ?? 1));

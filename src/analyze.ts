@@ -9,7 +9,7 @@ import { zstdDecompressPage } from './readers/vmcore/zstd.js';
 import { basename, join } from 'node:path';
 import {
   SCHEMA_VERSION, emptyDumpFacts,
-  type Backtrace, type CrashEvent, type DumpFacts, type Gap, type InputSource, type KernelInfo, type ModuleInfo,
+  type Backtrace, type CrashEvent, type DumpFacts, type Evidence, type Gap, type InputSource, type KernelInfo, type ModuleInfo,
   type Incident, type Report,
 } from './model/types.js';
 import { decodeTaint } from './model/taint.js';
@@ -19,6 +19,7 @@ import { readLog, createLogReader, MAX_EXTRA_PANICKED, type LogReadResult } from
 import { readCrashSession, looksLikeCrashSession } from './readers/crash-session/index.js';
 import { readVmcore } from './readers/vmcore/index.js';
 import { diagnose } from './diagnose/index.js';
+import { loadIndex, type CveIndex } from './knowledge/cve/index-file.js';
 import { VERSION } from './version.js';
 
 /**
@@ -38,6 +39,11 @@ export interface AnalyzeOptions {
    * are counted by title and the report names the gap.
    */
   maxMemory?: number;
+  /**
+   * The CVE index to match crashes against (`ktriage kb update`): a loaded index, or the directory that holds
+   * one. None by default: the library does not read the user's cache unless told to (the CLI does).
+   */
+  kb?: CveIndex | string | null;
 }
 
 export const DEFAULT_MAX_MEMORY = 256 * 1024 * 1024;
@@ -525,6 +531,11 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
     if (p.log) spare.push(p.log.kernel);
   }
   const omittedFrom = new Set<number>();
+  let cve: CveIndex | null = null;
+  if (typeof opts.kb === 'string') {
+    try { cve = loadIndex(opts.kb); } catch (err) { acc.gaps.push({ source: opts.kb, what: (err as Error).message }); }
+  } else cve = opts.kb ?? null;
+  let topHardware: Evidence[] | undefined;
   const incidents: Incident[] = groups.map((g, gi) => {
     const b = buildIncident(acc, g.units.map((k) => units[k]!), gi === 0 ? spare : [], omittedFrom);
     const draft: Draft = {
@@ -534,7 +545,10 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
       ...b.incident,
       gaps: acc.gaps,
     };
-    return { index: gi, splitReason: g.splitReason, parts: b.parts, ...b.incident, diagnosis: diagnose(draft) };
+    const hardwareLog = hardwareLinesOf(acc, b.parts);
+    if (hardwareLog.length > 0) draft.hardwareLog = hardwareLog;
+    if (gi === 0) topHardware = draft.hardwareLog;
+    return { index: gi, splitReason: g.splitReason, parts: b.parts, ...b.incident, diagnosis: diagnose(draft, { cve }) };
   });
   const top = incidents[0]!;
   return {
@@ -551,6 +565,32 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
     dump: top.dump,
     diagnosis: top.diagnosis,
     gaps: acc.gaps,
+    ...(topHardware ? { hardwareLog: topHardware } : {}),
     incidents,
   };
+}
+
+/**
+ * Hardware error lines (corrected machine checks, EDAC, memory failures) of the logs an incident is made of:
+ * for a log cut into boots, those of the incident's boots only. At most 64.
+ */
+function hardwareLinesOf(acc: Accum, parts: Incident['parts']): Evidence[] {
+  const out: Evidence[] = [];
+  for (const p of acc.parts) {
+    const log = p.log;
+    if (!log || log.hardware.length === 0) continue;
+    const mine = parts.filter((x) => x.source === log.source.file);
+    if (mine.length === 0) continue;
+    const starts = (log.bootFacts ?? []).map((b) => b.firstLine).sort((x, y) => x - y);
+    const inBoot = (line: number, first: number | null | undefined): boolean => {
+      if (first === null || first === undefined) return true;
+      const next = starts.find((s) => s > first);
+      return line >= first && (next === undefined || line < next);
+    };
+    for (const h of log.hardware) {
+      if (out.length >= 64) return out;
+      if (mine.some((x) => inBoot(h.line, x.firstLine))) out.push({ source: log.source.file, line: h.line, text: h.text });
+    }
+  }
+  return out;
 }

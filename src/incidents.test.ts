@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from './analyze.js';
-import { LAB, SKIP_SHARED } from './diagnose/testkit.js';
+import { LAB, SKIP_SHARED } from './rules/testkit.js';
 import { parseCrashDate, parseUptime } from './incidents.js';
 
 const lab = (s: string, f: string) => join(LAB, s, f);

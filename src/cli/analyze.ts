@@ -9,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import type { Report } from '../model/types.js';
 import { escapeTerminal } from '../util/escape.js';
 import { type CliIO, usageError, progress, spoolStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
+import { openKb } from '../knowledge/cve/open.js';
+import type { CveIndex } from '../knowledge/cve/index-file.js';
 
 const FORMATS: ReportFormat[] = ['text', 'json', 'md', 'html'];
 
@@ -59,6 +61,8 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
         debuginfo: { type: 'string' },
         'crash-timeout': { type: 'string' },
         'max-memory': { type: 'string' },
+        kb: { type: 'string' },
+        'no-kb': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -76,6 +80,8 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   const color = v['no-color'] ? false : v.color ?? Boolean(io.stdoutIsTTY && !v.output);
 
   if (files.filter((f) => f === '-').length > 1) return usageError(io, "standard input ('-') can be given once");
+  const kb = openKb(v['no-kb'] ? null : v.kb, v['no-kb'] ? true : undefined);
+  if (kb.warning) io.stderr.write(`ktriage: ${escapeTerminal(kb.warning)}\n`);
   if (v.output) {
     // Never write over an input (a report over the only copy of a console log).
     const out = realOrResolved(v.output);
@@ -87,7 +93,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   }
   const spooled = files.includes('-') ? await spoolStdin(io) : null;
   try {
-    return await analyzeFiles(files, spooled?.path ?? null, v, format, color, maxMemory, io);
+    return await analyzeFiles(files, spooled?.path ?? null, { ...v, kbIndex: kb.index }, format, color, maxMemory, io);
   } finally {
     spooled?.remove();
   }
@@ -117,6 +123,7 @@ interface AnalyzeFlags {
   'crash-vmlinux'?: string;
   debuginfo?: string;
   'crash-timeout'?: string;
+  kbIndex?: CveIndex | null;
 }
 
 async function analyzeFiles(
@@ -158,7 +165,7 @@ async function analyzeFiles(
   const perFile: { name: string; text: string }[] = [];
   let readAny = false;
   for (const group of groups) {
-    const report = analyze(group, { onProgress: (m) => prog.update(m), maxMemory });
+    const report = analyze(group, { onProgress: (m) => prog.update(m), maxMemory, kb: v.kbIndex ?? null });
     prog.done();
     report.gaps.push(...extraGaps);
     const c = exitCodeOf(report);

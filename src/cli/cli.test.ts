@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { COMMANDS, main } from './main.js';
 import { parseSize } from './analyze.js';
-import { LAB, SKIP_SHARED } from '../diagnose/testkit.js';
+import { LAB, SKIP_SHARED } from '../rules/testkit.js';
 
 function sink(): { w: Writable; text(): string } {
   const parts: Buffer[] = [];

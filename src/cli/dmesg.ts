@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Writable } from 'node:stream';
-import { readVmcore } from '../readers/vmcore/reader.js'; // the reader's one module (index.js re-exports it)
+import { readVmcore } from '../readers/vmcore/index.js';
 import { escapeTerminal } from '../util/escape.js';
 
 export interface CommandIO {
@@ -88,8 +88,11 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
 }
 
 // Run as a script (node dist/src/cli/dmesg.js VMCORE): the same command without loading the rest of the
-// CLI, which bench/vmcore uses to separate the reader's cost from the CLI's module loading.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// CLI, which bench/vmcore uses to separate the reader's cost from the CLI's module loading. In the bundled
+// CLI (scripts/bundle.mjs defines KTRIAGE_BUNDLED) import.meta.url is the bundle's: never run from there.
+declare const KTRIAGE_BUNDLED: boolean | undefined;
+const bundled = typeof KTRIAGE_BUNDLED !== 'undefined' && KTRIAGE_BUNDLED;
+if (!bundled && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, isTTY: Boolean(process.stderr.isTTY) }).then(
     (code) => (process.exitCode = code),
     () => (process.exitCode = 2),

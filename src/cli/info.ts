@@ -1,7 +1,7 @@
 // `ktriage info VMCORE`: what a vmcore holds: format, compression, page counts, release, crash time,
 // CPUs and the panic CPU's registers (from its NT_PRSTATUS note).
 import { parseArgs } from 'node:util';
-import { readVmcore, type VmcoreResult } from '../readers/vmcore/reader.js';
+import { readVmcore, type VmcoreResult } from '../readers/vmcore/index.js';
 import { escapeTerminal } from '../util/escape.js';
 import { progressReporter, type CommandIO } from './dmesg.js';
 

@@ -19,6 +19,8 @@ export const COMMANDS: Record<string, { summary: string; load(): Promise<Command
   title: { summary: 'title [-H] FILE...               the first crash\'s syzbot-style title (NAME<TAB>TITLE for several files)', load: async () => { const m = await import('./title.js'); return { usage: m.USAGE, run: m.runTitle }; } },
   dmesg: { summary: 'dmesg [--caller-id] VMCORE       the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it', load: async () => { const m = await import('./dmesg.js'); return { usage: m.USAGE, run: m.run }; } },
   info: { summary: 'info [--json] VMCORE             what a vmcore holds: format, pages, release, crash time, CPUs', load: async () => { const m = await import('./info.js'); return { usage: m.USAGE, run: m.run }; } },
+  kb: { summary: 'kb update|search|show ...         the local CVE index: build it from the kernel CNA\'s records, look records up', load: async () => { const m = await import('./kb.js'); return { usage: m.USAGE, run: m.runKb }; } },
+  sym: { summary: 'sym [--json] ADDR|NAME VMCORE    an address or a symbol name, from the vmcore\'s own kallsyms', load: async () => { const m = await import('./sym.js'); return { usage: m.USAGE, run: m.run }; } },
 };
 
 function help(): string {

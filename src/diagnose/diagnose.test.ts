@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixture, LAB, reportOf } from './testkit.js';
+import { fixture, LAB, reportOf } from '../rules/testkit.js';
 import { diagnose } from './index.js';
 
 const SCENARIOS = ['bug-module', 'hung-task', 'list-corruption', 'oom-panic', 'oops-null-module', 'rootkit-hidden-module',

@@ -5,9 +5,9 @@
 import type {
   Consequence, CrashEvent, Culprit, Diagnosis, EventKind, EventRef, Evidence, Finding, Frame, KnownIssueMatch, RootCause,
 } from '../model/types.js';
-import { runRules } from '../rules/index.js';
-import { type Draft, headerEvidence, frameEvidence, derived, stacksOf, type StackView } from './evidence.js';
-import { baseName, isMachinery, moduleFlags, pickCulprit, thirdPartyModules, type CulpritPick } from './frames.js';
+import { runRules, type RuleOptions } from '../rules/index.js';
+import { type Draft, headerEvidence, frameEvidence, derived, stacksOf, type StackView } from '../analysis/evidence.js';
+import { baseName, isMachinery, moduleFlags, pickCulprit, thirdPartyModules, type CulpritPick } from '../analysis/frames.js';
 import { recommend } from './recommend.js';
 import { nextSteps } from './next-steps.js';
 import { KNOWN_ISSUES } from '../knowledge/issues/index.js';
@@ -145,19 +145,19 @@ function culpritFunctionsOfIssues(matches: KnownIssueMatch[]): Set<string> {
 }
 
 /** Diagnoses a draft report; never throws (an internal failure is reported as a finding). */
-export function diagnose(draft: Draft): Diagnosis {
+export function diagnose(draft: Draft, opts: RuleOptions = {}): Diagnosis {
   try {
-    return diagnoseUnsafe(draft);
+    return diagnoseUnsafe(draft, opts);
   } catch (err) {
     let findings: Finding[] = [];
-    try { findings = runRules(draft); } catch { /* keep the error finding alone */ }
+    try { findings = runRules(draft, undefined, opts); } catch { /* keep the error finding alone */ }
     findings.push({ id: 'diagnosis-error', severity: 'info', summary: `diagnosis failed: ${(err as Error).message}`.slice(0, 300), evidence: [], events: [], data: {} });
     return { rootCause: null, consequences: [], culprit: null, findings, knownIssues: [], recommendations: [] };
   }
 }
 
-function diagnoseUnsafe(draft: Draft): Diagnosis {
-  const findings = runRules(draft);
+function diagnoseUnsafe(draft: Draft, opts: RuleOptions): Diagnosis {
+  const findings = runRules(draft, undefined, opts);
   const knownIssues = findingsOf(findings, 'known-issue').map((f) => f.data.match as KnownIssueMatch);
   const tpMap = thirdPartyModules(draft);
   const tp = new Set(tpMap.keys());

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../analyze.js';
-import { fixture, LAB, SKIP_SHARED } from './testkit.js';
+import { fixture, LAB, SKIP_SHARED } from '../rules/testkit.js';
 import { debugInfo, distroOf } from './next-steps.js';
 
 const steps = (r: ReturnType<typeof analyze>) => new Map(r.diagnosis.recommendations.filter((x) => x.commands?.length).map((x) => [x.id, x]));

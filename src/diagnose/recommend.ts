@@ -38,6 +38,18 @@ export function recommend(
   for (const k of known) {
     if (k.affected === 'no') continue;
     const fixed = k.fixedIn[0];
+    if (k.source === 'cve') {
+      // A CVE record: upgrade to the first fixed version on this kernel's branch, the fix commit as reference.
+      if (k.confidence === 'low') continue;
+      add(`upgrade-${k.id}`, k.confidence === 'high' ? 1 : 2,
+        (k.affected === 'yes' && fixed
+          ? `Upgrade the kernel to ${fixed} or later (${release}: ${k.status})`
+          : `Check whether ${release} carries the fix (${k.status})`) +
+        `: ${k.id} "${k.title}"${k.fixCommit ? `, fix commit ${k.fixCommit.slice(0, 12)} (https://git.kernel.org/stable/c/${k.fixCommit})` : ''}.` +
+        (k.confidence === 'medium' ? ' The match is of medium confidence: compare the record\'s report with this crash first.' : ''),
+        ['known-issue']);
+      continue;
+    }
     add(`upgrade-${k.id}`, 1,
       `Upgrade the kernel${fixed ? ` to ${fixed} or later` : ' to the latest errata of its distribution line'} (${release} ${k.affected === 'yes' ? 'is affected' : 'may be affected'} by "${k.title}").` +
       (k.workarounds.length > 0 ? ` Until then: ${k.workarounds.join(' ')}` : ''), ['known-issue']);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { affectedStatus, matchKnownIssues, valueMatches } from './match.js';
 import { kernelVersionOf } from './version.js';
-import { draftOf, fixture } from '../diagnose/testkit.js';
+import { draftOf, fixture } from '../rules/testkit.js';
 
 test('affectedStatus: RHEL 8 line uses the el8 fix; Debian and upstream use the stable series, else mainline', () => {
   const ranges = [{ line: 'el8', fixed: '4.18.0-373.el8' }, { line: 'upstream', fixed: '5.17' },

@@ -2,7 +2,7 @@
 // struct facts and header text; then says whether the running kernel is below the fix for its line.
 
 import type { Evidence, KnownIssueMatch } from '../model/types.js';
-import { type Draft, headerEvidence, refEvidence, stacksOf, type StackView, derived } from '../diagnose/evidence.js';
+import { type Draft, headerEvidence, refEvidence, stacksOf, type StackView, derived } from '../analysis/evidence.js';
 import type { AffectedRange, KnownIssue, StructCondition } from './types.js';
 import { KNOWN_ISSUES } from './issues/index.js';
 import { compareVersions, kernelVersionOf, seriesOf, compareUpstream, type KernelVersion } from './version.js';
@@ -121,6 +121,7 @@ export function matchKnownIssues(draft: Draft, issues: readonly KnownIssue[] = K
   for (const issue of issues) {
     const c = issue.match;
     const evidence: Evidence[] = [];
+    const by: string[] = [];
     let score = 0;
     // Kind: some event of an accepted kind (a dump alone, with no events, passes).
     const kindEvents = c.kinds && draft.events.length > 0 ? draft.events.filter((e) => c.kinds!.includes(e.kind)) : draft.events;
@@ -131,6 +132,7 @@ export function matchKnownIssues(draft: Draft, issues: readonly KnownIssue[] = K
       const s = relevant.find((st) => (st.rip?.function && fns.has(st.rip.function)) || st.frames.some((f) => f.function && fns.has(f.function)));
       if (!s) continue;
       evidence.push(...stackEvidence(s, [], fns));
+      by.push('function');
       score += 2;
     }
     if (c.stack) {
@@ -140,6 +142,7 @@ export function matchKnownIssues(draft: Draft, issues: readonly KnownIssue[] = K
         const idx = subsequence(names, c.stack);
         if (idx) {
           found = true;
+          by.push('stack');
           score += 2 * c.stack.length;
           evidence.push(...stackEvidence(s, c.stack, new Set(c.stack)).slice(0, c.stack.length));
           break;
@@ -156,6 +159,7 @@ export function matchKnownIssues(draft: Draft, issues: readonly KnownIssue[] = K
       const hit = loaded.find((m) => want.has(m));
       if (!hit) continue;
       evidence.push(derived(`module ${hit} is loaded`));
+      by.push('module');
       score += 1;
     }
     if (c.header) {
@@ -166,12 +170,14 @@ export function matchKnownIssues(draft: Draft, issues: readonly KnownIssue[] = K
       if (!ev && !panicHit) continue;
       if (ev) evidence.push(headerEvidence(ev));
       else evidence.push(derived(draft.panic!.message!));
+      by.push('header');
       score += 2;
     }
     if (c.structs) {
       const ev = structEvidence(draft, c.structs);
       if (!ev) continue;
       evidence.push(...ev);
+      by.push('struct');
       score += 3 * c.structs.length;
     }
     if (score === 0) continue;
@@ -186,6 +192,11 @@ export function matchKnownIssues(draft: Draft, issues: readonly KnownIssue[] = K
       m: {
         id: issue.id, title: issue.title, fixedIn, references: [...issue.references], workarounds: [...issue.workarounds],
         evidence: dedupe(evidence), affected: st.affected,
+        source: 'ktriage', confidence: score >= 4 ? 'high' : 'medium', matchedBy: by,
+        status: st.affected === 'yes' ? `affected${st.fixed ? `, fixed in ${st.fixed}` : ''}`
+          : st.affected === 'no' ? `this kernel already has the fix${st.fixed ? ` (${st.fixed})` : ''}: a different bug with the same signature, or a regression`
+            : `unknown for this kernel${st.fixed ? `; fixed in ${st.fixed} on its line` : ''}`,
+        fixCommit: null,
       },
     });
   }

@@ -361,6 +361,16 @@ export interface KnownIssueMatch {
   evidence: Evidence[];
   /** Whether the running kernel is known to be affected (below the fix), unknown if versions cannot be compared. */
   affected: 'yes' | 'no' | 'unknown';
+  /** `ktriage`: one of the hand-written issues (src/knowledge/issues/); `cve`: a record of the local CVE index. */
+  source: 'ktriage' | 'cve';
+  /** How closely the crash matches: high (title and frames, or four frames in order), medium, low. */
+  confidence: 'high' | 'medium' | 'low';
+  /** What the match rests on: `title`, `frames`, `subject` (CVE records); `stack`, `function`, `header`, `struct`, `module` (hand-written). */
+  matchedBy: string[];
+  /** The version gate in one sentence: `affected, fixed in 6.1.95`, `this kernel already has the fix ...`, `unknown for this kernel ...`. */
+  status: string;
+  /** The mainline fix commit (CVE records), null when unknown. */
+  fixCommit: string | null;
 }
 
 export interface Recommendation {
@@ -437,6 +447,9 @@ export interface Report {
   dump: DumpFacts | null;
   diagnosis: Diagnosis;
   gaps: Gap[];
+  /** Hardware error lines of the logs, inside reports or not (corrected machine checks, EDAC, memory
+   *  failures): what hardware findings read besides events. At most 64; absent when there are none. */
+  hardwareLog?: Evidence[];
   /** Every incident of the inputs, the first being the one of the top-level fields (schema 1.1). */
   incidents: Incident[];
 }

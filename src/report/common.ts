@@ -79,6 +79,8 @@ function normalizeTop(input: Report): Report {
       findings: arr<Finding>(d.findings).map((f) => ({ ...f, evidence: arr(f.evidence), events: arr(f.events), data: obj(f.data, {}) })),
       knownIssues: arr<Report['diagnosis']['knownIssues'][number]>(d.knownIssues).map((k) => ({
         ...k, fixedIn: arr(k.fixedIn), references: arr(k.references), workarounds: arr(k.workarounds), evidence: arr(k.evidence),
+        source: k.source === 'cve' ? 'cve' as const : 'ktriage' as const, confidence: k.confidence ?? 'medium', matchedBy: arr(k.matchedBy),
+        status: typeof k.status === 'string' ? k.status : '', fixCommit: typeof k.fixCommit === 'string' ? k.fixCommit : null,
       })),
       recommendations: arr<Report['diagnosis']['recommendations'][number]>(d.recommendations)
         .map((x) => ({ ...x, because: arr<string>(x.because) }))

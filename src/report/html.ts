@@ -317,6 +317,8 @@ function knownIssuesSection(r: Report): string {
       return `<li>${url ? `<a href="${escapeHtml(url)}" rel="noopener noreferrer nofollow">${h(url, LIMIT.line)}</a>` : `<code>${h(ref, LIMIT.line)}</code> <span class="muted">(not an http(s) link)</span>`}</li>`;
     }).join('');
     return `<article class="card ki"><h3><code>${h(k.id, LIMIT.name)}</code> ${h(k.title, LIMIT.line)} ${aff}</h3>${kv([
+      ['Versions', k.status ? h(k.status, LIMIT.line) : ''],
+      ['Match', k.source === 'cve' ? `${h(k.confidence, LIMIT.name)} confidence, by ${k.matchedBy.map((x) => h(x, LIMIT.name)).join(', ')} (CVE index)` : ''],
       ['Fixed in', k.fixedIn.map((x) => `<code>${h(x, LIMIT.name)}</code>`).join(' ')],
       ['Workarounds', k.workarounds.map((w) => h(w)).join('<br>')],
       ['References', refs ? `<ul>${refs}</ul>` : ''],

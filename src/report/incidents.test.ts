@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../analyze.js';
-import { LAB, SKIP_SHARED } from '../diagnose/testkit.js';
+import { LAB, SKIP_SHARED } from '../rules/testkit.js';
 import { renderHtml, renderMarkdown, renderText } from './index.js';
 
 const scenarios = SKIP_SHARED ? [] : readdirSync(LAB).filter((s) => !s.startsWith('.')).sort();

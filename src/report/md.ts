@@ -156,6 +156,8 @@ function incidentBody(out: string[], r: Report, h2: string, h3: string): void {
     out.push(`${h3} ${c(ki.id, LIMIT.name)}: ${p(ki.title, LIMIT.line)}`, '');
     const affected = ki.affected === 'yes' ? '**this kernel is affected**' : ki.affected === 'no' ? 'this kernel has the fix' : 'cannot tell whether this kernel has the fix';
     out.push(`- Affected: ${affected}`);
+    if (ki.status) out.push(`- Versions: ${p(ki.status, LIMIT.line)}`);
+    if (ki.source === 'cve') out.push(`- Match: ${c(ki.confidence, LIMIT.name)} confidence, by ${ki.matchedBy.map((x) => c(x, LIMIT.name)).join(', ')} (CVE index)`);
     if (ki.fixedIn.length) out.push(`- Fixed in: ${ki.fixedIn.map((x) => c(x, LIMIT.name)).join(', ')}`);
     for (const w of ki.workarounds) out.push(`- Workaround: ${p(w)}`);
     for (const ref of ki.references) {

@@ -119,6 +119,11 @@ const defs: Record<string, Schema> = {
     fixedIn: arr(str), references: arr(str), workarounds: arr(str),
     evidence: arr(ref('evidence')),
     affected: { enum: ['yes', 'no', 'unknown'] },
+    source: d('ktriage: a hand-written issue; cve: a record of the local CVE index.', { enum: ['ktriage', 'cve'] }),
+    confidence: { enum: ['high', 'medium', 'low'] },
+    matchedBy: d('What the match rests on: title, frames, subject (CVE records); stack, function, header, struct, module.', arr(str)),
+    status: d('The version gate in one sentence.', str),
+    fixCommit: nstr,
   }),
   recommendation: obj('What to do.', {
     id: str, priority: int, text: str, because: d('Finding ids.', arr(str)),
@@ -220,6 +225,10 @@ export const REPORT_SCHEMA: Schema = {
     dump: nullable(ref('dump')),
     diagnosis: ref('diagnosis'),
     gaps: arr(obj('Something that could not be read.', { source: str, what: str })),
+    hardwareLog: {
+      ...arr(obj('A hardware error line of a log.', { source: str, line: int, text: str })),
+      description: 'Optional: hardware error lines of the logs, inside crash reports or not (corrected machine checks, EDAC, memory failures), at most 64; absent when there are none.',
+    },
     incidents: d('Every incident (one boot of one machine with crash events); the first is the one of the top-level fields.', { type: 'array', items: ref('incident'), minItems: 1 }),
   },
   required: [

@@ -211,6 +211,8 @@ function knownIssues(o: Out, r: Report): void {
     o.push(`  ${o.c('bold', t(k.id, LIMIT.name))}  ${t(k.title, LIMIT.line)}`);
     const affected = k.affected === 'yes' ? 'this kernel is affected' : k.affected === 'no' ? 'this kernel has the fix' : 'cannot tell whether this kernel has the fix';
     o.field('  Affected', affected, k.affected === 'yes' ? 'red' : undefined);
+    if (k.status) o.field('  Versions', t(k.status, LIMIT.line));
+    if (k.source === 'cve') o.field('  Match', `${t(k.confidence, LIMIT.name)} confidence, by ${k.matchedBy.map((x) => t(x, LIMIT.name)).join(', ')} (CVE index)`);
     if (k.fixedIn.length) o.field('  Fixed in', k.fixedIn.map((x) => t(x, LIMIT.name)).join(', '));
     for (const w of k.workarounds) o.field('  Workaround', t(w));
     for (const ref of k.references) o.field('  Reference', t(ref, LIMIT.line));

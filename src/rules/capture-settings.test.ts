@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { draftOf, fixture, LAB, runRule, SKIP_SHARED } from '../diagnose/testkit.js';
+import { draftOf, fixture, LAB, runRule, SKIP_SHARED } from './testkit.js';
 import type { Setting } from './capture-settings.js';
 
 const names = (f: ReturnType<typeof runRule>) => (f[0]?.data.settings as Setting[] | undefined)?.map((s) => s.name) ?? [];

@@ -4,7 +4,7 @@
 // a dump in the input) are proposed.
 
 import type { Evidence } from '../model/types.js';
-import { eventLineMatching, headerEvidence } from '../diagnose/evidence.js';
+import { eventLineMatching, headerEvidence } from '../analysis/evidence.js';
 import { finding, type Rule } from './types.js';
 
 export interface Setting { name: string; value: string; why: string }

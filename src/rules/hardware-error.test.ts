@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 
 test('hardware-error: fatal machine check (hand-made dmesg in mce/core.c format, see test/fixtures/diagnose/README.md)', () => {
   const f = runRule('hardware-error', draftOf(fixture('diagnose', 'mce-fatal.dmesg.txt')));

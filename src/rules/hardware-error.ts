@@ -3,7 +3,7 @@
 // NMI IOCK/SERR, `Memory failure`, and the `M` taint flag (a machine check was reported).
 
 import type { Evidence, Finding } from '../model/types.js';
-import { eventLine, headerEvidence } from '../diagnose/evidence.js';
+import { eventLine, headerEvidence } from '../analysis/evidence.js';
 import { finding, type Rule } from './types.js';
 
 const HW_LINE = /(\[Hardware Error\]|Machine check|Machine Check Exception|mce: |MCE: |EDAC \S+: .*\b(UE|CE|Uncorrected|Corrected)\b|PCIe Bus Error|AER: .*(Uncorrected|Fatal)|NMI: IOCK error|NMI: PCI system error|Uhhuh\. NMI received for unknown reason|Memory failure: |Hardware is broken|CPU \d+: Machine Check)/i;
@@ -32,7 +32,13 @@ export const rule: Rule = {
       }
       if (hit) events.push(ev.index);
     }
-    if (events.length === 0) return [];
+    // Corrected errors logged outside any crash report (no event) are hardware findings too.
+    for (const h of ctx.draft.hardwareLog ?? []) {
+      if (evidence.some((e) => e.source === h.source && e.line === h.line)) continue;
+      if (evidence.length < 20) evidence.push(h);
+      if (FATAL.test(h.text)) fatal = true;
+    }
+    if (events.length === 0 && evidence.length === 0) return [];
     if (ctx.draft.events.some((e) => e.kind === 'mce' && e.panicked)) fatal = true;
     const summary = fatal
       ? 'The hardware reported an uncorrected error (machine check / memory / bus): suspect the hardware before the software'

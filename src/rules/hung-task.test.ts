@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 
 test('hung-task: devio blocks in mutex_lock called from ktl_dev_io [ktl_hang] (lab)', () => {
   const f = runRule('hung-task', draftOf(fixture('logs', 'lab-hung-task.console.log')));

@@ -3,8 +3,8 @@
 // frame past the scheduler and locking machinery, e.g. mutex_lock called from ktl_dev_io [ktl_hang]).
 
 import type { Evidence, Finding } from '../model/types.js';
-import { frameEvidence, headerEvidence } from '../diagnose/evidence.js';
-import { baseName, BLOCKING_PRIMITIVES, pickCulprit } from '../diagnose/frames.js';
+import { frameEvidence, headerEvidence } from '../analysis/evidence.js';
+import { baseName, BLOCKING_PRIMITIVES, pickCulprit } from '../analysis/frames.js';
 import { finding, MAX_FINDINGS_PER_RULE, type Rule } from './types.js';
 
 export const rule: Rule = {

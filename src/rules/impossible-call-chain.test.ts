@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 
 test('impossible-call-chain: system_call_fastpath -> __stack_chk_fail in the rootkit fleet bt (hand-made crash session)', () => {
   const f = runRule('impossible-call-chain', draftOf(fixture('investigations', 'rootkit-fleet.crash.txt')));

@@ -5,7 +5,7 @@
 // or the stack was rewritten. Tail calls make other odd-looking pairs legitimate; they are not flagged.
 
 import type { Evidence, Finding } from '../model/types.js';
-import { baseName, DISPATCHERS, NEVER_FROM_DISPATCHER } from '../diagnose/frames.js';
+import { baseName, DISPATCHERS, NEVER_FROM_DISPATCHER } from '../analysis/frames.js';
 import { finding, MAX_FINDINGS_PER_RULE, type Rule } from './types.js';
 
 export const rule: Rule = {

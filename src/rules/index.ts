@@ -1,8 +1,8 @@
 // The rule registry, in run order: later rules see earlier findings (ctx.prior).
 import type { Finding } from '../model/types.js';
-import { stacksOf, type Draft } from '../diagnose/evidence.js';
-import { thirdPartyModules } from '../diagnose/frames.js';
-import type { Rule, RuleContext } from './types.js';
+import { stacksOf, type Draft } from '../analysis/evidence.js';
+import { thirdPartyModules } from '../analysis/frames.js';
+import type { Rule, RuleContext, RuleOptions } from './types.js';
 import { rule as thirdPartyModule } from './third-party-module.js';
 import { rule as stackProtector } from './stack-protector.js';
 import { rule as impossibleCallChain } from './impossible-call-chain.js';
@@ -26,7 +26,7 @@ import { rule as hardwareError } from './hardware-error.js';
 import { rule as knownIssue } from './known-issue.js';
 import { rule as captureSettings } from './capture-settings.js';
 
-export type { Rule, RuleContext } from './types.js';
+export type { Rule, RuleContext, RuleOptions } from './types.js';
 
 export const RULES: readonly Rule[] = [
   thirdPartyModule, stackProtector, impossibleCallChain, unreliableBacktrace, unknownCodeAddress, syscallTableHooked,
@@ -35,8 +35,8 @@ export const RULES: readonly Rule[] = [
 ];
 
 /** Runs every rule in order; a rule that throws on hostile input is reported as a finding, not propagated. */
-export function runRules(draft: Draft, rules: readonly Rule[] = RULES): Finding[] {
-  const ctx: RuleContext = { draft, thirdParty: thirdPartyModules(draft), stacks: stacksOf(draft), prior: [] };
+export function runRules(draft: Draft, rules: readonly Rule[] = RULES, opts: RuleOptions = {}): Finding[] {
+  const ctx: RuleContext = { draft, thirdParty: thirdPartyModules(draft), stacks: stacksOf(draft), prior: [], cve: opts.cve ?? null };
   for (const r of rules) {
     try {
       ctx.prior.push(...r.run(ctx));
@@ -51,8 +51,8 @@ export function runRules(draft: Draft, rules: readonly Rule[] = RULES): Finding[
 }
 
 /** A context for running one rule alone (tests): earlier rules of the registry run first. */
-export function contextFor(draft: Draft, upTo: string): RuleContext {
-  const ctx: RuleContext = { draft, thirdParty: thirdPartyModules(draft), stacks: stacksOf(draft), prior: [] };
+export function contextFor(draft: Draft, upTo: string, opts: RuleOptions = {}): RuleContext {
+  const ctx: RuleContext = { draft, thirdParty: thirdPartyModules(draft), stacks: stacksOf(draft), prior: [], cve: opts.cve ?? null };
   for (const r of RULES) {
     if (r.id === upTo) break;
     ctx.prior.push(...r.run(ctx));

@@ -2,8 +2,8 @@
 // event of the kind, naming the culprit (first meaningful frame, third-party code outranking core code).
 
 import type { CrashEvent, Evidence, Finding, Severity } from '../model/types.js';
-import { eventLineMatching, headerEvidence } from '../diagnose/evidence.js';
-import { isMachinery, pickCulprit } from '../diagnose/frames.js';
+import { eventLineMatching, headerEvidence } from '../analysis/evidence.js';
+import { isMachinery, pickCulprit } from '../analysis/frames.js';
 import { finding, MAX_FINDINGS_PER_RULE, type Rule, type RuleContext } from './types.js';
 
 export interface KindRuleSpec {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KnownIssueMatch } from '../model/types.js';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 
 test('known-issue: CentOS 8 NFQUEUE crash matches nf_queue "don\'t assume sk is full socket", affected, fixed in 4.18.0-373.el8', () => {
   const f = runRule('known-issue', draftOf(fixture('investigations', 'centos8-nfqueue.crash.txt')));

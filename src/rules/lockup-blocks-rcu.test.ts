@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 
 test('lockup-blocks-rcu: lab soft lockup on CPU 1 holds off RCU: the stall is the same spin, ruleupdate waits in synchronize_rcu', () => {
   const f = runRule('lockup-blocks-rcu', draftOf(fixture('logs', 'lab-softlockup-rcu-module.console.log')));

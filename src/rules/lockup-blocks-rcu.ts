@@ -4,8 +4,8 @@
 // same CPU/task is the same spin seen by RCU.
 
 import type { CrashEvent, Evidence, Finding } from '../model/types.js';
-import { frameEvidence, headerEvidence } from '../diagnose/evidence.js';
-import { baseName, RCU_WAITERS } from '../diagnose/frames.js';
+import { frameEvidence, headerEvidence } from '../analysis/evidence.js';
+import { baseName, RCU_WAITERS } from '../analysis/frames.js';
 import { finding, type Rule } from './types.js';
 
 const LOCKERS = new Set(['soft-lockup', 'hard-lockup', 'rcu-stall']);

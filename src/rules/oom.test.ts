@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 import { largestTask } from './oom.js';
 
 test('oom: lab panic_on_oom: memhog is the largest task, the OOM panicked the machine', () => {

@@ -2,7 +2,7 @@
 // task in the dump table (the likely consumer), the victim, and whether panic_on_oom turned it into a panic.
 
 import type { Evidence, Finding } from '../model/types.js';
-import { eventLine, findLine, headerEvidence } from '../diagnose/evidence.js';
+import { eventLine, findLine, headerEvidence } from '../analysis/evidence.js';
 import { finding, MAX_FINDINGS_PER_RULE, type Rule } from './types.js';
 
 interface TaskRow { pid: number; rss: number; name: string; line: number }

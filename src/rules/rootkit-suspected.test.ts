@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { draftOf, fixture, LAB, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, LAB, runRule } from './testkit.js';
 
 test('rootkit-suspected: lab rootkit console + crash session: hooks, hidden code and hack_* strings', { skip: existsSync(LAB) ? false : 'lab folder (../shared/lab) missing' }, () => {
   const d = draftOf(fixture('logs', 'lab-rootkit-hidden-module.console.log'), join(LAB, 'rootkit-hidden-module', 'crash-session.txt'));

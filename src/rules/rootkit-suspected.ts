@@ -3,7 +3,7 @@
 // toggling, orig_sys_call_table, diamorphine/reptile/suterusu...). Two independent signs make it likely.
 
 import type { Evidence } from '../model/types.js';
-import { eventLine, refEvidence } from '../diagnose/evidence.js';
+import { eventLine, refEvidence } from '../analysis/evidence.js';
 import { finding, priorOf, type Rule } from './types.js';
 
 export const ROOTKIT_STRINGS = /\b(hack_\w+|hide_\w+|hidden_\w*|unhide_\w+|disable_write_protection|enable_write_protection|(?:write_)?cr0_(?:un)?protect\w*|orig_sys_call_table|orig_(?:sys_)?(?:read|open|getdents\w*|kill)|hooked_\w+|diamorphine\w*|reptile\w*|suterusu\w*|adore(?:-ng)?|knark|azazel|jynx\w*|kbeast|rkduck|nurupo|brokepkg|khook\w*|rootkit\w*)\b/i;

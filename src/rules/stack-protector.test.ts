@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 import { parseTarget } from './stack-protector.js';
 
 test('parseTarget: symbolised, 0x-prefixed and bare addresses', () => {

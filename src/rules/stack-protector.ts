@@ -5,8 +5,8 @@
 // `call __stack_chk_fail`), and says whether it is core-kernel code (no third-party module on the stack).
 
 import type { CrashEvent, Disassembly, Evidence, Finding } from '../model/types.js';
-import { derived, headerEvidence, normHex, refEvidence, type Draft, type StackView } from '../diagnose/evidence.js';
-import { baseName } from '../diagnose/frames.js';
+import { derived, headerEvidence, normHex, refEvidence, type Draft, type StackView } from '../analysis/evidence.js';
+import { baseName } from '../analysis/frames.js';
 import { dumpSourceName, finding, MAX_FINDINGS_PER_RULE, type Rule, type RuleContext } from './types.js';
 
 const CORRUPTED_IN = /stack-protector: Kernel stack is corrupted in: *([^\s].*?)\s*$/;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { draftOf, fixture, LAB, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, LAB, runRule } from './testkit.js';
 
 test('syscall-table-hooked: rootkit fleet read/open hooked, panicking task in read (ORIG_RAX 0)', () => {
   const f = runRule('syscall-table-hooked', draftOf(fixture('investigations', 'rootkit-fleet.crash.txt')));

@@ -4,7 +4,7 @@
 // RAX), the system call it was in.
 
 import type { Evidence, SyscallEntry } from '../model/types.js';
-import { parseHex, refEvidence } from '../diagnose/evidence.js';
+import { parseHex, refEvidence } from '../analysis/evidence.js';
 import { syscallName } from '../readers/crash-session/syscalls.js';
 import { moduleOwning } from './unknown-code-address.js';
 import { finding, type Rule } from './types.js';

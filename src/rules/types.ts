@@ -1,16 +1,25 @@
 // Rule contract: one detector per file (src/rules/<id>.ts), each returning findings with their evidence.
 
-import type { Evidence, Finding, ModuleInfo, Severity } from '../model/types.js';
-import type { Draft, StackView } from '../diagnose/evidence.js';
+import type { Evidence, Finding, Severity } from '../model/types.js';
+import type { Draft, StackView } from '../analysis/evidence.js';
+import type { ThirdPartyModule } from '../analysis/modules.js';
+import type { CveIndex } from '../knowledge/cve/index-file.js';
 
 export interface RuleContext {
   draft: Draft;
-  /** Third-party modules (P/O/E/U/C/F) by name. */
-  thirdParty: Map<string, ModuleInfo>;
+  /** Third-party modules by name, with the basis of that judgement (src/analysis/modules.ts). */
+  thirdParty: Map<string, ThirdPartyModule>;
   /** Every stack of the input: events' call traces, then the dump's backtraces. */
   stacks: StackView[];
   /** Findings of the rules that ran before this one (rules run in registry order). */
   prior: Finding[];
+  /** The local CVE index (`ktriage kb update`), when one was given to the analysis. */
+  cve?: CveIndex | null;
+}
+
+/** What the analysis brings to the rules besides the draft. */
+export interface RuleOptions {
+  cve?: CveIndex | null;
 }
 
 export interface Rule {

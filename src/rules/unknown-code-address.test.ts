@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 
 test('unknown-code-address: bare frames of the lab rootkit console', () => {
   const f = runRule('unknown-code-address', draftOf(fixture('logs', 'lab-rootkit-hidden-module.console.log')));

@@ -4,7 +4,7 @@
 // code hidden from the module list.
 
 import type { Evidence, Finding } from '../model/types.js';
-import { normHex, parseHex, refEvidence, type Draft } from '../diagnose/evidence.js';
+import { normHex, parseHex, refEvidence, type Draft } from '../analysis/evidence.js';
 import { finding, priorOf, type Rule } from './types.js';
 
 const KERNEL_SPACE = 0xffff800000000000n;

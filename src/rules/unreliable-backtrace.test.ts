@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 
 test('unreliable-backtrace: the rootkit fleet bt with an impossible chain', () => {
   const f = runRule('unreliable-backtrace', draftOf(fixture('investigations', 'rootkit-fleet.crash.txt')));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SKIP_SHARED, draftOf, draftOfCorpus, fixture, runRule } from '../diagnose/testkit.js';
+import { SKIP_SHARED, draftOf, draftOfCorpus, fixture, runRule } from './testkit.js';
 
 const lab = (s: string) => draftOf(fixture('logs', `lab-${s}.console.log`));
 

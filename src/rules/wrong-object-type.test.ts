@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftOf, fixture, runRule } from '../diagnose/testkit.js';
+import { draftOf, fixture, runRule } from './testkit.js';
 
 test('wrong-object-type: CentOS 8 NFQUEUE sock with skc_state 0xc used as a full sock (hand-made crash session)', () => {
   const f = runRule('wrong-object-type', draftOf(fixture('investigations', 'centos8-nfqueue.crash.txt')));

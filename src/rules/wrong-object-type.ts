@@ -4,7 +4,7 @@
 // 0x230...) lie past the object's SIZE. Also `invalid kernel virtual address` reads of pointers taken from it.
 
 import type { Evidence, Finding, StructFact } from '../model/types.js';
-import { refEvidence } from '../diagnose/evidence.js';
+import { refEvidence } from '../analysis/evidence.js';
 import { valueMatches } from '../knowledge/match.js';
 import { finding, type Rule } from './types.js';
 

@@ -264,6 +264,9 @@ const WARNING: Oops = {
     { title: c(R`WARNING: {{SRC}} at 0x\d+, CPU#\d+`), fmt: 'WARNING in %[2]v', stack: warningStack() },
     { title: c('WARNING: .* at {{SRC}} {{FUNC}}'), fmt: 'WARNING in %[3]v', stack: warningStack() },
     { title: c('WARNING: {{SRC}} at {{FUNC}}'), fmt: 'WARNING in %[3]v', stack: warningStack() },
+    // 2.6/3.x: `WARNING: at fs/dcache.c:1291 d_set_d_op+0x2a/0x96()` (no CPU/PID before `at`). Not in
+    // syzkaller's table (its kernels are newer); the same title as the current layout.
+    { title: c('WARNING: at {{SRC}} {{FUNC}}'), fmt: 'WARNING in %[3]v', stack: warningStack() },
     { title: c(R`WARNING: \[.*\] {{SRC}} at {{FUNC}}.*`), fmt: 'WARNING in %[3]v', stack: warningStack() },
     {
       title: c('WARNING: possible circular locking dependency detected'),

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../diagnose/testkit.js';
+import { ROOT } from '../../rules/testkit.js';
 import { KNOWN_ISSUES } from './index.js';
 import { EVENT_KINDS } from '../../model/types.js';
 

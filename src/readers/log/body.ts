@@ -21,7 +21,7 @@ export interface CpuLine {
 // `CPU: 1 PID: 112 Comm: queuectl Kdump: loaded Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.192-2`
 // (3.x and later; 6.12+ adds `UID: 0`).
 const CPU_RE =
-  /^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (.{0,64}?) (?:Kdump: loaded )?(?:Not tainted|Tainted: ([A-Z -]*?))(?:\s+(\d[^\s]*)(?:\s+(#.*))?)?\s*$/;
+  /^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (.{0,64}?) (?:Kdump: loaded )?(?:Not tainted|Tainted: ([A-Z -]*?))(?:\s+(\d[^\s]*|\[[^\]\s]{1,64}\])(?:\s+(#.*))?)?\s*$/;
 // 2.6.x: `Pid: 27392, comm: wsssr_defence_d Tainted: P  ---------------    2.6.32-754.el6.x86_64 #1 VMware, Inc. ...`
 const PID_RE =
   /^Pid: (\d+), comm: (.{0,64}?) (?:Not tainted|Tainted: ([A-Z -]*?))\s+(\d[^\s]*)\s+(#\S+)(?: (.*))?$/;
@@ -72,25 +72,47 @@ export function parseLocation(text: string): CodeLocation | null {
       function: m[1]!, offset: parseInt(m[2]!, 16), size: parseInt(m[3]!, 16), module: m[4] ?? null, address: null,
     };
   }
-  m = /^0x([0-9a-fA-F]{1,16})\b/.exec(s);
-  if (m) return { function: null, offset: null, size: null, module: null, address: m[1]!.toLowerCase() };
+  // An unsymbolised address in a module (`%pS` when kallsyms has no name): `0x860546a4 [mt7603e@8ad96439+0x96c0]`.
+  m = /^0x([0-9a-fA-F]{1,16})\b(?:\s+\[([\w-]{1,64})@[0-9a-f]{1,16}\+0x([0-9a-f]{1,16})\])?/.exec(s);
+  if (m) {
+    return {
+      function: null, offset: m[3] ? parseInt(m[3], 16) : null, size: null, module: m[2] ?? null, address: m[1]!.toLowerCase(),
+    };
+  }
+  // decode_stacktrace.sh replaced the offset by the source line: `__btree_iter_traverse_all (fs/x.c:1332 (discriminator 1))`.
+  m = /^([A-Za-z_.$][\w.$]{0,255})(?: \[([^\s\]]{1,64})\])? \([\w./+-]{1,256}:\d{1,6}/.exec(s);
+  if (m) return { function: m[1]!, offset: null, size: null, module: m[2] ?? null, address: null };
   return null;
 }
 
 // New style: ` ktl_proc_write+0xc3/0xfa [ktl_spinrcu]`, ` ? exit_to_user_mode_prepare+0x44/0x240`,
 // ` 0xffffffffc04f2116`; old style: ` [<ffffffff8104a1b2>] ? func+0x12/0x40 [mod]`; arm64 old:
 // `[<ffff000008123456>] func+0x1c/0x120`; with a `<d>`/`<4>` marker or `<IRQ>`/`<EOI>` before it.
-const FRAME_NEW_RE =
-  /^\s*(\? )?([A-Za-z_.$][\w.$@:<>,~-]{0,255}?)\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16})(?:\s+\[([^\s\]]{1,64})(?:\s+[0-9a-f]{0,64})?\])?\s*$/;
-const FRAME_ADDR_RE = /^\s*(\? )?0x([0-9a-f]{6,16})\s*$/;
+// A frame may end with what scripts/decode_stacktrace.sh or syzbot added: ` (fs/file.c:123)`, ` (a.c:1 b.c:2)`,
+// ` fs/file.c:123` (syzbot), ` (discriminator 3)`; arm64 marks the frame of the interrupted PC with ` (P)`.
+const DECODED_SUFFIX = '(?:\\s+\\([^()\\n]{1,512}\\)|\\s+[\\w./+-]{1,256}:\\d{1,6}(?::\\d{1,4})?){0,4}';
+const FRAME_NEW_RE = new RegExp(
+  `^\\s*(\\? )?([A-Za-z_.$][\\w.$@:<>,~-]{0,255}?)\\+0x([0-9a-f]{1,16})\\/0x([0-9a-f]{1,16})(?:\\s+\\[([^\\s\\]]{1,64})(?:\\s+[0-9a-f]{0,64})?\\])?${DECODED_SUFFIX}\\s*$`);
+/** A decoded frame without an offset (an inlined function, or the caller decode_stacktrace.sh named):
+ *  ` __dump_stack (lib/dump_stack.c:88)`, ` __dump_stack lib/dump_stack.c:88`. */
+const FRAME_DECODED_RE =
+  /^\s*(\? )?([A-Za-z_.$][\w.$]{0,255})(?: \[([^\s\]]{1,64})\])?(?:\s+\(([\w./+-]{1,256}:\d{1,6}(?::\d{1,4})?)(?:\s[^()\n]{0,256})?\)|\s+([\w./+-]{1,256}\.[chS]:\d{1,6}(?::\d{1,4})?))(?:\s+\(discriminator \d+\))?\s*$/;
+/** arm's unwinder: `[<c013c2f4>] (process_one_work) from [<c013c5ec>] (worker_thread+0x60/0x590)` (4.x on),
+ *  `[<c005c174>] (dump_backtrace+0x0/0x10c) from [<c05d4624>] (dump_stack+0x18/0x1c)` (older), with
+ *  `[mod]` inside the parentheses. The frame is the first function: it was called from the second. */
+const FRAME_ARM_RE =
+  /^\s*\[<([0-9a-f]{6,16})>\]\s?\(([A-Za-z_.$][\w.$]{0,255}?)(?:\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16}))?(?: \[([^\s\]]{1,64})\])?\) from \[<([0-9a-f]{6,16})>\]\s?\(([A-Za-z_.$][\w.$]{0,255}?)(?:\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16}))?(?: \[([^\s\]]{1,64})\])?\)/;
+const FRAME_ADDR_RE = /^\s*(\? )?0x([0-9a-f]{6,16})(?:\s+\[([\w-]{1,64})@[0-9a-f]{1,16}\+0x([0-9a-f]{1,16})\])?\s*$/;
 const FRAME_OLD_RE =
-  /^\s*\[<([0-9a-f]{6,16})>\]\s+(\? )?(?:([A-Za-z_.$][\w.$@:<>,~-]{0,255}?)\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16})(?:\s+\[([^\s\]]{1,64})\])?|(0x[0-9a-f]+))?/;
+  /^\s*\[<([0-9a-f]{6,16})>\]\s+(\? )?(?:([A-Za-z_.$][\w.$@:<>,~-]{0,255}?)\+0x([0-9a-f]{1,16})\/0x([0-9a-f]{1,16})(?:\s+\[([^\s\]]{1,64})\])?|(0x[0-9a-f]+)(?:\s+\[([\w-]{1,64})@[0-9a-f]{1,16}\+0x([0-9a-f]{1,16})\])?)?/;
 const CONTEXT_RE = /^\s*<(\/?)(IRQ|EOI|NMI|EOE|TASK|SOFTIRQ|#DF|#MC|DB|NMI_STACK|IST|EXC)>\s*/;
 
 export type FrameContext = Frame['context'];
 
 export interface FrameParse {
   frame: Frame | null;
+  /** arm's unwinder names the caller too (`(f) from [<pc>] (caller+0x60/0x590)`): the frame after this one. */
+  caller?: Frame;
   /** New context when the line carried a marker (applies to this frame and the following ones). */
   context: FrameContext | undefined;
   /** True when the line was only a context marker. */
@@ -123,7 +145,21 @@ export function parseFrameLine(msgIn: string, current: FrameContext): FrameParse
   }
   const useCtx = ctx ?? current;
   if (msg.trim() === '') return ctx !== undefined ? { frame: null, context: ctx, markerOnly: true } : null;
-  let m = FRAME_NEW_RE.exec(msg);
+  let m = FRAME_ARM_RE.exec(msg);
+  if (m) {
+    return {
+      frame: {
+        function: m[2]!, offset: m[3] ? parseInt(m[3], 16) : null, size: m[4] ? parseInt(m[4], 16) : null,
+        module: m[5] ?? null, address: m[1]!, reliable: true, context: useCtx, raw: msgIn.trim(),
+      },
+      caller: {
+        function: m[7]!, offset: m[8] ? parseInt(m[8], 16) : null, size: m[9] ? parseInt(m[9], 16) : null,
+        module: m[10] ?? null, address: m[6]!, reliable: true, context: useCtx, raw: msgIn.trim(),
+      },
+      context: ctx, markerOnly: false,
+    };
+  }
+  m = FRAME_NEW_RE.exec(msg);
   if (m) {
     return {
       frame: {
@@ -133,10 +169,23 @@ export function parseFrameLine(msgIn: string, current: FrameContext): FrameParse
       context: ctx, markerOnly: false,
     };
   }
+  m = FRAME_DECODED_RE.exec(msg);
+  if (m && !/^(?:Code|RIP|EIP|Call|Modules|Hardware|CPU|Workqueue)$/.test(m[2]!)) {
+    return {
+      frame: {
+        function: m[2]!, offset: null, size: null, module: m[3] ?? null, address: null,
+        reliable: !m[1], context: useCtx, raw: msgIn.trim(),
+      },
+      context: ctx, markerOnly: false,
+    };
+  }
   m = FRAME_ADDR_RE.exec(msg);
   if (m) {
     return {
-      frame: { function: null, offset: null, size: null, module: null, address: m[2]!, reliable: !m[1], context: useCtx, raw: msgIn.trim() },
+      frame: {
+        function: null, offset: m[4] ? parseInt(m[4], 16) : null, size: null, module: m[3] ?? null, address: m[2]!,
+        reliable: !m[1], context: useCtx, raw: msgIn.trim(),
+      },
       context: ctx, markerOnly: false,
     };
   }
@@ -144,8 +193,9 @@ export function parseFrameLine(msgIn: string, current: FrameContext): FrameParse
   if (m && (m[3] || m[7])) {
     return {
       frame: {
-        function: m[3] ?? null, offset: m[4] ? parseInt(m[4], 16) : null, size: m[5] ? parseInt(m[5], 16) : null,
-        module: m[6] ?? null, address: m[1]!, reliable: !m[2], context: useCtx, raw: msgIn.trim(),
+        function: m[3] ?? null, offset: m[4] ? parseInt(m[4], 16) : m[9] ? parseInt(m[9], 16) : null,
+        size: m[5] ? parseInt(m[5], 16) : null, module: m[6] ?? m[8] ?? null, address: m[1]!, reliable: !m[2],
+        context: useCtx, raw: msgIn.trim(),
       },
       context: ctx, markerOnly: false,
     };

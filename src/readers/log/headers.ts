@@ -52,6 +52,9 @@ export const HEADER_RULES: readonly HeaderRule[] = [
     kind: 'paging-request' },
   { id: 'soft-lockup', key: 'BUG: soft lockup', re: r(`${NW}BUG: soft lockup`), kind: 'soft-lockup' },
   { id: 'hard-lockup', key: 'hard LOCKUP', re: r(`${NW}(?:NMI watchdog: )?Watchdog detected hard LOCKUP on cpu \\d+`), kind: 'hard-lockup' },
+  // powerpc (arch/powerpc/kernel/watchdog.c): `Watchdog CPU:42 Hard LOCKUP` is the locked CPU's own report;
+  // `Watchdog CPU:71 detected Hard LOCKUP other CPUS:42` (the detecting CPU) is not a header.
+  { id: 'hard-lockup-ppc', key: 'Hard LOCKUP', re: r(`${NW}Watchdog CPU:\\d+ Hard LOCKUP`), kind: 'hard-lockup' },
   { id: 'hung-task', key: 'INFO: task ',
     re: r(`${NW}INFO: task .{1,64}:\\d+ (?:blocked (?:in I/O wait )?for more than \\d+ seconds|can't die for more than)|^\\s*INFO: task [^\\s:]{1,64}$`),
     kind: 'hung-task' },
@@ -81,12 +84,18 @@ export const HEADER_RULES: readonly HeaderRule[] = [
   { id: 'invalid-opcode', key: 'invalid opcode: ', re: r(`${NW}invalid opcode: [0-9a-f]{4}`), kind: 'invalid-opcode', secondary: true },
   { id: 'int3', key: 'int3: ', re: r(`${NW}int3: [0-9a-f]{4}`), kind: 'oops', secondary: true },
   { id: 'arm-bug', key: 'Oops - BUG', re: r(`${NW}(?:Internal error: )?Oops - BUG: `), kind: 'bug', secondary: true },
+  // powerpc's unrecoverable machine check (arch/powerpc/kernel/traps.c die()).
+  { id: 'mce-ppc', key: 'Machine check, sig', re: r(`^\\s*Oops: Machine check, sig: \\d+`), kind: 'mce', secondary: true },
   { id: 'oops', key: 'Oops', re: r(`^\\s*(?:Internal error: )?Oops(?:: | - |\\[#)`), kind: 'oops', secondary: true },
   { id: 'arm-internal', key: 'Internal error: ', re: r(`^\\s*Internal error: `), kind: 'oops', secondary: true },
   { id: 'arm-unhandled', key: 'Unhandled fault: ', re: r(`^\\s*Unhandled fault: `), kind: 'oops' },
   { id: 'sysrq', key: 'rigger a crash', re: r(`(?:sysrq|SysRq) ?: (?:SysRq : )?Trigger a crash`), kind: 'sysrq' },
   { id: 'oom', key: 'invoked oom-killer', re: r(`^\\s*\\S.{0,64} invoked oom-killer: `), kind: 'oom' },
-  { id: 'mce', key: 'Machine Check', re: r(`(?:Machine Check Exception: |\\[Hardware Error\\]: CPU \\d+: Machine Check: |\\[Hardware Error\\]: Machine check: )`), kind: 'mce' },
+  // A machine check exception in progress (print_mce: `Machine Check Exception` when MCG_STATUS.MCIP is set)
+  // and mce_panic's reason line. `CPU N: Machine Check: ... Bank` without `Exception` is a logged (polled,
+  // CMCI, boot-time) record: input for hardware findings, not a crash.
+  { id: 'mce', key: 'achine ', re: r(`(?:Machine Check Exception: |\\[Hardware Error\\]: Machine check: )`), kind: 'mce',
+    needs: ['Machine Check Exception', 'Machine check: '] },
   { id: 'slub', key: 'ainted', re: r(`^\\s*BUG [\\w.:-]+ \\((?:Not tainted|Tainted: [^)]*)\\): (?!kasan:)`), kind: 'bug', needs: ['BUG '] },
   { id: 'rust-panic', key: 'rust_kernel: panicked', re: r(`rust_kernel: panicked`), kind: 'bug' },
   { id: 'slub-info', key: 'INFO: ', re: r(`${NW}INFO: (?:Freed|Allocated) in \\S+\\+0x`), kind: 'bug' },
@@ -102,7 +111,7 @@ export const HEADER_RULES: readonly HeaderRule[] = [
 
 /** Cheap pre-filter for lines outside a report: a line without any of these words cannot start or feed one. */
 export const INTEREST_RE =
-  /BUG|WARNING|INFO:|Oops|panic|Kernel BUG|kernel BUG|general protection|invalid opcode|ivide.error|oom-killer|rigger a crash|UBSAN|corruption|double add|LOCKUP|lockup|stack guard|stack segment|stack overflow|nable to handle|Internal error|Unhandled fault|Machine Check|Hardware Error|Linux version|taints kernel|tainting kernel|DMI: |messages dropped|unregister_netdevice|VFS: |int3: |double fault|rust_kernel|Out of memory|cut here|Killed process|Kill process|Alignment trap|SYZFA|elfcorehdr=|NMI watchdog/;
+  /BUG|WARNING|INFO:|Oops|panic|Kernel BUG|kernel BUG|general protection|invalid opcode|ivide.error|oom-killer|rigger a crash|UBSAN|corruption|double add|LOCKUP|lockup|stack guard|stack segment|stack overflow|nable to handle|Internal error|Unhandled fault|Machine Check|Machine check|Hardware Error|EDAC |Memory failure|RAS: |hung_task_timeout|kthread starved|ticks this GP|jiffies! g|Linux version|taints kernel|tainting kernel|DMI: |messages dropped|unregister_netdevice|VFS: |int3: |double fault|rust_kernel|Out of memory|cut here|Killed process|Kill process|Alignment trap|SYZFA|elfcorehdr=|NMI watchdog/;
 
 /**
  * Count-only pre-filter (reader.ts, past the detail limit): a message for which matchHeader returns a
@@ -156,10 +165,12 @@ export function classifyPanic(message: string): PanicClass {
   if (/corrupted stack end detected|kernel stack overflow/.test(m)) return { ownKind: 'stack-overflow', ends: ['stack-overflow', 'double-fault'], endsReport: true };
   if (/hard LOCKUP|Hard LOCKUP/.test(m)) return { ownKind: 'hard-lockup', ends: ['hard-lockup'], endsReport: true };
   if (/[Mm]achine [Cc]heck|MCE/.test(m)) return { ownKind: 'mce', ends: ['mce'], endsReport: true };
-  if (/hung_task: blocked tasks|hung task/.test(m)) return { ownKind: null, ends: ['hung-task'], endsReport: true };
+  // `softlockup: hung tasks` holds `hung task`: it is looked at first.
   if (/softlockup: hung tasks|soft lockup/.test(m)) return { ownKind: null, ends: ['soft-lockup'], endsReport: true };
-  if (/Out of memory|out of memory|System is deadlocked on memory|panic_on_oom/.test(m)) return { ownKind: null, ends: ['oom'], endsReport: true };
-  if (/sysrq triggered crash/.test(m)) return { ownKind: null, ends: ['sysrq'], endsReport: true };
+  if (/hung_task: blocked tasks|hung task/.test(m)) return { ownKind: null, ends: ['hung-task'], endsReport: true };
+  // panic_on_oom (and an OOM with nothing left to kill) ends the OOM report or, printed alone, is one.
+  if (/Out of memory|out of memory|System is deadlocked on memory|panic_on_oom/.test(m)) return { ownKind: 'oom', ends: ['oom'], endsReport: true };
+  if (/sysrq triggered crash/.test(m)) return { ownKind: 'sysrq', ends: ['sysrq'], endsReport: true };
   if (/RCU Stall|rcu_stall/.test(m)) return { ownKind: null, ends: ['rcu-stall'], endsReport: true };
   if (/panic_on_warn set|panic_on_taint/.test(m)) return { ownKind: null, ends: null, endsReport: true };
   if (/Fatal exception|Aiee, killing interrupt handler|Attempted to kill (?:init|the idle task)|panic_on_oops|Oops|Fatal trap/.test(m)) {

@@ -5,7 +5,8 @@
 // by hand (no regex) because it is on almost every line of a big log.
 
 export type LineFormat =
-  | 'dmesg' | 'dmesg-T' | 'syslog' | 'syslog-iso' | 'rfc5424' | 'journalctl-monotonic' | 'serial' | 'plain';
+  | 'dmesg' | 'dmesg-T' | 'dmesg-H' | 'kmsg' | 'syslog' | 'syslog-iso' | 'rfc5424' | 'journalctl-monotonic' | 'serial'
+  | 'plain';
 
 export interface LogLine {
   /** 1-based line number in the file. */
@@ -26,6 +27,9 @@ export interface LogLine {
   /** Messages the kernel said it dropped just before this line (`** N printk messages dropped **`). */
   dropped: number;
   format: LineFormat;
+  /** A prefix that is not a log format's was removed (quoting, line numbers, a shell prompt, a CI or
+   *  hypervisor tag, leading blanks, HTML escapes): `raw` is not what a kernel console prints. */
+  foreign: boolean;
 }
 
 export interface NormalizeOptions {
@@ -43,7 +47,12 @@ const pad2 = (s: string): string => (s.length < 2 ? '0' + s : s);
 // `May 23 18:36:31[.123456] host [facility.level] tag[pid]: msg` (RFC 3164, journalctl short/short-precise,
 // busybox syslogd with -S). Month names case-insensitive (some collectors upper-case whole lines).
 const SYSLOG_RE =
-  /^([A-Za-z]{3}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d)(\.\d{1,9})? (\S+) (?:([A-Za-z]+\.[A-Za-z]+) )?([^\s:[]+)(?:\[(\d+)\])?: ?/;
+  /^([^\s\d\p{P}]{2,12}\.?) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d)(\.\d{1,9})? (\S+) (?:([A-Za-z]+\.[A-Za-z]+) )?([^\s:[]+)(?:\[(\d+)\])?: ?/u;
+const SYSLOG_NOHOST_RE = /^([A-Za-z]{3}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d)(\.\d{1,9})? (?:kernel|vmunix): ?/;
+// `dmesg -H`: `[Apr25 06:33]` (a new minute) and `[  +0.000013]` (delta) prefixes.
+const DMESG_H_RE = /^\[(?:[A-Z][a-z]{2}\d{1,2} \d\d:\d\d|\s*\+\d{1,9}\.\d{1,9}|\s*<\s*\d{1,9}\.\d{1,9}>)\] ?/;
+// A raw /dev/kmsg record: `6,1234,56789012,-;msg` (`,c` fragment flags and extra fields before `;`).
+const KMSG_RE = /^([0-9]{1,3}),[0-9]{1,20},([0-9]{1,20}),[^;,]{0,2}(?:,[^;]{0,64})?;/;
 // ISO 8601 timestamped syslog (rsyslog high precision, journalctl short-iso / short-iso-precise).
 const SYSLOG_ISO_RE =
   /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?) (\S+) (?:([A-Za-z]+\.[A-Za-z]+) )?([^\s:[]+)(?:\[(\d+)\])?: ?/;
@@ -100,9 +109,16 @@ function isoFromSyslog(mon: string, day: string, time: string, frac: string | un
 export function normalizeLine(rawIn: string, lineNo: number, opts: NormalizeOptions = {}): LogLine {
   let raw = rawIn;
   if (raw.length > 0 && raw.charCodeAt(raw.length - 1) === 13) raw = raw.slice(0, -1);
+  const out = parseLine(raw, lineNo, opts);
+  if (out.format !== 'plain') return out;
+  return foreignLine(out, opts) ?? out;
+}
+
+/** The log formats' own prefixes on one line (CR already removed). */
+function parseLine(raw: string, lineNo: number, opts: NormalizeOptions): LogLine {
   const out: LogLine = {
     line: lineNo, raw, text: raw, uptime: null, wallclock: null, level: null, caller: null, hostname: null,
-    kernel: true, dropped: 0, format: 'plain',
+    kernel: true, dropped: 0, format: 'plain', foreign: false,
   };
   let s = raw;
   let pos = 0;
@@ -138,6 +154,15 @@ export function normalizeLine(rawIn: string, lineNo: number, opts: NormalizeOpti
       const m = MONTHS[dt[2]!.toLowerCase()];
       if (m) out.wallclock = `${dt[5]}-${m}-${pad2(dt[3]!)}T${dt[4]}`;
       const rest = s.slice(dt[0].length);
+      const c = parseCaller(rest, 0);
+      out.text = c ? rest.slice(c[1]).replace(/^ /, '') : rest;
+      return finishText(out);
+    }
+    // `dmesg -H` / `dmesg -e`: `[Apr25 06:33] ` at the start of a minute, `[  +0.000013] ` deltas after it.
+    const dh = DMESG_H_RE.exec(s);
+    if (dh) {
+      out.format = 'dmesg-H';
+      const rest = s.slice(dh[0].length);
       const c = parseCaller(rest, 0);
       out.text = c ? rest.slice(c[1]).replace(/^ /, '') : rest;
       return finishText(out);
@@ -179,6 +204,15 @@ export function normalizeLine(rawIn: string, lineNo: number, opts: NormalizeOpti
 function parseSyslog(out: LogLine, s: string, opts: NormalizeOptions): LogLine | null {
   const c0 = s.charCodeAt(0);
   if (c0 >= 48 && c0 <= 57) {
+    const k = KMSG_RE.exec(s);
+    if (k) {
+      // A raw /dev/kmsg record: `level,seq,usec,flags;msg` (Documentation/ABI/testing/dev-kmsg).
+      out.format = 'kmsg';
+      out.level = Number(k[1]) & 7;
+      out.uptime = Number(k[2]) / 1e6;
+      out.text = s.slice(k[0].length);
+      return finishText(out);
+    }
     const m = SYSLOG_ISO_RE.exec(s);
     if (!m) return null;
     out.format = 'syslog-iso';
@@ -187,13 +221,120 @@ function parseSyslog(out: LogLine, s: string, opts: NormalizeOptions): LogLine |
     out.kernel = m[4]!.toLowerCase() === 'kernel';
     return embedded(out, s.slice(m[0].length));
   }
+  if (c0 < 65) return null; // a month name starts with a letter (ASCII or not)
+  const year = opts.year ?? new Date().getUTCFullYear();
+  // Without a host field (busybox syslogd, some forwarders): `May 17 18:48:11 kernel: msg`.
+  const nh = SYSLOG_NOHOST_RE.exec(s);
+  if (nh) {
+    out.format = 'syslog';
+    out.wallclock = isoFromSyslog(nh[1]!, nh[2]!, nh[3]!, nh[4], year);
+    return embedded(out, s.slice(nh[0].length));
+  }
   const m = SYSLOG_RE.exec(s);
-  if (!m || !MONTHS[m[1]!.toLowerCase()]) return null;
+  if (!m) return null;
+  // journalctl prints month names in the locale's language (`июл`, `sty`, `ott`): the wall clock is then unknown.
+  const known = MONTHS[m[1]!.toLowerCase()] !== undefined;
+  if (!known && !/^[^\x00-\x7f]|^[A-Za-z]{3,5}\.?$/.test(m[1]!)) return null;
   out.format = 'syslog';
-  out.wallclock = isoFromSyslog(m[1]!, m[2]!, m[3]!, m[4], opts.year ?? new Date().getUTCFullYear());
+  out.wallclock = known ? isoFromSyslog(m[1]!, m[2]!, m[3]!, m[4], year) : null;
   out.hostname = m[5]!;
   out.kernel = m[7]!.toLowerCase() === 'kernel' || m[7] === 'vmunix';
   return embedded(out, s.slice(m[0].length));
+}
+
+// ---- Prefixes that are no log format's (pastes, editors, CI, hypervisors) ----
+// Tried only on lines that no format above recognises. Each step removes one layer and the formats are
+// tried again (`> Apr  7 17:49:18 host kernel: [ 12.1] msg` is a quote around a syslog line). Every
+// pattern is anchored, bounded and linear: no nested quantifiers, so no prefix can make one backtrack.
+
+/** Quote marks of mail and markdown pastes: `> `, `>> `, `> > `. */
+const QUOTE_RE = /^[ \t]{0,8}>(?:[ \t]?>){0,7}[ \t]?/;
+/** `| ` table or viewer gutters. */
+const BAR_RE = /^[ \t]{0,8}\|[ \t]?/;
+/** Line numbers added by a paste or an editor: `  12 `, `12:`, `12|`, `12.`, `12)`. */
+const LINENO_RE = /^[ \t]{0,8}[0-9]{1,6}(?:[.:|)][ \t]{0,4}|[ \t]{1,4})/;
+/** ktest's elapsed-seconds column: `00034 ` (zero-padded). */
+const KTEST_RE = /^0[0-9]{3,5} (?=\S)/;
+/** A bracketed tag of a hypervisor or test harness: `[guest0/uart0] `. */
+const TAG_RE = /^\[[\w./:@-]{1,40}\] ?/;
+/** A printk time stamp somewhere in the head of the line (after a shell prompt, a login prompt, a CI clock). */
+const TS_ANYWHERE_RE = /\[ {0,12}[0-9]{1,12}\.[0-9]{0,9}\]/;
+/** A time stamp that lost its `[` (or had it mangled) at the start of a pasted line: `407819.286867] `. */
+const TS_NO_BRACKET_RE = /^[^\s\d]?([0-9]{1,12}\.[0-9]{1,9})\] ?/;
+/** The `kernel:` tag of a syslog-like line whose other fields no format above knows (weekday and year
+ *  first, `kern.warn` facilities, no date at all): `Tue Feb  1 19:02:25 2022 kern.warn kernel: msg`. */
+const KERNEL_TAG_RE = /(?:^|[ \t])(?:kernel|vmunix|kern\.[a-z]{3,7})(?:\[[0-9]{1,10}\])?: ?/;
+const HEADER_WORDS_RE = /BUG|WARNING|Oops|INFO:|panic|Call Trace|RIP:|Kernel|Modules linked|Hardware name/;
+/** HTML entities of pastes taken from a web page's source. */
+const ENTITY_RE = /&(?:gt|lt|amp|quot|apos|#39|#x27|#62|#60|nbsp);/;
+const ENTITIES: Record<string, string> = {
+  '&gt;': '>', '&lt;': '<', '&amp;': '&', '&quot;': '"', '&apos;': "'", '&#39;': "'", '&#x27;': "'", '&#62;': '>',
+  '&#60;': '<', '&nbsp;': ' ',
+};
+
+/** Removes one foreign layer from the head of `s`; `sure` when the rest is a message even if no format follows. */
+function peel(s: string): { rest: string; sure: boolean; kernel?: boolean } | null {
+  let m = QUOTE_RE.exec(s);
+  if (m && m[0].length > 0) return { rest: s.slice(m[0].length), sure: true };
+  m = KTEST_RE.exec(s);
+  if (m) return { rest: s.slice(m[0].length), sure: true };
+  m = TS_NO_BRACKET_RE.exec(s);
+  if (m) return { rest: `[${m[1]}] ${s.slice(m[0].length)}`, sure: false };
+  const head = s.length > 160 ? s.slice(0, 160) : s;
+  const t = TS_ANYWHERE_RE.exec(head);
+  if (t && t.index > 0 && t.index <= 96 && !HEADER_WORDS_RE.test(head.slice(0, t.index))) {
+    return { rest: s.slice(t.index), sure: false };
+  }
+  const k = KERNEL_TAG_RE.exec(head);
+  if (k && k.index <= 96) {
+    const before = head.slice(0, k.index);
+    // Only where what comes before is a prefix: nothing, or a line that carries a clock.
+    if (before.trim() === '' || (/[0-9]:[0-9][0-9]/.test(before) && !HEADER_WORDS_RE.test(before))) {
+      return { rest: s.slice(k.index + k[0].length), sure: true, kernel: true };
+    }
+  }
+  m = BAR_RE.exec(s);
+  if (m) return { rest: s.slice(m[0].length), sure: false };
+  m = LINENO_RE.exec(s);
+  if (m) return { rest: s.slice(m[0].length), sure: false };
+  m = TAG_RE.exec(s);
+  if (m) return { rest: s.slice(m[0].length), sure: false };
+  m = /^[ \t]+/.exec(s);
+  if (m) return { rest: s.slice(m[0].length), sure: false };
+  return null;
+}
+
+/**
+ * A line no format recognised: peels foreign prefixes (at most four layers) until a format recognises the
+ * rest. Returns null when nothing was peeled for sure and no format followed (the line stays as it is).
+ */
+function foreignLine(plain: LogLine, opts: NormalizeOptions): LogLine | null {
+  let s = plain.raw;
+  let decoded = false;
+  if (s.includes('&') && ENTITY_RE.test(s)) {
+    s = s.replace(/&(?:gt|lt|amp|quot|apos|#39|#x27|#62|#60|nbsp);/g, (e) => ENTITIES[e] ?? e);
+    decoded = true;
+  }
+  let sureRest: string | null = decoded ? s : null;
+  let kernelTag = false;
+  for (let i = 0; i < 4; i++) {
+    const p = peel(s);
+    if (!p || p.rest.length === s.length) break;
+    s = p.rest;
+    if (p.kernel) kernelTag = true;
+    const out = parseLine(s, plain.line, opts);
+    if (out.format !== 'plain') {
+      out.raw = plain.raw;
+      out.foreign = true;
+      return out;
+    }
+    if (p.sure) sureRest = s;
+  }
+  if (sureRest === null && !kernelTag) return null;
+  const out = parseLine(sureRest ?? s, plain.line, opts);
+  out.raw = plain.raw;
+  out.foreign = true;
+  return out;
 }
 
 /** The message of a syslog/journal/serial line may itself carry `[ts]`, a caller id and `<N>`. */

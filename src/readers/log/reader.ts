@@ -9,7 +9,7 @@ import {
 } from '../../model/types.js';
 import { decodeTaint, isThirdPartyFlags } from '../../model/taint.js';
 import { findFirstCrash, normalizeTitle } from '../../title/index.js';
-import { normalizeLine, type LineFormat, type LogLine } from './normalize.js';
+import { normalizeLine, type LineFormat, type LogLine, type NormalizeOptions } from './normalize.js';
 import { COUNT_LITERALS, INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, matchSyzHeader, type HeaderMatch } from './headers.js';
 import { LiteralScanner } from './scan.js';
 import {
@@ -84,6 +84,9 @@ export interface LogReadResult {
   panic: PanicInfo | null;
   eventsOmitted: { count: number; byTitle: Record<string, number> };
   gaps: Gap[];
+  /** Hardware error lines printed outside crash reports too (corrected machine checks, EDAC, memory
+   *  failures): input for hardware findings, not events. At most MAX_HARDWARE_LINES. */
+  hardware: { line: number; text: string }[];
   /** Number of boots seen (kdump's capture kernel is one). */
   boots: number;
   /** What each kept boot said about itself (at most MAX_BOOTS_KEPT): incidents are split by boot (DECISIONS.md 6). */
@@ -192,6 +195,66 @@ interface Builder {
   unconfirmed?: boolean;
   /** Opened by a `Kernel panic - not syncing` line. */
   fromPanic?: boolean;
+  /** Opened by a line from the middle of a report whose header is not in the log (headerlessOpener). */
+  headerless?: boolean;
+  /** The tail of an earlier report after all: not emitted. */
+  drop?: boolean;
+  /** The input ended inside this report. */
+  openAtEof?: boolean;
+  /** The frame list whose last frame is the caller an arm unwind line named (replaced by the next line's frame). */
+  callerLast?: CrashEvent['frames'] | null;
+  /** Lines in the report that are none of its body lines (interleaved output). */
+  foreignLines?: number;
+}
+
+/** The function a header names: `WARNING: CPU: 1 PID: 5 at file.c:12 func+0x1/0x2`, `WARNING: at file.c:12 func()`. */
+function headerFunction(header: string): string | null {
+  const m = /\bat \S{1,512}:\d+ ([A-Za-z_][\w]{0,255})(?:\.[\w.]{1,64})?(?:\+0x[0-9a-f]+\/0x[0-9a-f]+|\(\))/.exec(header) ??
+    /^(?:BUG: )?(?:KASAN|KFENCE|KMSAN): [\w -]{1,64} in ([A-Za-z_][\w]{0,255})/.exec(header);
+  return m ? m[1]! : null;
+}
+
+const KIND_TITLES: Partial<Record<EventKind, string>> = {
+  'hard-lockup': 'BUG: hard lockup', 'soft-lockup': 'BUG: soft lockup', 'hung-task': 'INFO: task hung',
+  'rcu-stall': 'INFO: rcu detected stall', oom: 'out of memory', mce: 'machine check', sysrq: 'sysrq triggered crash',
+  oops: 'Oops', 'null-deref': 'BUG: unable to handle kernel NULL pointer dereference',
+  'paging-request': 'BUG: unable to handle kernel paging request', gpf: 'general protection fault',
+  bug: 'kernel BUG', 'stack-protector': 'kernel panic: stack is corrupted', 'stack-overflow': 'kernel stack overflow',
+  'double-fault': 'PANIC: double fault', 'divide-error': 'divide error', 'invalid-opcode': 'invalid opcode',
+  warning: 'WARNING', 'list-corruption': 'BUG: corrupted list', lockdep: 'possible deadlock',
+};
+
+/** A title for a report no rule names: its kind's words, `in FUNC` where the RIP or the header names one. */
+function kindTitle(ev: CrashEvent): string {
+  const base = KIND_TITLES[ev.kind];
+  if (!base) return normalizeTitle(ev.header) || ev.header;
+  const fn = ev.rip?.function ?? headerFunction(ev.header) ?? null;
+  return fn && ev.kind !== 'oom' ? `${base} in ${fn}` : base;
+}
+
+const MAX_HARDWARE_LINES = 64;
+/** Lines of the machine-check, EDAC and memory-failure code (arch/x86/kernel/cpu/mce, drivers/edac, mm/memory-failure.c). */
+const HARDWARE_RE = /\[Hardware Error\]|Machine [Cc]heck (?:events logged|Event|Exception)|^\s*mce: (?:Uncorrected|\[)|^\s*EDAC [\w ]{1,32}: .*\b(?:CE|UE|[Cc]orrected|[Uu]ncorrected|MEMORY ERROR)\b|^\s*Memory failure: |^\s*RAS: /;
+const ARM_UNWIND_RE = /^\s*\[<[0-9a-f]{6,16}>\]\s?\([^)]{1,300}\) from \[</;
+const STACK_FILLER_RE =
+  /^\s*(?:\.{3}|\[\.{3}\]|\u2026)\s*$|^\s*r\d{1,2}:[0-9a-f]{8}(?:\s+(?:r\d{1,2}|fp|ip|sp|lr):[0-9a-f]{8})*\s*$|^\s*Exception stack\(0x[0-9a-f]+ to 0x[0-9a-f]+\)\s*$|^\s*[0-9a-f]{3,4}:(?:\s+(?:[0-9a-f]{8}|\s{8})){1,8}\s*$/;
+
+/**
+ * Lines from the middle of a report that stand for it when its header is not in the log (a paste that
+ * starts below it, a header lost to a dropped message): the hung-task hint and state line, an RCU stall's
+ * per-CPU line or kthread starvation, an OOM kill. Only looked at outside any report.
+ */
+function headerlessOpener(msg: string): { kind: EventKind; id: string } | null {
+  if (msg.includes('hung_task_timeout_secs') && /"echo 0 > \/proc\/sys\/kernel\/hung_task_timeout_secs" disables this message/.test(msg)) {
+    return { kind: 'hung-task', id: 'hung-task-hint' };
+  }
+  if (/^\s*(?:rcu: )?\s*\d{1,5}-[.\w!]{3,8}: \(\d+ ticks this GP\)|^\s*(?:rcu: )?\s*(?:rcu_\w{1,16}|\w{1,16}) kthread (?:starved for \d+ jiffies!|timer wakeup didn't happen for \d+ jiffies!)/.test(msg)) {
+    return { kind: 'rcu-stall', id: 'rcu-headerless' };
+  }
+  if (/^\s*(?:Out of memory|Memory cgroup out of memory): Kill(?:ed)? process \d+ \(|^\s*oom-kill:constraint=/.test(msg)) {
+    return { kind: 'oom', id: 'oom-kill' };
+  }
+  return null;
 }
 
 interface TitleWindow {
@@ -200,6 +263,8 @@ interface TitleWindow {
   maxLines: number;
   maxChars: number;
   complete: boolean;
+  /** The input ended while the window was collecting: nothing was printed after the report's last lines. */
+  eof?: boolean;
 }
 
 interface BootInfo {
@@ -261,6 +326,7 @@ class Reader implements LogReader {
   private firstEventBoot: BootInfo | null = null;
   private firstModulesEvent: CrashEvent | null = null;
   private frameModules = new Set<string>();
+  private hardware: { line: number; text: string }[] = [];
   private anyHostname: string | null = null;
   private firstBanner: { release: string; version: string | null } | null = null;
   private ended = false;
@@ -872,7 +938,11 @@ class Reader implements LogReader {
       if (nl < 0 || nl >= to) break;
       n++;
       last = pos;
-      if (this.windows.length > 0) this.feedWindows(text.slice(pos, nl));
+      if (this.windows.length > 0) {
+        // A console line goes to the title engine as it is; others with their prefix made a console's.
+        const raw = text.slice(pos, nl);
+        this.feedWindows(raw.charCodeAt(0) === 91 ? raw : titleLine(normalizeLine(raw, this.lineNo + n, this.opts)));
+      }
       pos = nl + 1;
     }
     if (n === 0) return;
@@ -917,8 +987,8 @@ class Reader implements LogReader {
       if (!this.firstCut) this.firstCut = this.lineNo;
     }
     line = ownCopy(line);
-    if (this.windows.length > 0) this.feedWindows(line);
     const L = normalizeLine(line, this.lineNo, this.opts);
+    if (this.windows.length > 0) this.feedWindows(titleLine(L));
     this.formats.set(L.format, (this.formats.get(L.format) ?? 0) + 1);
     if (L.dropped) {
       this.dropped += L.dropped;
@@ -928,7 +998,17 @@ class Reader implements LogReader {
       this.boot.lastLine = L.line;
       return;
     }
+    const parts = splitJoined(L, this.opts);
+    if (parts === null) this.processMessage(L);
+    else for (const p of parts) this.processMessage(p);
+  }
+
+  /** One kernel message (a line, or one of the messages a joined line holds). */
+  private processMessage(L: LogLine): void {
     const msg = L.text;
+    if (this.hardware.length < MAX_HARDWARE_LINES && HARDWARE_RE.test(msg)) {
+      this.hardware.push({ line: L.line, text: ownCopy(msg.trim().slice(0, 512)) });
+    }
     // Boots: a `Linux version` banner or restarting time stamps.
     const banner = /^\s*Linux version (\S{1,128}) (.*)$/.exec(msg);
     if (banner && !msg.startsWith('Linux version (') ) {
@@ -956,6 +1036,12 @@ class Reader implements LogReader {
     }
     if (this.open) {
       this.onBody(L);
+      return;
+    }
+    const hl = headerlessOpener(msg);
+    if (hl) {
+      const o = this.openEvent(L, hl.kind, hl.id);
+      o.headerless = true;
       return;
     }
     const sh = matchSyzHeader(msg);
@@ -1013,6 +1099,17 @@ class Reader implements LogReader {
       this.onPanic(L);
       return;
     }
+    if (o && o.section === 'event' && L.line - o.lastLine <= 12 &&
+        ((rule.kind === 'hard-lockup' && o.ev.kind === 'warning' && /watchdog/.test(o.ev.header)) ||
+         (rule.kind === 'mce' && o.ev.kind === 'mce'))) {
+      // The old hard lockup report (a WARNING in kernel/watchdog.c, then `Watchdog detected hard LOCKUP on
+      // cpu N`) is one hard-lockup event of the CPU it names; mce_panic's reason line joins its MCE report.
+      o.ev.kind = rule.kind;
+      if (rule.kind === 'hard-lockup') o.ev.cpu = null;
+      this.headerDetails(o, L.text, rule.id);
+      this.addLine(o, L, true);
+      return;
+    }
     if (o && o.section === 'event' && rule.secondary && !o.bodyStarted && L.line - o.lastLine <= 12) {
       // One report printing several headers: the most specific kind wins.
       if (KIND_RANK[rule.kind] > KIND_RANK[o.ev.kind]) o.ev.kind = rule.kind;
@@ -1026,6 +1123,9 @@ class Reader implements LogReader {
 
   private openEvent(L: LogLine, kind: EventKind, ruleId: string): Builder {
     const b = this.boot;
+    // A lone OOM kill line right before a new OOM report is the tail of an earlier report, not one.
+    const prev = b.pending;
+    if (prev && prev.headerless && prev.ev.kind === 'oom' && kind === 'oom' && ruleId === 'oom' && L.line - prev.lastLine <= 3) prev.drop = true;
     if (b.pending) {
       this.deliver(b.pending);
       b.pending = null;
@@ -1041,7 +1141,7 @@ class Reader implements LogReader {
       ev, raw: [], rawChars: 0, lineChars: 0, linesLeftOut: 0, bodyStarted: false, section: 'event', cpuSeen: false, panicTaskPending: false,
       stack: 'none', panicStack: 'none', panicFrames: [], frameCtx: null, userMode: false, modulesOpen: false,
       lastLine: L.line, lastBodyLine: L.line, lastUptime: L.uptime, taskFromHeader: false, endTrace: false,
-      window: this.newWindow(L.raw), delivered: false,
+      window: this.newWindow(titleLine(L)), delivered: false,
     };
     if (this.windows.length >= MAX_ACTIVE_WINDOWS) this.completeWindow(this.windows[0]!);
     this.windows.push(o);
@@ -1077,6 +1177,47 @@ class Reader implements LogReader {
       case 'hard-lockup':
         m = /hard LOCKUP on cpu (\d+)/.exec(msg);
         if (m) ev.cpu = Number(m[1]);
+        break;
+      case 'rcu-headerless':
+        m = /^\s*(?:rcu: )?\s*(\d{1,5})-[.\w!]{3,8}: \(/.exec(msg);
+        if (m) ev.cpu = Number(m[1]);
+        break;
+      case 'hard-lockup-ppc':
+        m = /Watchdog CPU:(\d+) Hard LOCKUP/.exec(msg);
+        if (m) ev.cpu = Number(m[1]);
+        break;
+      case 'mce':
+        m = /CPU (\d+): Machine Check Exception/.exec(msg);
+        if (m && ev.cpu == null) ev.cpu = Number(m[1]);
+        break;
+      case 'warning':
+        // `WARNING: CPU: 3 PID: 5 at file:line func+off` (3.x-6.x): the task's pid and CPU are in the header.
+        m = /WARNING: CPU: (\d+) (?:UID: \d+ )?PID: (\d+) at /.exec(msg);
+        if (m) {
+          ev.cpu = Number(m[1]);
+          ev.task.pid = Number(m[2]);
+        }
+        // The warning site as an unsymbolised module address: `at mac.c:208 0x860546a4 [mt7603e@8ad96439+0x96c0]`.
+        m = /\bat \S{1,512}:\d+ (0x[0-9a-f]{1,16} \[[\w-]{1,64}@[0-9a-f]{1,16}\+0x[0-9a-f]{1,16}\])/.exec(msg);
+        if (m && !ev.rip) {
+          ev.rip = parseLocation(m[1]!);
+          if (ev.rip?.module) this.frameModules.add(ev.rip.module);
+        }
+        break;
+      case 'atomic-sleep':
+        m = /scheduling while atomic: (.{1,64})\/(\d+)\/0x[0-9a-f]+/.exec(msg);
+        if (m) ev.task = { comm: m[1]!, pid: Number(m[2]) };
+        break;
+      case 'bug-generic':
+        m = /Bad page state in process (\S{1,64})/.exec(msg);
+        if (m) ev.task.comm = m[1]!;
+        break;
+      case 'oom-kill':
+        m = /Kill(?:ed)? process (\d+) \((.{1,64}?)\)|task=([^,]{1,64}),pid=(\d+)/.exec(msg);
+        if (m) {
+          ev.details.oomVictimPid = Number(m[1] ?? m[4]);
+          ev.details.oomVictim = m[2] ?? m[3]!;
+        }
         break;
       case 'oom':
         m = /^\s*(\S.{0,64}?) invoked oom-killer: (?:gfp_mask=(0x[0-9a-f]+)[^,]*, )?(?:nodemask=\S+, )?order=(-?\d+)/.exec(msg);
@@ -1186,6 +1327,7 @@ class Reader implements LogReader {
       return;
     }
     const recognised = this.parseBody(o, msg);
+    if (!recognised) o.foreignLines = (o.foreignLines ?? 0) + 1;
     this.addLine(o, L, recognised);
     if (/^\s*---\[ end (?:trace|Kernel panic)/.test(msg)) {
       o.endTrace = true;
@@ -1208,6 +1350,7 @@ class Reader implements LogReader {
         return true;
       }
     }
+    if (!inPanic && !o.cpuSeen && this.bodyTask(o, msg)) return true;
     const cpu = parseCpuLine(msg);
     if (cpu) {
       if (o.panicTaskPending) {
@@ -1270,7 +1413,17 @@ class Reader implements LogReader {
       if (ev.details.lastUnloaded == null) ev.details.lastUnloaded = m[1]!;
       return true;
     }
-    if (/^\s*Call [Tt]race:/.test(msg)) {
+    // `Call Trace:` (also behind a paste's label, and lustre's `Call Trace TBD:`), arm's `Backtrace:`, and
+    // arm's unwinder lines, which need no header (a hung task's stack follows its state line).
+    if (/^\s*(?:\S{1,32} )?Call [Tt]race(?: TBD)?:|^\s*Backtrace: ?$/.test(msg) ||
+        ((inPanic ? o.panicStack : o.stack) === 'none' && ARM_UNWIND_RE.test(msg))) {
+      if (ARM_UNWIND_RE.test(msg)) {
+        if (inPanic) o.panicStack = 'in';
+        else o.stack = 'in';
+        o.frameCtx = 'task';
+        o.bodyStarted = true;
+        return this.parseBody(o, msg);
+      }
       o.bodyStarted = true;
       if (inPanic) {
         if (o.panicStack === 'none') o.panicStack = 'in';
@@ -1281,13 +1434,24 @@ class Reader implements LogReader {
     }
     const inStack = inPanic ? o.panicStack === 'in' : o.stack === 'in';
     if (inStack) {
+      // Lines a stack section holds besides frames: a paste's elisions (`...`), arm's saved registers
+      // (` r6:000200da r5:00000000`) and exception stack dumps, MIPS/ppc stack words.
+      if (STACK_FILLER_RE.test(msg)) return true;
       const f = parseFrameLine(msg, o.frameCtx);
       if (f) {
         if (f.context !== undefined) o.frameCtx = f.context;
         if (f.frame) {
           const list = inPanic ? o.panicFrames : ev.frames;
+          // arm: the caller named by the line before is this frame; the last line's caller ends the list.
+          if (o.callerLast === list && list.length > 0) list.pop();
+          o.callerLast = null;
           if (list.length < MAX_FRAMES) list.push(f.frame);
+          if (f.caller && list.length < MAX_FRAMES) {
+            list.push(f.caller);
+            o.callerLast = list;
+          }
           if (f.frame.module) this.frameModules.add(f.frame.module);
+          if (f.caller?.module) this.frameModules.add(f.caller.module);
         }
         return true;
       }
@@ -1298,6 +1462,9 @@ class Reader implements LogReader {
       if (rip.user) o.userMode = true;
       else if (!inPanic && !o.userMode && !ev.rip && rip.loc) {
         ev.rip = rip.loc;
+        // A list-debug BUG_ON whose `list_del corruption` line is not in the log: the RIP says which it was.
+        if (rip.loc.function && /^__?list_(?:del_entry|add)_valid/.test(rip.loc.function) &&
+            (ev.kind === 'invalid-opcode' || ev.kind === 'bug' || ev.kind === 'oops')) ev.kind = 'list-corruption';
         if (rip.loc.module) this.frameModules.add(rip.loc.module);
       }
       if (rip.cpu != null && ev.cpu == null && !o.taskFromHeader) ev.cpu = rip.cpu;
@@ -1345,6 +1512,58 @@ class Reader implements LogReader {
     }
     if (/^\s*(?:#PF:|PGD |IP: |Stack:|Kernel Offset:|Process |Pid: |task:|"echo 0 >|NMI backtrace|Sending NMI|RSP <|Dumping ftrace|irq event stamp|hardirqs |softirqs |\S+ state:|Allocated by task|Freed by task|The buggy address|Memory state around|Read of size|Write of size|INFO: lockdep|other info|stack backtrace:|\s*\(t=\d+|rcu: |\s+[0-9a-f]{16}( [0-9a-f]{16})+\s*$)/.test(msg)) {
       return true;
+    }
+    return false;
+  }
+
+  /**
+   * Task and CPU from the lines a report prints before (or instead of) its CPU line: KASAN/KFENCE's `by task
+   * comm/pid`, `in_atomic(): 1, irqs_disabled(): 0, pid: N, name: comm`, lockdep's `comm/pid is trying to
+   * acquire lock:`, a hung task's state line, an RCU stall's first per-CPU line. The CPU line, when one
+   * follows, has the last word. Returns true when the line was one of these.
+   */
+  private bodyTask(o: Builder, msg: string): boolean {
+    const ev = o.ev;
+    const unknown = ev.task.pid == null && ev.task.comm == null;
+    let m: RegExpExecArray | null;
+    if (ev.kind === 'rcu-stall') {
+      m = /^\s*(?:rcu: )?\s*(\d{1,5})-[.\w!]{3,8}: \(/.exec(msg);
+      if (m) {
+        if (ev.cpu == null) ev.cpu = Number(m[1]);
+        return true;
+      }
+      return false;
+    }
+    if (ev.kind === 'hung-task') {
+      if (!o.taskFromHeader) {
+        m = /^\s*task:(\S{1,64})\s+state:D .*?\bpid:\s?(\d+)/.exec(msg) ??
+          /^\s*(\S.{0,63}?)\s+D\s+(?:[0-9a-f]{8,16}\s+)?\d+\s+(\d+)\s+\d+\s+0x[0-9a-f]+\s*$/.exec(msg);
+        if (m) {
+          ev.task = { comm: m[1]!, pid: Number(m[2]) };
+          o.taskFromHeader = true;
+          return true;
+        }
+      }
+      return false;
+    }
+    if (!unknown && ev.task.comm != null) return false;
+    m = /^\s*(?:Read|Write) of size \d+ at addr [0-9a-f]+ by task (.{1,64})\/(\d+)\s*$/.exec(msg) ??
+      /^\s*(?:Use-after-free|Out-of-bounds|Invalid) (?:read|write|free) .* by task (.{1,64})\/(\d+)\b/.exec(msg);
+    if (m) {
+      ev.task = { comm: m[1]!, pid: Number(m[2]) };
+      return true;
+    }
+    m = /^\s*in_atomic\(\): \d+, irqs_disabled\(\): \d+, (?:non_block: \d+, )?pid: (\d+), name: (.{1,64})$/.exec(msg);
+    if (m) {
+      ev.task = { comm: m[2]!, pid: Number(m[1]) };
+      return true;
+    }
+    if (ev.kind === 'lockdep') {
+      m = /^\s*(\S{1,64})\/(\d+)(?: \[[^\]]{0,64}\])? (?:is trying to acquire|is trying to release|just changed the state of|is exiting with locks|is leaving the kernel with locks|takes:|has acquired)/.exec(msg);
+      if (m) {
+        ev.task = { comm: m[1]!, pid: Number(m[2]) };
+        return true;
+      }
     }
     return false;
   }
@@ -1437,15 +1656,24 @@ class Reader implements LogReader {
     const ev = o.ev;
     const rep = this.titleOf(o);
     o.window.lines = [];
-    if (o.unconfirmed && !rep) return null;
+    if ((o.unconfirmed && !rep) || o.drop) return null;
     if (rep) {
       ev.title = rep.title;
       ev.altTitles = rep.altTitles;
       ev.type = rep.type;
       ev.corrupted = rep.corrupted;
       ev.corruptedReason = rep.corruptedReason;
+      // A pasted excerpt that ends before the report's stack (the input ends inside the report, every line
+      // after the header is one of its body lines, no stack printed at all) is cut, not damaged: the function its header or RIP names stands in for
+      // the frame syzkaller's rules look for. (A console log that goes on past a stackless report keeps
+      // syzkaller's `in corrupted`.)
+      if (ev.title.endsWith(' in corrupted') && o.openAtEof && !o.foreignLines && o.stack === 'none' && ev.frames.length === 0) {
+        const fn = headerFunction(ev.header) ?? ev.rip?.function ?? null;
+        if (fn) ev.title = `${ev.title.slice(0, -' corrupted'.length)} ${fn}`;
+      }
     } else {
-      ev.title = ev.header;
+      // No rule of syzkaller's names this report: a title of its kind, never the raw message line.
+      ev.title = kindTitle(ev);
     }
     ev.index = this.emitted++;
     if (o.linesLeftOut > 0) ev.details.linesLeftOut = o.linesLeftOut;
@@ -1484,9 +1712,13 @@ class Reader implements LogReader {
       }
       this.flushSkippedTail();
       if (this.countOnly) this.countBootEnd();
+      if (this.open) this.open.openAtEof = true;
       this.closeOpen();
       this.finishBoot(this.boot);
-      for (const o of this.windows) o.window.complete = true;
+      for (const o of this.windows) {
+        o.window.complete = true;
+        o.window.eof = true;
+      }
       this.windows = [];
       this.drain();
     }
@@ -1547,13 +1779,85 @@ class Reader implements LogReader {
     return {
       source: { file: this.source, format, bytes: this.bytes, lines: this.lines },
       kernel, modules, lastUnloaded, events: this.events, panic,
-      eventsOmitted: this.omitted, gaps, boots: this.bootCount,
+      eventsOmitted: this.omitted, gaps, hardware: this.hardware, boots: this.bootCount,
       bootFacts: this.boots.map((b) => ({
         index: b.index, firstLine: b.firstLine, release: b.release, version: b.version, hostname: b.hostname,
         capture: b.capture, panic: b.panic ?? b.impliedPanic, nmiWatchdogOff: b.nmiWatchdogOff, moduleLoads: b.moduleLoads,
       })),
     };
   }
+}
+
+/**
+ * The line the title engine sees (syzkaller's rules read console output: `[ts][Tn] msg` or bare
+ * messages). Console and plain lines go as they are; a line of any other format, or one that had a
+ * foreign prefix, goes as the console would have printed it.
+ */
+function titleLine(L: LogLine): string {
+  return undecorate(consoleLine(L));
+}
+
+function consoleLine(L: LogLine): string {
+  if (!L.foreign && (L.format === 'dmesg' || L.format === 'plain' || L.format === 'serial')) return L.raw;
+  if (!L.kernel) return L.raw;
+  if (L.uptime == null) return L.text;
+  const ts = L.uptime.toFixed(6).padStart(12);
+  return L.caller ? `[${ts}][${L.caller.padStart(6)}] ${L.text}` : `[${ts}] ${L.text}`;
+}
+
+/** What scripts/decode_stacktrace.sh appends (` (fs/file.c:123)`, ` (a.c:1 b.c:2)`, ` (discriminator 2)`)
+ *  is not part of a frame's or header's name: the file:line never reaches a title. */
+const DECODE_SUFFIX_RE = /\s\((?:[\w./+-]{1,256}:\d{1,6}(?::\d{1,4})?(?:\s|(?=\))))+\)|\s\(discriminator \d{1,6}\)/g;
+function undecorate(line: string): string {
+  if (!line.includes(':') || !line.includes(' (')) return line;
+  return line.replace(DECODE_SUFFIX_RE, '');
+}
+
+/** rsyslog's escapes of control characters (`#012` newline, `#011` tab) in a forwarded message. */
+const RSYSLOG_NL = '#012';
+/** A console time stamp inside a message: another line printed into this one (concurrent printk, a
+ *  paste that joined lines). */
+const JOINED_TS_RE = /\[ {0,12}[0-9]{1,12}\.[0-9]{1,9}\](?:\[ {0,6}[TC][0-9]{1,10}\])? /g;
+/** A report's CPU line glued to the message before it. */
+const JOINED_CPU_RE = / CPU: [0-9]{1,5} (?:UID: [0-9]{1,10} )?PID: [0-9]{1,10} Comm: /;
+const MAX_PARTS = 16;
+
+/**
+ * The messages one physical line holds when several were joined (rsyslog `#012` escapes, a time stamp or
+ * a CPU line in the middle of a message), each with the line's number; null when it holds one.
+ */
+function splitJoined(L: LogLine, opts: NormalizeOptions): LogLine[] | null {
+  const t = L.text;
+  let pieces: string[] | null = null;
+  if (t.includes(RSYSLOG_NL)) {
+    pieces = t.split(RSYSLOG_NL, MAX_PARTS).map((p) => p.replace(/#011/g, '\t'));
+  }
+  const list = pieces ?? [t];
+  const out: LogLine[] = [];
+  let split = pieces !== null;
+  for (const piece of list) {
+    let rest = piece;
+    for (let i = 0; i < MAX_PARTS && out.length < MAX_PARTS; i++) {
+      JOINED_TS_RE.lastIndex = 1;
+      const m = JOINED_TS_RE.exec(rest);
+      const c = JOINED_CPU_RE.exec(rest);
+      let at = -1;
+      if (m && m.index > 0 && rest.slice(0, m.index).trim() !== '') at = m.index;
+      if (c && c.index > 0 && (at < 0 || c.index < at)) at = c.index + 1;
+      if (at < 0) break;
+      out.push({ ...L, text: rest.slice(0, at).trimEnd() });
+      rest = rest.slice(at);
+      split = true;
+    }
+    if (out.length >= MAX_PARTS) break;
+    if (rest.charCodeAt(0) === 91 && out.length > 0) {
+      const sub = normalizeLine(rest, L.line, opts);
+      out.push({ ...sub, raw: L.raw, kernel: true, hostname: L.hostname, wallclock: sub.wallclock ?? L.wallclock });
+    } else {
+      out.push({ ...L, text: rest });
+    }
+  }
+  return split ? out : null;
 }
 
 function sortFlags(f: string): string {

@@ -6,7 +6,7 @@ import { existsSync, openSync, readSync, closeSync, writeFileSync, statSync } fr
 import { join } from 'node:path';
 import { readVmcore } from './index.js';
 import { tempDir, unzstd } from './testkit.js';
-import { LAB, SKIP_SHARED } from '../../diagnose/testkit.js';
+import { LAB, SKIP_SHARED } from '../../rules/testkit.js';
 
 function cut(src: string, fraction: number, name: string): string {
   const size = statSync(src).size;

@@ -287,5 +287,5 @@ test('zstd: every truncation of real compressed pages, a too-small output and ra
     }
   }
   const ms = performance.now() - t0;
-  assert.ok(ms < 3000, `${runs} runs took ${ms.toFixed(0)} ms`); // ~20 µs a run unloaded: a hang would show
+  assert.ok(ms < 30000, `${runs} runs took ${ms.toFixed(0)} ms`); // ~20 µs a run unloaded; a loose bound (a loaded CI machine is slower), a hang would still show
 });

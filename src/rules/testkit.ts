@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../analyze.js';
 import type { Finding, Report } from '../model/types.js';
-import type { Draft } from './evidence.js';
-import { contextFor, RULES } from '../rules/index.js';
+import type { Draft } from '../analysis/evidence.js';
+import { contextFor, RULES } from './index.js';
 import { repoRoot } from '../util/repo.js';
 
 export { repoRoot };

@@ -1,8 +1,7 @@
 // Frame classification: which frames are machinery (locking, printk, panic, scheduler, entry, fault and
 // debug-check plumbing) and which is the first meaningful one, the culprit of an event.
 
-import type { CodeLocation, CrashEvent, Frame, ModuleInfo } from '../model/types.js';
-import type { Draft } from './evidence.js';
+import type { CodeLocation, CrashEvent, Frame } from '../model/types.js';
 
 /** Strips compiler suffixes: `watchdog.cold`, `__mutex_lock.constprop.0`, `foo.isra.3`, `bar.part.1`. */
 export function baseName(fn: string): string {
@@ -108,26 +107,7 @@ export const NEVER_FROM_DISPATCHER = /^(__stack_chk_fail|panic|nmi_panic|vpanic|
 /** Functions whose only callees are the syscall handlers, kthread functions or work items (through pointers). */
 export const DISPATCHERS = /^(system_call_fastpath|system_call|system_call_after_swapgs|entry_SYSCALL_64(_after_hwframe|_fastpath)?|entry_SYSCALL_compat|entry_SYSENTER_compat|entry_INT80_compat|entry_INT80_32|sysenter_dispatch|ia32_do_call|cstar_dispatch|tracesys|tracesys_phase2|int_ret_from_sys_call|do_syscall_64|do_fast_syscall_32|do_int80_syscall_32|kthread|ret_from_fork|ret_from_fork_asm|worker_thread|process_one_work|smpboot_thread_fn)$/;
 
-/** Third-party modules (flags P/O/E/U/C/F or thirdParty) across the draft, by name. */
-export function thirdPartyModules(draft: Draft): Map<string, ModuleInfo> {
-  const out = new Map<string, ModuleInfo>();
-  const add = (m: ModuleInfo) => { if (m.thirdParty && !out.has(m.name)) out.set(m.name, m); };
-  for (const m of draft.modules) add(m);
-  for (const e of draft.events) for (const m of e.modules) add(m);
-  for (const m of draft.dump?.loadedModules ?? []) {
-    if (m.taint && /[POEUCF]/.test(m.taint)) add({ name: m.name, flags: m.taint, state: null, thirdParty: true });
-  }
-  return out;
-}
-
-/** Module flags as printed for a module name ('' when loaded without flags, null when unknown). */
-export function moduleFlags(draft: Draft, name: string | null): string | null {
-  if (!name) return null;
-  for (const e of draft.events) for (const m of e.modules) if (m.name === name) return m.flags;
-  for (const m of draft.modules) if (m.name === name) return m.flags;
-  for (const m of draft.dump?.loadedModules ?? []) if (m.name === name) return m.taint ?? '';
-  return null;
-}
+export { thirdPartyModules, moduleFlags } from './modules.js';
 
 export interface CulpritPick {
   function: string | null;

@@ -1,0 +1,23 @@
+// Bundles the CLI into dist/ktriage.mjs (package.json `bin`) after tsc has type-checked and compiled the
+// sources: Node resolves, reads and compiles every module on its own, so start-up of `ktriage dmesg
+// VMCORE` would pay per module; bundling keeps the sources split by what they read while start-up stays
+// that of a few files. The commands main.ts imports on demand become chunks (dist/chunks/), so `dmesg`
+// does not compile `analyze` and the reports. esbuild does the bundling (devDependency).
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+rmSync('dist/chunks', { recursive: true, force: true });
+await build({
+  entryPoints: { ktriage: 'src/cli/bin.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  define: { KTRIAGE_BUNDLED: 'true' },
+  logLevel: 'warning',
+  legalComments: 'none',
+});
