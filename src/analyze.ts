@@ -545,7 +545,8 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
       ...b.incident,
       gaps: acc.gaps,
     };
-    const hardwareLog = hardwareLinesOf(acc, b.parts);
+    // Inputs without a report (a log of a boot that did not crash) also tell the first incident their hardware lines.
+    const hardwareLog = hardwareLinesOf(acc, b.parts, gi === 0 ? used : null);
     if (hardwareLog.length > 0) draft.hardwareLog = hardwareLog;
     if (gi === 0) topHardware = draft.hardwareLog;
     return { index: gi, splitReason: g.splitReason, parts: b.parts, ...b.incident, diagnosis: diagnose(draft, { cve }) };
@@ -572,14 +573,16 @@ export function analyze(inputs: AnalyzeInput[], opts: AnalyzeOptions = {}): Repo
 
 /**
  * Hardware error lines (corrected machine checks, EDAC, memory failures) of the logs an incident is made of:
- * for a log cut into boots, those of the incident's boots only. At most 64.
+ * for a log cut into boots, those of the incident's boots only; `usedParts` (first incident only): the inputs
+ * that belong to some incident, so that the others' lines count here too. At most 64.
  */
-function hardwareLinesOf(acc: Accum, parts: Incident['parts']): Evidence[] {
+function hardwareLinesOf(acc: Accum, parts: Incident['parts'], usedParts: Set<number> | null): Evidence[] {
   const out: Evidence[] = [];
-  for (const p of acc.parts) {
+  for (const [i, p] of acc.parts.entries()) {
     const log = p.log;
     if (!log || log.hardware.length === 0) continue;
-    const mine = parts.filter((x) => x.source === log.source.file);
+    const spare = usedParts !== null && !usedParts.has(i);
+    const mine = spare ? [{ source: log.source.file, boot: null, firstLine: null }] : parts.filter((x) => x.source === log.source.file);
     if (mine.length === 0) continue;
     const starts = (log.bootFacts ?? []).map((b) => b.firstLine).sort((x, y) => x - y);
     const inBoot = (line: number, first: number | null | undefined): boolean => {

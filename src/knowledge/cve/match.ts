@@ -117,8 +117,15 @@ export function cveCandidates(draft: Draft, index: CveIndex): CveCandidate[] {
     if (!old || RANK[c.confidence] > RANK[old.confidence] || (RANK[c.confidence] === RANK[old.confidence] && c.score > old.score)) best.set(c.record, c);
   };
   const seen = new Set<string>();
+  // Repeated reports (the same oops on every CPU, a warning in a loop) are seen once, before their signature
+  // (the title engine on the event's lines) is made.
+  const seenRaw = new Set<string>();
   for (const ev of draft.events) {
     if (seen.size >= MAX_LOOKUPS) break;
+    const raw = `${ev.kind}\u0000${ev.title}\u0000${ev.rip?.function ?? ''}\u0000${ev.frames.slice(0, 6).map((f) => f.function ?? '').join('\u0001')}`;
+    if (seenRaw.has(raw)) continue;
+    seenRaw.add(raw);
+    if (seenRaw.size > MAX_LOOKUPS * 8) break;
     const sig = signatureOfEvent(ev);
     const key = `${sig.title}\u0000${sig.frames.join('\u0001')}`;
     if (seen.has(key) || (sig.title === null && sig.frames.length === 0)) continue;

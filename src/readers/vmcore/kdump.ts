@@ -338,7 +338,6 @@ export class KdumpMemory implements PhysMemory {
     return { fileBytes: size, expectedBytes: expected, pagesMissing: missing, pagesTotal: dumpable };
   }
 
-
   countPages(progress?: (done: number, total: number) => void): PageCounts {
     // Walks both bitmaps and every descriptor once, in blocks (memory stays bounded).
     let total = 0;

@@ -10,17 +10,6 @@ export interface PageRead {
   why?: string;
 }
 
-export interface PageCounts {
-  /** Pages of RAM the dump describes (first bitmap / PT_LOAD memsz). */
-  total: number | null;
-  /** Pages stored in the dump. */
-  dumpable: number | null;
-  /** RAM pages filtered out by the dump level (or not written). */
-  excluded: number | null;
-  /** Stored pages that are the shared zero page (kdump) or entirely zero-filled segments (ELF). */
-  zero: number | null;
-}
-
 /** A dump file that ends early: what it should have held and how many pages are lost. */
 export interface Truncation {
   fileBytes: number;
@@ -36,6 +25,17 @@ export function describeTruncation(t: Truncation): string {
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   return `file ends at ${mb(t.fileBytes)}${t.expectedBytes !== null ? ` of ${mb(t.expectedBytes)}` : ' (its page tables are cut too)'}: ` +
     `${t.pagesMissing.toLocaleString('en-US')}${t.pagesTotal !== null ? ` of ${t.pagesTotal.toLocaleString('en-US')}` : ''} dumped pages missing`;
+}
+
+export interface PageCounts {
+  /** Pages of RAM the dump describes (first bitmap / PT_LOAD memsz). */
+  total: number | null;
+  /** Pages stored in the dump. */
+  dumpable: number | null;
+  /** RAM pages filtered out by the dump level (or not written). */
+  excluded: number | null;
+  /** Stored pages that are the shared zero page (kdump) or entirely zero-filled segments (ELF). */
+  zero: number | null;
 }
 
 export interface PhysMemory {
