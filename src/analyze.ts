@@ -420,6 +420,14 @@ function buildIncident(acc: Accum, units: Unit[], extraKernel: Partial<KernelInf
     kernelParts.push(...kernelOf(parts, u));
   }
   kernelParts.push(...extraKernel);
+  // When each third-party module was loaded, where the log of the incident's boot shows it.
+  if (modules) {
+    const loads = new Map<string, NonNullable<ModuleInfo['loadedAt']>>();
+    for (const u of units) for (const l of u.boot?.moduleLoads ?? []) {
+      if (!loads.has(l.name)) loads.set(l.name, { uptime: l.uptime, wallclock: l.wallclock, source: parts[u.part]!.log!.source.file, line: l.line });
+    }
+    if (loads.size > 0) modules = modules.map((m) => (loads.has(m.name) ? { ...m, loadedAt: loads.get(m.name)! } : m));
+  }
   if (events.length === 0 && dump) {
     const ev = eventFromDump(panicMessages[0] ?? null, dump);
     if (ev) events.push(ev);

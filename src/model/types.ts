@@ -107,6 +107,8 @@ export interface ModuleInfo {
   state: '+' | '-' | null;
   /** True for third-party code: proprietary (P), out-of-tree (O), unsigned (E), unsupported (U), staging (C), forced (F). */
   thirdParty: boolean;
+  /** When the log shows it loaded (its first taint message), schema 1.1; absent when it does not. */
+  loadedAt?: { uptime: number | null; wallclock: string | null; source: string; line: number };
 }
 
 export interface TaintFlag {

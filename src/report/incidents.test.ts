@@ -53,3 +53,19 @@ test('two incidents: every format leads with their number and shows each with it
   assert.match(html, /<h1>2 incidents<\/h1><ol><li><strong>null-deref in ktl_null_process/);
   assert.match(html, /<h2>Incident 2 of 2: hung-task in ktl_dev_io \[ktl_hang\], third-party module ktl_hang \(OE\)<\/h2>/);
 });
+
+test('time: when a module was loaded and a task blocked; HTML: the panicked event open, the panic message whole, syscall names', { skip: SKIP_SHARED }, () => {
+  const oops = analyze([join(LAB, 'oops-null-module', 'console.log')]);
+  const m = oops.modules.find((x) => x.name === 'ktl_null')!;
+  assert.equal(m.loadedAt?.uptime, 13.466534);
+  assert.match(readFileSync(join(LAB, 'oops-null-module', 'console.log'), 'utf8').split('\n')[m.loadedAt!.line - 1]!, /ktl_null: loading out-of-tree module taints kernel/);
+  assert.match(renderText(oops), /^ {15}ktl_null loaded at 13\.466534 s after boot, 1\.0 s before the crash/m);
+  const hung = analyze([join(LAB, 'hung-task', 'console.log')]);
+  assert.match(renderText(hung), /^ {2}Since {8}blocked since 23\.\d s after boot or earlier \(more than 10 s when reported\)$/m);
+  const html = renderHtml(hung);
+  assert.match(html, /<details class="event" open><summary>#0 /);
+  assert.match(html, /<p class="panicmsg"><strong>Panic:<\/strong> <code>Kernel panic - not syncing: hung_task: blocked tasks<\/code>/);
+  const rk = renderHtml(analyze([join(LAB, 'rootkit-hidden-module', 'console.log'), join(LAB, 'rootkit-hidden-module', 'crash-session.txt')]));
+  assert.match(rk, /<th>System call<\/th>/);
+  assert.match(rk, /<td><code>read<\/code><\/td><td><code>invalid entry<\/code><\/td>/);
+});

@@ -197,6 +197,11 @@ defs.incident = obj('One boot of one machine that holds crash events, with its o
 // Next steps carry the commands to run (optional: other recommendations have none).
 (defs.recommendation!.properties as Record<string, Schema>).commands = d('Commands filled in from the report (crash, faddr2line, gdb, modinfo, ktriage).', arr(str));
 
+// When a module was loaded, where the log shows it (optional).
+(defs.module!.properties as Record<string, Schema>).loadedAt = d('When the log shows the module loaded (its first taint message).', obj('A module load.', {
+  uptime: { type: ['number', 'null'] }, wallclock: nstr, source: str, line: int,
+}));
+
 // A crash session's frames also say which line of the input printed them (optional: a log's frames are cited by their event).
 (defs.frame!.properties as Record<string, Schema>).line = d('1-based input line the frame was printed on, when known (crash sessions).', int);
 

@@ -153,6 +153,14 @@ function kernel(o: Out, r: Report): void {
   if (atPanic) o.field('At the panic', t(atPanic));
   const third = r.modules.filter((m) => m.thirdParty);
   if (third.length) o.field('Third-party', third.map((m) => `${t(m.name, LIMIT.name)}(${t(m.flags, 16)})`).join(' '), 'yellow');
+  const crashAt = r.events.find((e) => e.index === r.crash?.index)?.time.uptime ?? null;
+  for (const m of third) {
+    const l = m.loadedAt;
+    if (!l) continue;
+    const when = [typeof l.uptime === 'number' ? `${l.uptime.toFixed(6)} s after boot` : '', l.wallclock ? str(l.wallclock) : ''].filter(Boolean).join(' · ');
+    const before = typeof l.uptime === 'number' && typeof crashAt === 'number' ? `, ${(crashAt - l.uptime).toFixed(1)} s before the crash` : '';
+    o.field('', `${t(m.name, LIMIT.name)} loaded at ${t(when || '?')}${before} (${t(fmtSource(l.source, l.line))})`);
+  }
   if (r.lastUnloaded) o.field('Last unloaded', t(r.lastUnloaded, LIMIT.name));
   for (const [k2, v] of vmcoreRows(r)) o.field(k2, t(v, LIMIT.line), k2 === 'Truncated' ? 'yellow' : undefined);
 }

@@ -105,6 +105,8 @@ export interface BootFacts {
   capture: boolean;
   /** The line that says the NMI watchdog cannot run (`NMI watchdog: Perf NMI watchdog permanently disabled`). */
   nmiWatchdogOff: { line: number; text: string } | null;
+  /** When third-party modules were loaded: their first taint message (`X: loading out-of-tree module taints kernel`). */
+  moduleLoads: { name: string; line: number; uptime: number | null; wallclock: string | null }[];
   /** The boot's panic line, or the panic implied by a fatal report that went straight to kdump. */
   panic: PanicInfo | null;
 }
@@ -283,12 +285,13 @@ interface BootInfo {
   firstLine: number;
   capture: boolean;
   nmiWatchdogOff: { line: number; text: string } | null;
+  moduleLoads: BootFacts['moduleLoads'];
 }
 
 function newBoot(index: number, firstLine = 1): BootInfo {
   return {
     index, release: null, version: null, hostname: null, dmi: null, taintModules: null, panic: null,
-    impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0, firstLine, capture: false, nmiWatchdogOff: null,
+    impliedPanic: null, pending: null, lastEventEnd: 0, lastLine: 0, hasLines: false, events: 0, firstLine, capture: false, nmiWatchdogOff: null, moduleLoads: [],
   };
 }
 
@@ -1024,7 +1027,7 @@ class Reader implements LogReader {
       if (!this.boot.hostname) this.boot.hostname = L.hostname;
       if (!this.anyHostname) this.anyHostname = L.hostname;
     }
-    if (!this.open) this.bootFacts(msg, L.line);
+    if (!this.open) this.bootFacts(msg, L);
 
     const h = matchHeader(msg);
     if (h) {
@@ -1046,12 +1049,14 @@ class Reader implements LogReader {
   }
 
   /** Facts printed outside reports: module taint messages, DMI line. */
-  private bootFacts(msg: string, line: number): void {
+  private bootFacts(msg: string, L: LogLine): void {
+    const line = L.line;
     let m = /^\s*([\w-]{1,64}): (?:loading out-of-tree module taints kernel|module verification failed: signature and\/or required key missing - tainting kernel|module license '[^']*' taints kernel|module is from the staging directory)/.exec(msg);
     if (m) {
       const name = m[1]!;
       const flag = msg.includes('out-of-tree') ? 'O' : msg.includes('verification failed') ? 'E' : msg.includes('license') ? 'P' : 'C';
       const tm = (this.boot.taintModules ??= new Map());
+      if (!tm.has(name) && this.boot.moduleLoads.length < 64) this.boot.moduleLoads.push({ name, line, uptime: L.uptime, wallclock: L.wallclock });
       const cur = tm.get(name) ?? '';
       if (!cur.includes(flag) && tm.size < 4096) tm.set(name, sortFlags(cur + flag));
       return;
@@ -1790,7 +1795,7 @@ class Reader implements LogReader {
       eventsOmitted: this.omitted, gaps, hardware: this.hardware, boots: this.bootCount,
       bootFacts: this.boots.map((b) => ({
         index: b.index, firstLine: b.firstLine, release: b.release, version: b.version, hostname: b.hostname,
-        capture: b.capture, panic: b.panic ?? b.impliedPanic, nmiWatchdogOff: b.nmiWatchdogOff,
+        capture: b.capture, panic: b.panic ?? b.impliedPanic, nmiWatchdogOff: b.nmiWatchdogOff, moduleLoads: b.moduleLoads,
       })),
     };
   }
