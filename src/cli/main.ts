@@ -19,6 +19,7 @@ Usage:
   ktriage dmesg VMCORE                     the kernel log from a vmcore, as makedumpfile --dump-dmesg prints it
   ktriage info VMCORE                      what a vmcore holds: format, pages, release, crash time, CPUs
   ktriage sym [--json] ADDR|NAME VMCORE    an address or a symbol name, from the vmcore's own kallsyms
+  ktriage bt [--json] [-a] [PID] VMCORE    backtraces from the vmcore alone (ORC, frame pointers, scan)
 
 Inputs are recognised by content: kernel logs (dmesg, dmesg -T, syslog, RFC 5424, journalctl, serial
 console, vmcore-dmesg), saved crash sessions, and vmcores (kdump-compressed, flattened, ELF).
@@ -39,6 +40,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return (await import('./info.js')).run(rest, io);
     case 'sym':
       return (await import('./sym.js')).run(rest, io);
+    case 'bt':
+      return (await import('./bt.js')).run(rest, io);
     case '-h':
     case '--help':
     case 'help':
