@@ -237,7 +237,7 @@ export function unwind(env: UnwindEnv, start: UnwindStart, opts: { maxFrames?: n
       nip = rd(nslot, 'return address');
       nsignal = orc.signal;
     } else if (orc.type === 'regs') {
-      const base = nsp - PT_REGS_SIZE;
+      const base = nsp; // the kernel's deref_stack_regs(): pt_regs start at the computed SP
       nregs = readRegs(env, base);
       if (!nregs) {
         scanFrom(sp, `ORC: the exception frame at ${hex(base)} cannot be read`);
@@ -254,8 +254,8 @@ export function unwind(env: UnwindEnv, start: UnwindStart, opts: { maxFrames?: n
       nsp = nregs.rsp!;
       nbp = nregs.rbp!;
     } else {
-      // REGS_PARTIAL: the iret frame (ip cs flags sp ss) at the top.
-      const base = nsp - 40n;
+      // REGS_PARTIAL: the iret frame (ip cs flags sp ss) at the computed SP (deref_stack_iret_regs()).
+      const base = nsp;
       const w = [0, 1, 2, 3, 4].map((i) => rd(base + BigInt(i) * 8n, 'iret frame'));
       if (w.some((x) => x === null)) {
         scanFrom(sp, `ORC: the iret frame at ${hex(base)} cannot be read`);
