@@ -463,6 +463,8 @@ export function helloImage(): SynthImage {
 }
 export const HELLO_LOG = '[    0.007000] hello from a hand-made dump\n';
 
+import { OrcTable, OrcUnwindData } from './orc.js';
+
 // ---- hand-made unwinder environments (unwind tests and the unwind fuzz target) ----
 
 export const SYN_STACK = 0xffffc90000000000n;
@@ -475,8 +477,7 @@ export const SYN_ORC = 0xffffffff83000000n;
  * at SYN_TEXT (code bytes, e.g. e8 calls), `ipTable`/`orc` the ORC tables (s32 relative ips, 6-byte entries)
  * at SYN_IPT/SYN_ORC. Reads outside the given bytes fault like missing pages.
  */
-export async function syntheticUnwindEnv(parts: { stack: Buffer; text: Buffer; ipTable?: Buffer; orc?: Buffer; orcCount?: number }) {
-  const { OrcTable, OrcUnwindData } = await import('./orc.js');
+export function syntheticUnwindEnv(parts: { stack: Buffer; text: Buffer; ipTable?: Buffer; orc?: Buffer; orcCount?: number }) {
   const regions: [bigint, Buffer][] = [[SYN_STACK, parts.stack], [SYN_TEXT, parts.text], [SYN_IPT, parts.ipTable ?? Buffer.alloc(0)], [SYN_ORC, parts.orc ?? Buffer.alloc(0)]];
   const bytes = (va: bigint, len: number, what: string): Buffer => {
     for (const [base, b] of regions) {

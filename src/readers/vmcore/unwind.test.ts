@@ -49,7 +49,7 @@ test('ORC CALL frames: sp + sp_offset, return address below it, symbolised as ip
   const stack = Buffer.alloc(16384);
   stack.writeBigUInt64LE(ret(2), 8); // fn_1's frame: [sp+8] = return into fn_2
   stack.writeBigUInt64LE(ret(3), 16); // fn_2's frame: [sp+16] = return into fn_3
-  const env = await syntheticUnwindEnv({ stack, text: text(), ipTable, orc });
+  const env = syntheticUnwindEnv({ stack, text: text(), ipTable, orc });
   const r = unwind(env, { ip: SYN_TEXT + 64n + 5n, sp: SYN_STACK, bp: 0n, signal: true });
   assert.deepEqual(r.frames.map((f) => [f.symbol.function, f.symbol.offset, f.slot - SYN_STACK, f.how]), [
     ['fn_1', 5, 0n, 'start'], ['fn_2', 0x20, 8n, 'orc'], ['fn_3', 0x20, 16n, 'orc'],
@@ -64,7 +64,7 @@ test('no ORC: frame pointers, then a marked scan (`?` frames, reliable false) of
   stack.writeBigUInt64LE(ret(5), 0x48);
   stack.writeBigUInt64LE(ret(7), 0x100);
   stack.writeBigUInt64LE(SYN_TEXT + 0x300n, 0x108); // a text address not after a call: not a frame
-  const env = await syntheticUnwindEnv({ stack, text: text() });
+  const env = syntheticUnwindEnv({ stack, text: text() });
   const r = unwind(env, { ip: SYN_TEXT + 0x10n, sp: SYN_STACK, bp: SYN_STACK + 0x40n, signal: true });
   assert.deepEqual(r.frames.map((f) => [f.symbol.function, f.how, f.reliable]), [
     ['fn_0', 'start', true], ['fn_5', 'fp', true], ['fn_7', 'scan', false],
@@ -77,19 +77,19 @@ test('bad stacks end bounded with a named reason: a return address to itself, a 
   const { ipTable, orc } = orcTables([{ ip: SYN_TEXT, sp: 0, spReg: 5, type: 0 }]);
   const stack = Buffer.alloc(16384);
   for (let i = 0; i < 16384; i += 8) stack.writeBigUInt64LE(ret(1), i);
-  const env = await syntheticUnwindEnv({ stack, text: text(), ipTable, orc });
+  const env = syntheticUnwindEnv({ stack, text: text(), ipTable, orc });
   const t0 = Date.now();
   const r = unwind(env, { ip: ret(1), sp: SYN_STACK + 8n, bp: 0n, signal: false });
   assert.ok(r.frames.length <= MAX_FRAMES);
   assert.match(r.stopped!, /went down|loops/);
   const wild = unwind(env, { ip: ret(1), sp: 0xdead000000000000n, bp: 0n, signal: false });
   assert.ok(wild.frames.length <= 1 && wild.stopped);
-  const big = await syntheticUnwindEnv({ stack: Buffer.alloc(0), text: text() });
+  const big = syntheticUnwindEnv({ stack: Buffer.alloc(0), text: text() });
   const none = unwind(big, { ip: SYN_TEXT, sp: SYN_STACK, bp: SYN_STACK, signal: true });
   assert.equal(none.frames.length, 1);
   assert.ok(none.stopped);
   // Every slot a return address after a call, no ORC: the scan is bounded by the frame limit.
-  const all = await syntheticUnwindEnv({ stack, text: text() });
+  const all = syntheticUnwindEnv({ stack, text: text() });
   const s = unwind(all, { ip: SYN_TEXT, sp: SYN_STACK, bp: 0n, signal: true });
   assert.equal(s.frames.length, MAX_FRAMES);
   assert.ok(s.gaps.some((g) => /more than 128 frames/.test(g.what)));
