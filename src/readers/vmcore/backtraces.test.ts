@@ -115,3 +115,22 @@ test('bt -a from oops-null-module\'s dump: every CPU\'s active task, frames equa
     dump.close();
   }
 });
+
+test('bt of a blocked task from thread.sp (softlockup-rcu-module: ruleupdate, D, which crash 8.0.2 cannot list): the hung-task report\'s frames', { skip: existsSync(join(LAB, 'softlockup-rcu-module', 'vmcore.zst')) ? false : 'lab dump missing' }, () => {
+  const dump = new Dump(unzstd(join(LAB, 'softlockup-rcu-module', 'vmcore.zst')));
+  try {
+    const objs = readKernelObjects(dump, { parts: { syscalls: false, strings: false } });
+    const log = readFileSync(join(LAB, 'softlockup-rcu-module', 'console.log'), 'utf8');
+    const m = /INFO: task (\S+):(\d+) blocked/.exec(log)!;
+    const task = objs.tasks.find((t) => t.pid === Number(m[2]))!;
+    assert.equal(task.comm, m[1]);
+    assert.equal(task.state, 'D');
+    const { traces } = readBacktraces(dump, objs, [task]);
+    assert.equal(traces[0]!.start, 'thread.sp');
+    const report = log.slice(log.indexOf(m[0]));
+    const want = consoleFrames(report.slice(0, report.indexOf('</TASK>') + 7));
+    assert.deepEqual(traces[0]!.result.frames.filter((f) => f.reliable).map((f) => f.symbol.function), want);
+  } finally {
+    dump.close();
+  }
+});
