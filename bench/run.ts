@@ -6,6 +6,9 @@ if (which === 'logs') console.log(await benchLogs(rest));
 else if (which === 'vmcore') {
   const { benchVmcore } = await import('./vmcore.js');
   console.log(await benchVmcore(rest));
+} else if (which === 'vmcore-full') {
+  const { benchVmcoreFull } = await import('./vmcore-full.js');
+  console.log(await benchVmcoreFull(rest));
 } else if (which === 'kb') {
   const { benchKb } = await import('./kb.js');
   console.log(await benchKb(rest));
@@ -13,6 +16,6 @@ else if (which === 'vmcore') {
   const { benchFleet } = await import('./fleet.js');
   console.log(await benchFleet(rest));
 } else {
-  console.error(`bench: unknown benchmark '${which}' (logs, vmcore, kb, fleet)`);
+  console.error(`bench: unknown benchmark '${which}' (logs, vmcore, vmcore-full, kb, fleet)`);
   process.exitCode = 2;
 }

@@ -32,7 +32,8 @@ import { X86_64Translator } from '../src/readers/vmcore/x86_64.js';
 import { readKernelLog } from '../src/readers/vmcore/printk.js';
 import { formatLog } from '../src/readers/vmcore/format.js';
 import { readVmcore, summarize } from '../src/readers/vmcore/index.js';
-import { helloImage, note, prstatus, SynthImage, writeElfCore, writeFlattened, writeKdump } from '../src/readers/vmcore/testkit.js';
+import { helloImage, note, prstatus, SynthImage, SYN_STACK, SYN_TEXT, syntheticUnwindEnv, writeElfCore, writeFlattened, writeKdump } from '../src/readers/vmcore/testkit.js';
+import { MAX_FRAMES, unwind } from '../src/readers/vmcore/unwind.js';
 import { analyze } from '../src/analyze.js';
 import { MAX_EVENT_LINES } from '../src/model/types.js';
 
@@ -1009,9 +1010,58 @@ const vmcoreTarget: FuzzTarget = {
   },
 };
 
+// The unwinder over hostile memory: the input is a task stack, code bytes and ORC tables (ip table and
+// entries) of a hand-made environment; every walk must end within the frame limit without throwing.
+const unwindTarget: FuzzTarget = {
+  name: 'unwind',
+  what: 'ORC lookup (OrcTable.find over arbitrary, unsorted ip tables) and unwind() (ORC/frame pointers/scan) over arbitrary stacks',
+  seeds() {
+    const s: Buffer[] = [];
+    const t = Buffer.alloc(512, 0x90);
+    for (let f = 0; f < 512; f += 64) t[f + 0x1b] = 0xe8;
+    const stack = Buffer.alloc(1024);
+    for (let i = 0; i < 1024; i += 16) stack.writeBigUInt64LE(0xffffffff81000020n + BigInt((i >> 4) % 8) * 64n, i);
+    const ipt = Buffer.alloc(64);
+    const orc = Buffer.alloc(96);
+    for (let i = 0; i < 16; i++) {
+      ipt.writeInt32LE(Number(0xffffffff81000000n + BigInt(i * 32) - (0xffffffff82000000n + BigInt(i * 4))), i * 4);
+      orc.writeInt16LE(8 * (i % 4), i * 6);
+      orc.writeUInt16LE(5 | ((i % 3) << 8) | (i === 15 ? 0x400 : 0), i * 6 + 4);
+    }
+    s.push(Buffer.concat([u16(stack.length), u16(t.length), u16(ipt.length), stack, t, ipt, orc]));
+    return s;
+  },
+  run(input) {
+    if (input.length < 6) return;
+    const a = input.readUInt16LE(0);
+    const b = input.readUInt16LE(2);
+    const c = input.readUInt16LE(4);
+    const rest = input.subarray(6);
+    const stack = rest.subarray(0, a);
+    const text = rest.subarray(a, a + b);
+    const ipTable = rest.subarray(a + b, a + b + c);
+    const orc = rest.subarray(a + b + c);
+    const env = syntheticUnwindEnv({ stack, text, ipTable, orc });
+    {
+      for (const [sp, bp, signal] of [[0n, 0n, true], [8n, 16n, false]] as const) {
+        const ip = text.length ? SYN_TEXT + BigInt((stack.length ? stack[0]! : 0) % text.length) : SYN_TEXT;
+        const r = unwind(env, { ip, sp: SYN_STACK + sp, bp: SYN_STACK + bp, signal });
+        if (r.frames.length > MAX_FRAMES) throw new Error(`property: ${r.frames.length} frames`);
+      }
+    }
+  },
+};
+
 export const TARGETS: FuzzTarget[] = [
+  unwindTarget,
   logTarget, logStreamTarget, logCountTarget, logPrefixTarget, crashSessionTarget, titleTarget, analyzeTarget,
   vmcoreinfoTarget, notesTarget, elfTarget, kdumpTarget, flatTarget,
   pageTarget('lzo'), pageTarget('zlib'), pageTarget('snappy'), pageTarget('zstd'),
   printkTarget, pagewalkTarget, vmcoreTarget,
 ];
+
+function u16(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(n);
+  return b;
+}

@@ -52,10 +52,13 @@ export interface PhysMemory {
 /** An LRU cache of decoded pages in front of a PhysMemory. */
 export class PageCache {
   private map = new Map<number, PageRead>();
+  /** Pages read (decoded) from the dump so far, cache misses (bench figures). */
+  pagesRead = 0;
   constructor(private mem: PhysMemory, private max = 2048) {}
   get(pfn: number): PageRead {
     const hit = this.map.get(pfn);
     if (hit) return hit;
+    this.pagesRead++;
     const r = this.mem.readPage(pfn);
     this.map.set(pfn, r);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as number);

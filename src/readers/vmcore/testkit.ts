@@ -462,3 +462,46 @@ export function helloImage(): SynthImage {
   return img;
 }
 export const HELLO_LOG = '[    0.007000] hello from a hand-made dump\n';
+
+import { OrcTable, OrcUnwindData } from './orc.js';
+
+// ---- hand-made unwinder environments (unwind tests and the unwind fuzz target) ----
+
+export const SYN_STACK = 0xffffc90000000000n;
+export const SYN_TEXT = 0xffffffff81000000n;
+export const SYN_IPT = 0xffffffff82000000n;
+export const SYN_ORC = 0xffffffff83000000n;
+
+/**
+ * An unwinder environment over one buffer: `stack` is a 16 KiB task stack at SYN_STACK, `text` is core text
+ * at SYN_TEXT (code bytes, e.g. e8 calls), `ipTable`/`orc` the ORC tables (s32 relative ips, 6-byte entries)
+ * at SYN_IPT/SYN_ORC. Reads outside the given bytes fault like missing pages.
+ */
+export function syntheticUnwindEnv(parts: { stack: Buffer; text: Buffer; ipTable?: Buffer; orc?: Buffer; orcCount?: number }) {
+  const regions: [bigint, Buffer][] = [[SYN_STACK, parts.stack], [SYN_TEXT, parts.text], [SYN_IPT, parts.ipTable ?? Buffer.alloc(0)], [SYN_ORC, parts.orc ?? Buffer.alloc(0)]];
+  const bytes = (va: bigint, len: number, what: string): Buffer => {
+    for (const [base, b] of regions) {
+      if (va >= base && va + BigInt(len) <= base + BigInt(b.length)) return b.subarray(Number(va - base), Number(va - base) + len);
+    }
+    throw new Error(`${what} at ${va.toString(16)}: not in the dump`);
+  };
+  const k = {
+    dump: { path: 'hand-made' },
+    gaps: [] as { source: string; what: string }[],
+    bytes,
+    u64: (va: bigint, what: string) => bytes(va, 8, what).readBigUInt64LE(0),
+    symbols: {
+      byName: () => [],
+      lookup: (a: bigint) => (a >= SYN_TEXT && a < SYN_TEXT + BigInt(parts.text.length) ? { name: `fn_${((a - SYN_TEXT) >> 6n).toString(16)}`, type: 't', address: SYN_TEXT + ((a - SYN_TEXT) & ~63n), offset: (a - SYN_TEXT) & 63n, size: 64n, module: null } : null),
+    },
+  };
+  const n = parts.orcCount ?? Math.min(Math.floor((parts.ipTable?.length ?? 0) / 4), Math.floor((parts.orc?.length ?? 0) / 6));
+  const orc = n > 0 ? new OrcUnwindData(new OrcTable(k, SYN_IPT, SYN_ORC, n, 1, 'hand-made'), null, []) : null;
+  return {
+    k: k as unknown as import('./kernel.js').KernelContext,
+    orc,
+    stacks: [{ kind: 'task' as const, label: 'task stack', lo: SYN_STACK, hi: SYN_STACK + 16384n }],
+    text: { lo: SYN_TEXT, hi: SYN_TEXT + BigInt(parts.text.length) },
+    isModuleText: () => false,
+  };
+}

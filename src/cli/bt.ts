@@ -1,0 +1,126 @@
+// `ktriage bt [-a] [PID] VMCORE` (--json): backtraces from the dump without debuginfo, shaped like crash's
+// `bt`: the panic task by default, every CPU's active task with -a, one task by pid.
+import { parseArgs } from 'node:util';
+import { Dump } from '../readers/vmcore/dump.js';
+import { readKernelObjects } from '../readers/vmcore/objects.js';
+import { type TaskBacktrace, readBacktraces } from '../readers/vmcore/backtraces.js';
+import { formatLocation, type UnwindFrame } from '../readers/vmcore/unwind.js';
+import { hex } from '../readers/vmcore/kernel.js';
+import { escapeTerminal } from '../util/escape.js';
+import type { CommandIO } from './dmesg.js';
+
+export const USAGE = 'usage: ktriage bt [--json] [-a] [PID] VMCORE';
+
+const REG_ROWS: [string, string][][] = [
+  [['RIP', 'rip'], ['RSP', 'rsp'], ['RFLAGS', 'eflags']],
+  [['RAX', 'rax'], ['RBX', 'rbx'], ['RCX', 'rcx']],
+  [['RDX', 'rdx'], ['RSI', 'rsi'], ['RDI', 'rdi']],
+  [['RBP', 'rbp'], ['R8', 'r8'], ['R9', 'r9']],
+  [['R10', 'r10'], ['R11', 'r11'], ['R12', 'r12']],
+  [['R13', 'r13'], ['R14', 'r14'], ['R15', 'r15']],
+];
+
+function exceptionLines(f: UnwindFrame): string[] {
+  const e = f.exception!;
+  const out: string[] = [];
+  if (!e.userMode) out.push(`    [exception RIP: ${escapeTerminal(e.rip.function ? `${e.rip.function}+${e.rip.offset ?? 0}` : (e.rip.address ?? '?'))}]`);
+  const r = e.registers;
+  for (const row of REG_ROWS) {
+    if (!row.some(([, n]) => r[n] !== undefined)) continue;
+    out.push('    ' + row.filter(([, n]) => r[n] !== undefined).map(([l, n]) => `${l.padStart(3)}: ${n === 'eflags' ? r[n]!.slice(8) : r[n]}`).join('  '));
+  }
+  if (r.orig_rax !== undefined) out.push(`    ORIG_RAX: ${r.orig_rax}  CS: ${r.cs?.slice(12) ?? '?'}  SS: ${r.ss?.slice(12) ?? '?'}`);
+  return out;
+}
+
+export function formatBt(t: TaskBacktrace): string {
+  const task = t.task;
+  const lines = [`PID: ${String(task.pid).padEnd(9)}TASK: ${hex(task.address)}  CPU: ${String(task.cpu ?? '-').padEnd(5)}COMMAND: "${escapeTerminal(task.comm)}"`];
+  const frames = t.result.frames;
+  frames.forEach((f, i) => {
+    if (f.exception && f.how === 'start') lines.push(...exceptionLines(f));
+    const name = f.symbol.function ? escapeTerminal(f.symbol.function) : `${hex(f.ip)} (no symbol)`;
+    const mod = f.symbol.module ? ` [${escapeTerminal(f.symbol.module)}]` : '';
+    lines.push(`${`#${i}`.padStart(3)} [${hex(f.slot)}] ${f.reliable ? '' : '? '}${name} at ${hex(f.ip)}${mod}`);
+    if (f.exception && f.how !== 'start') lines.push(...exceptionLines(f));
+    const next = frames[i + 1];
+    if (next && f.stack && f.stack !== 'task' && next.stack !== f.stack) {
+      const label = f.stack === 'irq' ? 'IRQ stack' : f.stack === 'nmi' ? 'NMI exception stack' : 'exception stack';
+      lines.push(`--- <${label}> ---`);
+    }
+  });
+  if (t.result.stopped) lines.push(`    (unwind stopped: ${escapeTerminal(t.result.stopped)})`);
+  return lines.join('\n') + '\n';
+}
+
+export function btJson(t: TaskBacktrace): object {
+  return {
+    pid: t.task.pid, task: hex(t.task.address), cpu: t.task.cpu, comm: t.task.comm, start: t.start, stopped: t.result.stopped,
+    frames: t.result.frames.map((f) => ({
+      slot: hex(f.slot), address: hex(f.ip), function: f.symbol.function, offset: f.symbol.offset, size: f.symbol.size,
+      module: f.symbol.module, symbol: formatLocation(f.symbol), reliable: f.reliable, stack: f.stack, how: f.how,
+      ...(f.exception ? { exception: f.exception } : {}),
+    })),
+  };
+}
+
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, all: { type: 'boolean', short: 'a' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE})\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    io.stdout.write(`${USAGE}\n  backtraces from the vmcore alone (ORC, frame pointers, marked stack scan): the panic task, -a every CPU's active task, or PID\n`);
+    return 0;
+  }
+  const pos = parsed.positionals;
+  if (pos.length < 1 || pos.length > 2 || (pos.length === 2 && !/^\d+$/.test(pos[0]!))) {
+    io.stderr.write(`ktriage: bt needs [PID] and one VMCORE (${USAGE})\n`);
+    return 2;
+  }
+  const file = pos[pos.length - 1]!;
+  const pid = pos.length === 2 ? Number(pos[0]) : null;
+  let dump: Dump;
+  try {
+    dump = new Dump(file);
+  } catch (err) {
+    io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${(err as Error).message}`.split('\n')[0]!)}\n`);
+    return 2;
+  }
+  try {
+    const objs = readKernelObjects(dump, { parts: { tasks: true, modules: true, syscalls: false, strings: false } });
+    if (!objs.symbols || !objs.btf) {
+      io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${objs.gaps.map((g) => g.what).join('; ') || 'no kallsyms or BTF'}`)}\n`);
+      return 2;
+    }
+    let tasks;
+    if (pid !== null) {
+      tasks = objs.tasks.filter((t) => t.pid === pid);
+      if (!tasks.length) {
+        io.stderr.write(`ktriage: bt: no task with pid ${pid} in the dump's task list\n`);
+        return 1;
+      }
+    } else if (parsed.values.all) {
+      tasks = objs.tasks.filter((t) => t.active).sort((a, b) => (a.cpu ?? 0) - (b.cpu ?? 0));
+    } else {
+      const p = objs.panic.task ?? objs.tasks.find((t) => t.active && t.pid !== 0) ?? objs.tasks.find((t) => t.active);
+      tasks = p ? [p] : [];
+    }
+    if (!tasks.length) {
+      io.stderr.write(`ktriage: bt: ${file}: no active task found\n`);
+      return 1;
+    }
+    const { traces, gaps } = readBacktraces(dump, objs, tasks);
+    if (parsed.values.json) {
+      io.stdout.write(JSON.stringify({ backtraces: traces.map(btJson), gaps: [...objs.gaps, ...gaps].map((g) => g.what) }) + '\n');
+    } else {
+      io.stdout.write(traces.map(formatBt).join('\n'));
+    }
+    return gaps.length || traces.some((t) => !t.result.frames.length) ? 1 : 0;
+  } finally {
+    dump.close();
+  }
+}

@@ -1,0 +1,158 @@
+// What the kernel-object readers (tasks, percpu, modules, utsname, taint, uptime, syscalls, strings) need
+// from a dump: symbol addresses (kallsyms), struct layouts (BTF), bounded typed reads and bounded list
+// walks. Every read of kernel memory goes through here so that missing pages, wild pointers and cycles end
+// as a named Gap (`what`, `where`) and never as an exception out of readKernelObjects().
+import type { Gap } from '../../model/types.js';
+import type { Dump } from './dump.js';
+import type { KernelSymbol, SymbolHit } from './kallsyms.js';
+
+/** Struct layouts by name; member paths are dotted (`thread_info.cpu`, `core_layout.base`). */
+export interface TypeLayout {
+  memberOffset(struct: string, path: string): number | null;
+  sizeOf(struct: string): number | null;
+}
+
+/** Symbol lookups by name and address (core kallsyms, module symbols plug in beside it). */
+export interface Symbols {
+  byName(name: string): KernelSymbol[];
+  lookup(address: bigint): SymbolHit | null;
+}
+
+/** A read of kernel memory that failed: the object, the address, why. */
+export class ReadFault extends Error {
+  constructor(readonly what: string, readonly address: bigint, why: string) {
+    super(`${what} at ${address.toString(16)}: ${why}`);
+  }
+}
+
+/** A layout or symbol the kernel-object readers need but the dump's BTF/kallsyms do not have. */
+export class MissingLayout extends Error {}
+
+export const KERNEL_HALF = 0xffff800000000000n;
+
+export function hex(v: bigint): string {
+  return v.toString(16).padStart(16, '0');
+}
+
+export class KernelContext {
+  readonly gaps: Gap[] = [];
+  private readonly deadline: number;
+
+  constructor(readonly dump: Dump, readonly symbols: Symbols, readonly types: TypeLayout, opts: { deadlineMs?: number } = {}) {
+    this.deadline = Date.now() + (opts.deadlineMs ?? 20_000);
+  }
+
+  gap(what: string): void {
+    if (this.gaps.length < 200 && !this.gaps.some((g) => g.what === what)) this.gaps.push({ source: this.dump.path, what });
+  }
+
+  timedOut(): boolean {
+    return Date.now() > this.deadline;
+  }
+
+  /** Address of a core-kernel symbol (the first of its name), or null. */
+  sym(name: string): bigint | null {
+    const s = this.symbols.byName(name);
+    return s.length ? s[0]!.address : null;
+  }
+
+  needSym(name: string): bigint {
+    const a = this.sym(name);
+    if (a === null) throw new MissingLayout(`kallsyms has no symbol ${name}`);
+    return a;
+  }
+
+  off(struct: string, path: string): number {
+    const o = this.types.memberOffset(struct, path);
+    if (o === null) throw new MissingLayout(`BTF has no member ${path} in struct ${struct}`);
+    return o;
+  }
+
+  optOff(struct: string, path: string): number | null {
+    return this.types.memberOffset(struct, path);
+  }
+
+  size(struct: string): number {
+    const s = this.types.sizeOf(struct);
+    if (s === null || s <= 0) throw new MissingLayout(`BTF has no struct ${struct}`);
+    return s;
+  }
+
+  bytes(va: bigint, len: number, what: string): Buffer {
+    if (va < KERNEL_HALF) throw new ReadFault(what, va, 'not a kernel address');
+    let r;
+    try {
+      r = this.dump.readVirt(va, len);
+    } catch (e) {
+      throw new ReadFault(what, va, (e as Error).message);
+    }
+    if (r.bad.length) throw new ReadFault(what, va + BigInt(r.bad[0]!.offset), r.bad[0]!.why);
+    return r.data;
+  }
+
+  u64(va: bigint, what: string): bigint {
+    return this.bytes(va, 8, what).readBigUInt64LE(0);
+  }
+
+  u32(va: bigint, what: string): number {
+    return this.bytes(va, 4, what).readUInt32LE(0);
+  }
+
+  i32(va: bigint, what: string): number {
+    return this.bytes(va, 4, what).readInt32LE(0);
+  }
+
+  /** A NUL-terminated char array of at most `max` bytes, latin1. */
+  cstr(va: bigint, max: number, what: string): string {
+    const b = this.bytes(va, max, what);
+    const z = b.indexOf(0);
+    return b.toString('latin1', 0, z < 0 ? max : z);
+  }
+
+  /** The per-CPU copy of a percpu symbol (its value is an offset in the percpu area). */
+  perCpu(cpu: number, percpuSym: bigint): bigint {
+    const offs = this.needSym('__per_cpu_offset');
+    const base = this.u64(offs + BigInt(cpu) * 8n, `__per_cpu_offset[${cpu}]`);
+    return (base + percpuSym) & ((1n << 64n) - 1n);
+  }
+
+  /**
+   * The entries of a kernel `list_head` list: yields the address of each element (list node minus
+   * `memberOffset`). Bounded by `max` elements, a visited set (a cycle that does not return to the head
+   * ends the walk with a gap), the context's deadline and readable pages.
+   */
+  *list(head: bigint, memberOffset: number, what: string, max = 100_000): Generator<bigint> {
+    const seen = new Set<bigint>([head]);
+    let node: bigint;
+    try {
+      node = this.u64(head, `${what} list head`);
+    } catch (e) {
+      this.gap(`${what}: ${(e as Error).message}`);
+      return;
+    }
+    let n = 0;
+    while (node !== head) {
+      if (seen.has(node)) {
+        this.gap(`${what}: the list cycles at ${hex(node)} without returning to its head (walk stopped after ${n} entries)`);
+        return;
+      }
+      if (n >= max) {
+        this.gap(`${what}: more than ${max} entries (walk stopped)`);
+        return;
+      }
+      if ((n & 255) === 0 && this.timedOut()) {
+        this.gap(`${what}: walk stopped after ${n} entries (time limit)`);
+        return;
+      }
+      seen.add(node);
+      yield node - BigInt(memberOffset);
+      n++;
+      try {
+        node = this.u64(node, `${what} entry ${n}`);
+      } catch (e) {
+        this.gap(`${what}: ${(e as Error).message} (walk stopped after ${n} entries)`);
+        return;
+      }
+    }
+  }
+}
