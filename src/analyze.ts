@@ -19,6 +19,7 @@ import { readLog, createLogReader, MAX_EXTRA_PANICKED, type LogReadResult } from
 import { readCrashSession, looksLikeCrashSession } from './readers/crash-session/index.js';
 import { crashedBacktrace, eventFromDump, fillTasksFromDump } from './readers/crash-session/event.js';
 import { readVmcore } from './readers/vmcore/index.js';
+import { readDumpFacts, type DumpFactsResult } from './readers/vmcore/facts.js';
 import { diagnose } from './diagnose/index.js';
 import { loadIndex, type CveIndex } from './knowledge/cve/index-file.js';
 import { VERSION } from './version.js';
@@ -175,7 +176,12 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
     }
     opts.onProgress?.(`reading vmcore ${basename(name)}`);
     try {
-      const v = readVmcore(path, { onProgress: opts.onProgress ? (what, done, total) => opts.onProgress!(`${what} ${done}/${total}`) : undefined });
+      // The dump's own kernel objects (tasks, stacks, modules, syscall table) from the same open dump.
+      let objs: DumpFactsResult | null = null;
+      const v = readVmcore(path, {
+        onProgress: opts.onProgress ? (what, done, total) => opts.onProgress!(`${what} ${done}/${total}`) : undefined,
+        withDump: (d, info) => { objs = readDumpFacts(d, name, { panicCpu: info.panicCpu, panicCpuReason: info.panicCpuReason, onProgress: opts.onProgress }); },
+      });
       acc.sources.push({ file: name, format: v.info.variant, bytes: statSync(path).size, lines: null });
       acc.gaps.push(...v.gaps);
       const i = v.info;
@@ -187,6 +193,13 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
         cpus: i.nrCpus, panicCpu: i.panicCpu, panicCpuReason: i.panicCpuReason, panicTask: pc ? pc.pid : null,
         registers: pc ? { ...pc.registers } : {}, truncation: v.truncation, logRecords: v.logBytes.length > 0 ? v.records.length : null,
       };
+      const o = objs as DumpFactsResult | null;
+      if (o) {
+        mergeDump(dump, o.facts);
+        acc.gaps.push(...o.gaps);
+        // NT_PRSTATUS's pid is the vCPU number on QEMU dumps: the panic task is the panic CPU's current task.
+        if (o.objects.panic.task) dump.vmcore.panicTask = o.objects.panic.task.pid;
+      }
       const part: Part = {
         name, log: null, kernel: { release: i.release, version: i.version, hostname: i.hostname, arch: i.machine ?? i.arch },
         dump, panicMessage: null, dumpUptime: null, crashTime: i.crashTime, buildId: i.buildId, isDump: true,

@@ -47,11 +47,14 @@ export function frameEvidence(ev: CrashEvent, frame: Frame): Evidence {
 
 /** Evidence for a frame of a crash session's `bt`: the frame's own line (the `PID:` line when unknown). */
 export function btFrameEvidence(bt: Backtrace, f: Frame): Evidence {
+  if (bt.source.object) return refEvidence(bt.source, f.raw);
   return { source: bt.source.file, line: f.line ?? bt.source.startLine, text: clip(f.raw) };
 }
 
 /** Evidence at the first line of a source range (dump facts). */
 export function refEvidence(ref: SourceRef, text: string): Evidence {
+  // A fact read from a vmcore's memory has no line: its evidence names the kernel object and address.
+  if (ref.object) return { source: ref.file, line: null, text: clip(text.includes(ref.object) ? text : `${ref.object}: ${text}`) };
   return { source: ref.file, line: ref.startLine, text: clip(text) };
 }
 

@@ -17,6 +17,8 @@ export interface SourceRef {
   file: string;
   startLine: number;
   endLine: number;
+  /** For facts read from a vmcore's memory: the kernel object and address they come from (the lines are 0 then). */
+  object?: string;
 }
 
 export interface Task {
@@ -164,6 +166,8 @@ export interface SyscallEntry {
   file?: string | null;
   /** The line as printed. */
   raw?: string;
+  /** For a target outside core kernel text read from a vmcore: the module whose memory holds it (`(hidden)` ones too) or `none`. */
+  owner?: string | null;
   source: SourceRef;
 }
 
@@ -269,7 +273,15 @@ export interface DumpFacts {
   structs: StructFact[];
   tasks: TaskState[];
   /** Modules as listed by `mod` (name, base address, size) or the dump's module list. */
-  loadedModules: { name: string; base: string | null; size: number | null; source: SourceRef; taint?: string | null }[];
+  loadedModules: {
+    name: string; base: string | null; size: number | null; source: SourceRef; taint?: string | null;
+    /** Read from a vmcore: in mod_tree or a module vmap area but not on the `modules` list (schema 1.1). */
+    hidden?: boolean;
+    /** Where the dump holds it: `modules`, `mod_tree`, `vmap_area_list`. */
+    foundIn?: string[];
+    /** struct module address, when known. */
+    module?: string | null;
+  }[];
   memory: Record<string, string>;
   /** `rd` memory words as printed (address of the line, words, ASCII column). */
   memoryWords?: { address: string; words: string[]; ascii: string | null; source: SourceRef }[];

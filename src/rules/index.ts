@@ -9,6 +9,7 @@ import { rule as impossibleCallChain } from './impossible-call-chain.js';
 import { rule as unreliableBacktrace } from './unreliable-backtrace.js';
 import { rule as unknownCodeAddress } from './unknown-code-address.js';
 import { rule as syscallTableHooked } from './syscall-table-hooked.js';
+import { rule as hiddenModule } from './hidden-module.js';
 import { rule as rootkitSuspected } from './rootkit-suspected.js';
 import { rule as wrongObjectType } from './wrong-object-type.js';
 import { rule as softLockup } from './soft-lockup.js';
@@ -33,7 +34,7 @@ export type { Rule, RuleContext, RuleOptions } from './types.js';
 
 export const RULES: readonly Rule[] = [
   thirdPartyModule, stackProtector, impossibleCallChain, unreliableBacktrace, unknownCodeAddress, syscallTableHooked,
-  rootkitSuspected, wrongObjectType, softLockup, hardLockup, rcuStall, lockupBlocksRcu, hungTask, nullDeref, bugOn, listCorruption,
+  hiddenModule, rootkitSuspected, wrongObjectType, softLockup, hardLockup, rcuStall, lockupBlocksRcu, hungTask, nullDeref, bugOn, listCorruption,
   useAfterFree, warnPanic, sysrqCrash, oom, hardwareError, rootFsMissing, badPageState, knownIssue, captureSettings,
 ];
 

@@ -1,6 +1,7 @@
 // rootkit-suspected: the signs together: a hooked system call table, kernel code no module owns, and
-// strings of known rootkit techniques or names in memory or the log (hack_*, hide_*, write-protection
-// toggling, orig_sys_call_table, diamorphine/reptile/suterusu...). Two independent signs make it likely.
+// a module hidden from the module list (a vmcore's mod_tree), strings of known rootkit techniques or names
+// in memory or the log (hack_*, hide_*, write-protection toggling, orig_sys_call_table,
+// diamorphine/reptile/suterusu...). Two independent signs make it likely.
 
 import type { Evidence } from '../model/types.js';
 import { eventLine, refEvidence } from '../analysis/evidence.js';
@@ -16,6 +17,8 @@ export const rule: Rule = {
     const evidence: Evidence[] = [];
     const hooked = priorOf(ctx, 'syscall-table-hooked');
     if (hooked.length > 0) { signs.push('syscall-table-hooked'); evidence.push(...hooked[0]!.evidence.slice(0, 4)); }
+    const hiddenMod = priorOf(ctx, 'hidden-module');
+    if (hiddenMod.length > 0) { signs.push('hidden-module'); evidence.push(...hiddenMod[0]!.evidence.slice(0, 2)); }
     const unknown = priorOf(ctx, 'unknown-code-address').filter((f) => f.severity === 'high');
     if (unknown.length > 0) { signs.push('unknown-code-address'); evidence.push(...unknown[0]!.evidence.slice(0, 3)); }
     const strings = new Set<string>();
@@ -39,12 +42,13 @@ export const rule: Rule = {
     if (mods.length > 0) signs.push('rootkit-module-name');
     const strong = signs.length >= 2 || mods.length > 0;
     if (!strong) return [];
-    const hidden = signs.includes('unknown-code-address');
+    const hidden = signs.includes('unknown-code-address') || signs.includes('hidden-module');
     const summary = `Rootkit suspected: ${signs.map((s) => ({
       'syscall-table-hooked': 'system call table hooked',
       'unknown-code-address': 'kernel code that no module owns (hidden module)',
       'rootkit-strings': `rootkit strings in memory (${[...strings].slice(0, 6).join(', ')})`,
       'rootkit-module-name': `module named like a known rootkit (${mods.join(', ')})`,
+      'hidden-module': `a module hidden from the module list (${((hiddenMod[0]?.data.modules as { name: string }[] | undefined) ?? []).map((m) => m.name).join(', ')})`,
     } as Record<string, string>)[s]).join('; ')}. Treat as a security incident.`;
     return [finding('rootkit-suspected', 'critical', summary, evidence, [...new Set(ctx.prior.filter((f) => f.id === 'stack-protector' || f.id === 'unknown-code-address').flatMap((f) => f.events))], {
       signs, strings: [...strings], modules: mods, hiddenCode: hidden,

@@ -6,7 +6,7 @@
 import type { Evidence, SyscallEntry } from '../model/types.js';
 import { parseHex, refEvidence } from '../analysis/evidence.js';
 import { syscallName } from '../readers/crash-session/syscalls.js';
-import { moduleOwning } from './unknown-code-address.js';
+import { hiddenModuleAt, moduleOwning } from '../analysis/dump.js';
 import { finding, type Rule } from './types.js';
 
 function isHooked(e: SyscallEntry, owner: string | null): boolean {
@@ -20,10 +20,13 @@ export const rule: Rule = {
     const hooked: { table: string; number: number; syscall: string | null; address: string; owner: string | null }[] = [];
     const evidence: Evidence[] = [];
     for (const e of table.slice(0, 5000)) {
-      const owner = moduleOwning(ctx.draft, e.address);
+      // The owner: a listed module's memory, else a hidden module's (a vmcore's mod_tree/vmap areas), else
+      // what the dump reader named (`none` when no module memory holds the target).
+      const hid = hiddenModuleAt(ctx.draft, e.address);
+      const owner = moduleOwning(ctx.draft, e.address) ?? (hid ? `${hid.name} (hidden)` : null) ?? (e.owner && e.owner !== 'none' ? e.owner : null);
       if (!isHooked(e, owner)) continue;
       const name = e.syscall ?? syscallName(e.table, e.number);
-      hooked.push({ table: e.table, number: e.number, syscall: name, address: e.address, owner });
+      hooked.push({ table: e.table, number: e.number, syscall: name, address: e.address, owner: owner ?? (e.owner === 'none' ? 'none' : null) });
       if (evidence.length < 20) evidence.push(refEvidence(e.source, e.raw ?? `${e.table} ${e.number} (${name ?? '?'}) -> ${e.name ?? 'invalid entry'} ${e.address}${owner ? ` [${owner}]` : ''}`));
     }
     if (hooked.length === 0) return [];
@@ -42,7 +45,7 @@ export const rule: Rule = {
       }
       if (inSyscall) break;
     }
-    const names = hooked.slice(0, 8).map((h) => `${h.syscall ?? '#' + h.number} (${h.table} ${h.number} -> 0x${h.address.replace(/^0x/, '')})`);
+    const names = hooked.slice(0, 8).map((h) => `${h.syscall ?? '#' + h.number} (${h.table} ${h.number} -> 0x${h.address.replace(/^0x/, '')}${h.owner ? `, ${h.owner === 'none' ? 'no module' : h.owner}` : ''})`);
     let summary = `System call table hooked: ${hooked.length} entr${hooked.length > 1 ? 'ies point' : 'y points'} outside kernel text: ${names.join(', ')}`;
     if (inSyscall) summary += `; the panicking task was in system call ${inSyscall.number} (${inSyscall.name ?? '?'})${inSyscall.hooked ? ', one of the hooked ones' : ''}`;
     return [finding('syscall-table-hooked', 'critical', summary, evidence, [], { hooked, inSyscall })];

@@ -8,23 +8,14 @@
 import type { Evidence, Finding } from '../model/types.js';
 import { eventLine, findLine, headerEvidence, normHex, parseHex, refEvidence, type Draft } from '../analysis/evidence.js';
 import { isKernelAddress } from '../analysis/frames.js';
+import { hiddenModuleAt, moduleOwning } from '../analysis/dump.js';
 import { finding, priorOf, type Rule } from './types.js';
 
 const MAX_ADDRESSES = 200;
 const LOADING = /^(do_init_module|do_one_initcall|load_module|init_module|__do_sys_init_module|__do_sys_finit_module|__se_sys_finit_module|__x64_sys_finit_module|__x64_sys_init_module|sys_init_module|sys_finit_module)$/;
 const BARE_MODULE_ADDRESS = / at \S+:\d+ (?:0x)?([0-9a-f]{6,16}) \[([\w-]{1,64})@[0-9a-f]+\+0x[0-9a-f]+\]/;
 
-/** The loaded module whose [base, base+size) holds the address, when the dump lists bases. */
-export function moduleOwning(draft: Draft, address: string): string | null {
-  const a = parseHex(address);
-  if (a === null) return null;
-  for (const m of draft.dump?.loadedModules ?? []) {
-    const base = parseHex(m.base);
-    if (base === null || m.size === null) continue;
-    if (a >= base && a < base + BigInt(m.size)) return m.name;
-  }
-  return null;
-}
+export { moduleOwning } from '../analysis/dump.js';
 
 function symbolised(draft: Draft, address: string): boolean {
   const want = normHex(address);
@@ -35,11 +26,15 @@ export const rule: Rule = {
   id: 'unknown-code-address',
   run(ctx) {
     const found = new Map<string, { evidence: Evidence[]; events: Set<number>; how: Set<string>; module: string | null }>();
+    const hiddenIn = new Map<string, string>();
     const note = (addr: string, how: string, ev: Evidence, event?: number, module: string | null = null) => {
       const key = normHex(addr);
       if (!key) return;
       if (!isKernelAddress(key)) return;
       if (moduleOwning(ctx.draft, key) || symbolised(ctx.draft, key)) return;
+      // Memory of a module hidden from the module list (a vmcore's mod_tree/vmap areas) is still unknown code.
+      const hid = hiddenModuleAt(ctx.draft, key);
+      if (hid && !hiddenIn.has(key)) hiddenIn.set(key, hid.name);
       let e = found.get(key);
       if (!e) {
         if (found.size >= MAX_ADDRESSES) return;
@@ -87,14 +82,17 @@ export const rule: Rule = {
     const severe = how.has('stack-protector') || how.has('sys_call_table') || how.has('sym');
     const owned = [...found.values()].filter((v) => v.module).map((v) => v.module!);
     const allOwned = owned.length === found.size;
-    const summary = allOwned
+    const hid = [...new Set(hiddenIn.values())];
+    const inHidden = hid.length ? `; ${hiddenIn.size} of them in the memory of ${hid.length > 1 ? 'modules' : 'module'} ${hid.join(', ')}, hidden from the module list` : '';
+    const summary = (allOwned
       ? `${addrs.length} code address${addrs.length > 1 ? 'es' : ''} of module${new Set(owned).size > 1 ? 's' : ''} ${[...new Set(owned)].join(', ')} without a symbol ` +
         `(${addrs.slice(0, 4).map((a) => '0x' + a).join(', ')}${addrs.length > 4 ? ', …' : ''}): the kernel has no symbols for the module; the function is unknown`
       : `${addrs.length} kernel code address${addrs.length > 1 ? 'es' : ''} that no symbol and no module owns ` +
         `(${addrs.slice(0, 4).map((a) => '0x' + a).join(', ')}${addrs.length > 4 ? ', …' : ''}): ` +
-        (severe ? 'code hidden from the module list and kallsyms' : 'JIT/trampoline code, code of an unloaded module, or code hidden from the module list');
+        (severe ? 'code hidden from the module list and kallsyms' : 'JIT/trampoline code, code of an unloaded module, or code hidden from the module list')) + inHidden;
     const out: Finding[] = [finding('unknown-code-address', severe ? 'high' : allOwned ? 'low' : 'medium', summary, evidence, events, {
       addresses: addrs, foundBy: [...how], modules: [...new Set(owned)],
+      ...(hid.length ? { hiddenModules: hid } : {}),
     })];
     return out;
   },

@@ -58,6 +58,8 @@ export interface ReadOptions extends FormatOptions {
   /** Only the log: skip the utsname read and the panic-CPU search (ktriage dmesg). */
   logOnly?: boolean;
   onProgress?: (what: string, done: number, total: number) => void;
+  /** Called with the open dump before it is closed (analyze reads the kernel objects from it). */
+  withDump?: (dump: Dump, info: VmcoreSummary) => void;
 }
 
 function utsname(dump: Dump): { release: string; version: string; nodename: string; machine: string } | null {
@@ -154,6 +156,7 @@ export function readVmcore(path: string, opts: ReadOptions = {}): VmcoreResult {
       if (dump.mem instanceof KdumpMemory) info.compression = dump.mem.codecs;
     }
     const logBytes = log ? formatLog(log, opts) : Buffer.alloc(0);
+    opts.withDump?.(dump, info);
     return {
       info,
       truncation,

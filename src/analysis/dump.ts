@@ -1,0 +1,35 @@
+// Helpers of the rules over dump facts (crash sessions' `mod`, or a vmcore's own module list): which
+// module's memory holds an address. A module hidden from the `modules` list (found in mod_tree or a module
+// vmap area of a vmcore) does not "own" code the way a listed one does: its code is code the kernel hides.
+
+import type { DumpFacts } from '../model/types.js';
+import { parseHex, type Draft } from './evidence.js';
+
+type LoadedModule = DumpFacts['loadedModules'][number];
+
+function holding(draft: Draft, address: string, hidden: boolean): LoadedModule | null {
+  const a = parseHex(address);
+  if (a === null) return null;
+  for (const m of draft.dump?.loadedModules ?? []) {
+    if (Boolean(m.hidden) !== hidden) continue;
+    const base = parseHex(m.base);
+    if (base === null || m.size === null) continue;
+    if (a >= base && a < base + BigInt(m.size)) return m;
+  }
+  return null;
+}
+
+/** The listed (not hidden) module whose [base, base+size) holds the address, when the dump lists bases. */
+export function moduleOwning(draft: Draft, address: string): string | null {
+  return holding(draft, address, false)?.name ?? null;
+}
+
+/** The hidden module (vmcore: in mod_tree or vmap_area_list, not on the list) whose memory holds the address. */
+export function hiddenModuleAt(draft: Draft, address: string): LoadedModule | null {
+  return holding(draft, address, true);
+}
+
+/** Modules of the dump that are hidden from the module list. */
+export function hiddenModules(draft: Draft): LoadedModule[] {
+  return (draft.dump?.loadedModules ?? []).filter((m) => m.hidden === true);
+}
