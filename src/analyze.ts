@@ -210,6 +210,7 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
         const log = readLog(`${name} (ktriage dmesg)`, v.logBytes, { maxKeptChars: keptCharsLeft(acc) });
         part.log = log;
         acc.gaps.push(...log.gaps);
+        if (o && log.panic?.message) dump.sys['PANIC'] = `"${log.panic.message}"`;
       } else {
         acc.gaps.push({ source: name, what: 'no kernel log could be read from the dump' });
       }

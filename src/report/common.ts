@@ -372,3 +372,51 @@ export function taintAtPanic(r: Report): string {
   const gained = [...fmtTaintRaw(p).replace(/\s/g, '')].filter((c) => !fmtTaintRaw(first).includes(c));
   return `${fmtTaintRaw(p)}${gained.length ? ` (gained ${gained.join('')} after the first report)` : ''}`;
 }
+
+/** A backtrace in one line, innermost first (`?` marks unreliable frames). Not escaped. */
+function stackLine(frames: Frame[] | undefined, max: number): string {
+  const fs = (frames ?? []).slice(0, max).map((f) => `${f.reliable === false ? '? ' : ''}${clip(str(f.function ?? f.address ?? '?'), LIMIT.name)}${f.module ? ` [${clip(str(f.module), LIMIT.name)}]` : ''}`);
+  return fs.join(' < ') + ((frames?.length ?? 0) > max ? ' < …' : '');
+}
+
+/**
+ * What ktriage read from a vmcore's own kernel objects ("From the dump"), as label/value rows: system, panic
+ * task and its stack, on-CPU and blocked tasks, modules (hidden ones named), the system call table. Empty
+ * for a report without such facts. Not escaped.
+ */
+export function dumpObjectRows(r: Report): [string, string][] {
+  const d = r.dump;
+  if (!d?.vmcore || (!(d.tasks?.length) && !(d.loadedModules?.length) && !(d.syscallTable?.length))) return [];
+  const rows: [string, string][] = [];
+  const sys = d.sys ?? {};
+  const sysBits = [
+    sys['UPTIME'] ? `uptime ${sys['UPTIME']}` : '', sys['LOAD AVERAGE'] ? `load ${sys['LOAD AVERAGE']}` : '',
+    sys['MEMORY'] ? `memory ${sys['MEMORY']}` : '', d.tasks?.length ? `${d.tasks.length} tasks` : '',
+  ].filter(Boolean);
+  if (sysBits.length) rows.push(['System', clip(sysBits.join(', '), LIMIT.line)]);
+  const bts = d.backtraces ?? [];
+  const panicBt = bts.find((b) => b.command === 'bt (panic task)');
+  if (sys['PID']) rows.push(['Panic task', `${clip(str(sys['COMMAND'] ?? '?'), LIMIT.name)} (pid ${clip(str(sys['PID']), 20)})${sys['CPU'] ? ` on CPU ${clip(str(sys['CPU']), 20)}` : ''}${sys['TASK'] ? `, task ${clip(str(sys['TASK']), 40)}` : ''}`]);
+  if (panicBt) rows.push(['Panic stack', stackLine(panicBt.frames, 10) || '(no frames)']);
+  for (const b of bts.filter((x) => x.command === 'bt -a (on CPU)').slice(0, 16)) {
+    rows.push([`CPU ${b.cpu ?? '?'}`, `${clip(str(b.comm ?? '?'), LIMIT.name)} (pid ${b.pid ?? '?'}): ${stackLine(b.frames, 6) || '(no frames)'}`]);
+  }
+  const blocked = (d.tasks ?? []).filter((t) => t.state === 'UN');
+  if (blocked.length) {
+    rows.push(['Blocked (D)', `${blocked.length} task${blocked.length > 1 ? 's' : ''}: ${blocked.slice(0, 8).map((t) => `${clip(str(t.comm), LIMIT.name)} (pid ${t.pid})`).join(', ')}${blocked.length > 8 ? ', …' : ''}`]);
+    for (const b of bts.filter((x) => x.command === 'bt (blocked task)').slice(0, 4)) rows.push(['', `${clip(str(b.comm ?? '?'), LIMIT.name)} (pid ${b.pid ?? '?'}): ${stackLine(b.frames, 8)}`]);
+  }
+  const mods = d.loadedModules ?? [];
+  if (mods.length) {
+    const hidden = mods.filter((m) => m.hidden);
+    rows.push(['Modules', `${mods.length - hidden.length} on the module list${hidden.length ? `; HIDDEN from it: ${hidden.slice(0, 8).map((m) => `${clip(str(m.name), LIMIT.name)} at ${clip(str(m.base ?? '?'), 40)}, ${m.size ?? '?'} bytes (in ${(m.foundIn ?? []).map((x) => clip(str(x), 40)).join(', ')})`).join('; ')}` : ''}`]);
+  }
+  const sc = d.syscallTable ?? [];
+  if (sc.length) {
+    const out = sc.filter((s) => s.suspicious);
+    rows.push(['Syscall table', `${sc.length} entries, ${out.length ? `${out.length} outside kernel text: ${out.slice(0, 8).map((s) => `${s.number} ${clip(str(s.syscall ?? '?'), LIMIT.name)} -> ${clip(str(s.address), 40)}${s.owner ? ` [${clip(str(s.owner), LIMIT.name)}]` : ''}`).join(', ')}` : 'all in kernel text'}`]);
+  }
+  const strs = d.strings ?? [];
+  if (strs.length) rows.push(['Strings', `${strs.length} in hidden module memory (see the hidden-module finding)`]);
+  return rows;
+}

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { CrashEvent, EventRef, Report } from '../model/types.js';
 import { clip, escapeHtml, expandTabs, safeHttpUrl, str } from '../util/escape.js';
 import {
-  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
+  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows, dumpObjectRows,
   displayTitle, eventTitle, fmtParts, incidentReport, reportDamaged, isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings, verdictOf, type EventRole,
 } from './common.js';
 
@@ -392,8 +392,10 @@ function dumpSection(r: Report): string {
     ...sys.map(([k, v]): [string, string] => [h(k, 40), h(v, LIMIT.line)]),
     ['Backtraces', h((d.backtraces ?? []).length)],
     ['Tasks', h((d.tasks ?? []).length)],
-    ['Loaded modules', (d.loadedModules ?? []).slice(0, 200).map((m) => `<code>${h(m.name, LIMIT.name)}</code>`).join(' ')],
+    ['Loaded modules', (d.loadedModules ?? []).slice(0, 200).map((m) => `<code>${h(m.name, LIMIT.name)}</code>${m.hidden ? ' (hidden)' : ''}`).join(' ')],
   ])];
+  const objs = dumpObjectRows(r);
+  if (objs.length) parts.unshift(`<h3>From the dump</h3>${kv(objs.map(([k, v]): [string, string] => [h(k, 40), h(v, LIMIT.line)]))}`);
   if (sus.length) {
     parts.push(`<h3>Suspicious system-call table entries (${sus.length})</h3><table><thead><tr><th>Table</th><th>Number</th><th>System call</th><th>Points to</th><th>Address</th><th>Source</th></tr></thead><tbody>${sus.map((s) =>
       `<tr><td>${h(s.table, 16)}</td><td class="num">${h(s.number, 20)}</td><td><code>${h(s.syscall ?? '?', LIMIT.name)}</code></td><td><code>${h(s.name ?? 'invalid entry', LIMIT.name)}</code></td><td class="num">${h(s.address, 40)}</td><td class="num">${h(fmtSource(s.source?.file, s.source?.startLine), LIMIT.name)}</td></tr>`).join('')}</tbody></table>`);

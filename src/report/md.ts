@@ -5,7 +5,7 @@
 import type { CrashEvent, Frame, Report } from '../model/types.js';
 import { clip, escapeMarkdown, expandTabs, mdCode, mdFence, safeHttpUrl, str } from '../util/escape.js';
 import {
-  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
+  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows, dumpObjectRows,
   displayTitle, eventTitle, fmtParts, incidentReport, isCulpritFrame, normalizeReport, reportDamaged, roleLabels, shownFrames, sortedFindings, verdictOf,
 } from './common.js';
 
@@ -126,6 +126,9 @@ function incidentBody(out: string[], r: Report, h2: string, h3: string): void {
     ['Third-party modules', r.modules.filter((m) => m.thirdParty).map((m) => ct(`${str(m.name)}(${str(m.flags)})`, LIMIT.name)).join(' ')],
     ...vmcoreRows(r).map(([k2, v]): [string, string] => [k2, p(v)]),
   ]), '');
+
+  const objs = dumpObjectRows(r);
+  if (objs.length) out.push(`${h2} From the dump`, '', ...table(objs.map(([k2, v]): [string, string] => [k2, p(v)])), '');
 
   if (rc || d.consequences.length) {
     out.push(`${h2} Causal chain`, '');

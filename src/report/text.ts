@@ -5,7 +5,7 @@
 import type { CrashEvent, Report } from '../model/types.js';
 import { clip, escapeTerminal, expandTabs, str } from '../util/escape.js';
 import {
-  LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtParts, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows,
+  LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtParts, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows, dumpObjectRows,
   displayTitle, eventTitle, gapText, taintAtPanic, incidentReport, sinceText, isCulpritFrame, reportDamaged, normalizeReport, roleLabels, shownFrames, sortedFindings, summaryRest, verdictOf,
 } from './common.js';
 
@@ -165,6 +165,14 @@ function kernel(o: Out, r: Report): void {
   for (const [k2, v] of vmcoreRows(r)) o.field(k2, t(v, LIMIT.line), k2 === 'Truncated' ? 'yellow' : undefined);
 }
 
+/** What the dump's own kernel objects say (vmcore read without debuginfo). */
+function fromDump(o: Out, r: Report): void {
+  const rows = dumpObjectRows(r);
+  if (!rows.length) return;
+  o.heading('FROM THE DUMP');
+  for (const [k2, v] of rows) o.field(k2, t(v, LIMIT.line), /HIDDEN|outside kernel text/.test(v) ? 'yellow' : undefined);
+}
+
 function chain(o: Out, r: Report): void {
   const rc = r.diagnosis.rootCause;
   const cons = r.diagnosis.consequences;
@@ -296,6 +304,7 @@ function incident(o: Out, r: Report): void {
   verdict(o, r);
   primary(o, r);
   kernel(o, r);
+  fromDump(o, r);
   chain(o, r);
   findings(o, r);
   knownIssues(o, r);
