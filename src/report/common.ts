@@ -396,7 +396,7 @@ export function dumpObjectRows(r: Report): [string, string][] {
   if (sysBits.length) rows.push(['System', clip(sysBits.join(', '), LIMIT.line)]);
   const bts = d.backtraces ?? [];
   const panicBt = bts.find((b) => b.command === 'bt (panic task)');
-  if (sys['PID']) rows.push(['Panic task', `${clip(str(sys['COMMAND'] ?? '?'), LIMIT.name)} (pid ${clip(str(sys['PID']), 20)})${sys['CPU'] ? ` on CPU ${clip(str(sys['CPU']), 20)}` : ''}${sys['TASK'] ? `, task ${clip(str(sys['TASK']), 40)}` : ''}`]);
+  if (sys['PID']) rows.push(['Panic task', `${clip(str(sys['COMMAND'] ?? '?').replace(/^"(.*)"$/, '$1'), LIMIT.name)} (pid ${clip(str(sys['PID']), 20)})${sys['CPU'] ? ` on CPU ${clip(str(sys['CPU']), 20)}` : ''}${sys['TASK'] ? `, task ${clip(str(sys['TASK']), 40)}` : ''}`]);
   if (panicBt) rows.push(['Panic stack', stackLine(panicBt.frames, 10) || '(no frames)']);
   for (const b of bts.filter((x) => x.command === 'bt -a (on CPU)').slice(0, 16)) {
     rows.push([`CPU ${b.cpu ?? '?'}`, `${clip(str(b.comm ?? '?'), LIMIT.name)} (pid ${b.pid ?? '?'}): ${stackLine(b.frames, 6) || '(no frames)'}`]);
@@ -414,7 +414,7 @@ export function dumpObjectRows(r: Report): [string, string][] {
   const sc = d.syscallTable ?? [];
   if (sc.length) {
     const out = sc.filter((s) => s.suspicious);
-    rows.push(['Syscall table', `${sc.length} entries, ${out.length ? `${out.length} outside kernel text: ${out.slice(0, 8).map((s) => `${s.number} ${clip(str(s.syscall ?? '?'), LIMIT.name)} -> ${clip(str(s.address), 40)}${s.owner ? ` [${clip(str(s.owner), LIMIT.name)}]` : ''}`).join(', ')}` : 'all in kernel text'}`]);
+    rows.push(['Syscalls', `sys_call_table: ${sc.length} entries, ${out.length ? `${out.length} outside kernel text: ${out.slice(0, 8).map((s) => `${s.number} ${clip(str(s.syscall ?? '?'), LIMIT.name)} -> ${clip(str(s.address), 40)}${s.owner ? ` [${clip(str(s.owner), LIMIT.name)}]` : ''}`).join(', ')}` : 'all in kernel text'}`]);
   }
   const strs = d.strings ?? [];
   if (strs.length) rows.push(['Strings', `${strs.length} in hidden module memory (see the hidden-module finding)`]);
