@@ -1,8 +1,10 @@
 // `ktriage analyze VMCORE` reads the kernel log out of the dump itself (no debug vmlinux) and must reach the
 // same diagnosis as the scenario's console log (issue 6). Lab dumps are zstd-wrapped: unwrapped to a temp dir.
+// With the dump's own kernel objects (issue 14) it reaches truth.json's root cause even where the console
+// alone cannot: the rootkit's hooked syscall table and hidden module are in memory, not in the log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { unzstd } from '../src/readers/vmcore/testkit.js';
@@ -28,7 +30,10 @@ for (const [scenario, file] of DUMPS) {
     assert.equal(fromDump.crash?.kind, fromConsole.crash?.kind);
     assert.deepEqual(fromDump.crash?.task, fromConsole.crash?.task);
     const rc = (r: typeof fromDump) => r.diagnosis.rootCause && { kind: r.diagnosis.rootCause.kind, function: r.diagnosis.rootCause.function, module: r.diagnosis.rootCause.module };
-    assert.deepEqual(rc(fromDump), rc(fromConsole));
+    const truth = JSON.parse(readFileSync(join(LAB_OUT, scenario, 'truth.json'), 'utf8')).root_cause;
+    assert.deepEqual(rc(fromDump), { kind: truth.kind, function: truth.function, module: truth.module });
+    if (scenario === 'rootkit-hidden-module') assert.equal(rc(fromConsole)!.kind, 'stack-protector');
+    else assert.deepEqual(rc(fromDump), rc(fromConsole));
     assert.ok(existsSync(dump));
   });
 }
