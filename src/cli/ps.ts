@@ -16,10 +16,11 @@ debuginfo: the init_task.tasks list with every thread group's threads, plus each
 kernel threads are in [brackets]; ST is crash's state (RU IN UN ID ST TR ZO DE PA; TASK_IDLE is ID).
 VSZ and RSS (KiB) come from each task's mm (total_vm; the file, anon and shmem rss counters, with the
 threads' unsynced SPLIT_RSS_COUNTING deltas on <= 6.1); %MEM divides RSS by high_memory's page number,
-as crash does. Kernel threads show 0.0/0/0 as in crash. Where the dump's BTF lacks those layouts or a
+as crash does. RSS counts shmem pages as the kernel and crash >= 8.0.4 do (crash 8.0.2 leaves them
+out: programs run from an initramfs show a much smaller RSS there). Kernel threads show 0.0/0/0. Where the dump's BTF lacks those layouts or a
 task's mm is not in the dump, the columns print '-' and the JSON fields are null.
 Unlike crash 8.0.2 on 6.1 kernels (which finds only the active and idle tasks), every task is listed.
-  --json   {"tasks": [{pid, ppid, cpu, task, st, state, rawState, active, pctMem, vsz, rss, comm,
+  --json   {"tasks": [{pid, ppid, cpu, task, st, state, rawState, active, pctMem, vsz, rss, rssShmem, comm,
            kernelThread, foundBy}], "memory": how RSS was counted or null, "gaps": [...]}
 `;
 

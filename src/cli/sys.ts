@@ -10,8 +10,8 @@ export const USAGE = `usage: ktriage sys [--json] VMCORE
 
 The system facts of a vmcore, as crash's \`sys\` prints them, without debuginfo: KERNEL (none: the
 dump's own kallsyms and BTF; [TAINTED] from tainted_mask), DUMPFILE ([PARTIAL DUMP] when filtered),
-CPUS (present; [OFFLINE: n] when fewer are online), DATE (VMCOREINFO's CRASHTIME, else the dump
-header's time, in UTC), UPTIME (jiffies_64 over HZ as crash counts it; HZ is not in the dump and is
+CPUS (present; [OFFLINE: n] when fewer are online), DATE (the timekeeper's xtime_sec as crash reads
+it, else VMCOREINFO's CRASHTIME, in UTC), UPTIME (jiffies_64 over HZ as crash counts it; HZ is not in the dump and is
 the common value that agrees with the timekeeper), LOAD AVERAGE, TASKS (every task of the kernel's
 list and the idle tasks: crash 8.0.2 counts 3-4 on 6.1 kernels), NODENAME, RELEASE, VERSION,
 MACHINE (cpu_khz), MEMORY (the nodes' present pages) and PANIC (the log line crash would pick).

@@ -49,6 +49,8 @@ export interface PsRow {
   /** KiB; null when unknown. */
   vsz: bigint | null;
   rss: bigint | null;
+  /** KiB of rss that are shmem pages (crash 8.0.2 does not count them). */
+  shmem: bigint | null;
   comm: string;
   kernelThread: boolean;
   foundBy: KernelTask['foundBy'];
@@ -65,20 +67,23 @@ export function psRows(tasks: KernelTask[], mem: TaskMemoryResult | null, totalP
     const m = mem?.byTask.get(t.address) ?? null;
     let vsz: bigint | null = null;
     let rss: bigint | null = null;
+    let shmem: bigint | null = null;
     let pct: string | null = null;
     if (m) {
       vsz = m.totalVm * kb;
       rss = m.rss * kb;
+      shmem = m.shmem * kb;
       if (t.kernelThread && m.rss === 0n) pct = '0.0';
       else if (totalPages !== null && totalPages > 0n) pct = printf1(Number(m.rss * 100n) / Number(totalPages));
     } else if (t.kernelThread) {
       vsz = 0n;
       rss = 0n;
+      shmem = 0n;
       pct = '0.0';
     }
     return {
       active: t.active, pid: t.pid, ppid: t.ppid, cpu: t.cpu, task: t.address, st: t.crashState, state: t.state, rawState: t.rawState,
-      pctMem: pct, vsz, rss, comm: t.comm, kernelThread: t.kernelThread, foundBy: t.foundBy,
+      pctMem: pct, vsz, rss, shmem, comm: t.comm, kernelThread: t.kernelThread, foundBy: t.foundBy,
     };
   });
 }
@@ -99,7 +104,7 @@ export function formatPs(rows: PsRow[]): string {
 export function psJson(rows: PsRow[]): object[] {
   return rows.map((r) => ({
     pid: r.pid, ppid: r.ppid, cpu: r.cpu, task: hex16(r.task), st: r.st, state: r.state, rawState: r.rawState, active: r.active,
-    pctMem: r.pctMem === null ? null : Number(r.pctMem), vsz: r.vsz === null ? null : Number(r.vsz), rss: r.rss === null ? null : Number(r.rss),
+    pctMem: r.pctMem === null ? null : Number(r.pctMem), vsz: r.vsz === null ? null : Number(r.vsz), rss: r.rss === null ? null : Number(r.rss), rssShmem: r.shmem === null ? null : Number(r.shmem),
     comm: r.comm, kernelThread: r.kernelThread, foundBy: r.foundBy,
   }));
 }
@@ -288,7 +293,7 @@ export function buildSysView(a: {
   const flags: string[] = [];
   if (k && (k.sub.dumpLevel ?? 0) > 0) flags.push('PARTIAL DUMP');
   if (k && k.status & DUMP_DH_COMPRESSED_INCOMPLETE) flags.push('INCOMPLETE');
-  const ct = dump.vmcoreinfo.crashTime ?? (k && k.timestamp.sec > 0 ? k.timestamp.sec : null);
+  const ct = info?.xtimeSec != null ? Number(info.xtimeSec) : (dump.vmcoreinfo.crashTime ?? (k && k.timestamp.sec > 0 ? k.timestamp.sec : null));
   const st = objs.stats;
   let uptime: string | null = null;
   if (info?.uptimeSeconds != null) uptime = crashUptime(info.uptimeSeconds);

@@ -21,6 +21,8 @@ export interface SysInfo {
   uptimeSeconds: bigint | null;
   /** high_memory's page frame number: the pages crash's %MEM divides by. */
   highMemoryPages: bigint | null;
+  /** The timekeeper's wall clock at its last update (`tk_core.timekeeper.xtime_sec`, crash's DATE). */
+  xtimeSec: bigint | null;
 }
 
 const HZ_CANDIDATES = [100, 250, 300, 1000];
@@ -78,6 +80,24 @@ export function guessHz(jiffies64: bigint, uptimeNs: bigint | null): number | nu
   return best && best.err <= 0.1 ? best.hz : null;
 }
 
+/** crash's get_xtime(): tk_core.timekeeper.xtime_sec (tk_core: a seqcount, then the timekeeper, 8-aligned). */
+export function readXtime(k: KernelContext): bigint | null {
+  const tk = k.sym('tk_core');
+  const seq = k.types.sizeOf('seqcount_raw_spinlock_t');
+  const off = k.optOff('timekeeper', 'xtime_sec');
+  if (tk === null || seq === null || off === null) {
+    k.gap('DATE: no tk_core, seqcount_raw_spinlock_t or timekeeper.xtime_sec');
+    return null;
+  }
+  try {
+    const v = k.u64(tk + BigInt(Math.ceil(seq / 8) * 8 + off), 'tk_core.timekeeper.xtime_sec');
+    return v > 0n && v < 1n << 40n ? v : null;
+  } catch (e) {
+    k.gap(`DATE: ${(e as Error).message}`);
+    return null;
+  }
+}
+
 /** high_memory as a page frame number (crash's vt->total_pages, what %MEM divides by), null when unreadable. */
 export function readHighMemoryPages(k: KernelContext): bigint | null {
   const hm = k.sym('high_memory');
@@ -100,7 +120,7 @@ export function readSysInfo(k: KernelContext, nrCpus: number, uptimeNs: bigint |
   const out: SysInfo = {
     cpusPresent: cpuMask(k, '__cpu_present_mask', nrCpus),
     cpusOnline: cpuMask(k, '__cpu_online_mask', nrCpus),
-    mhz: null, jiffies: null, hz: null, uptimeSeconds: null, highMemoryPages: null,
+    mhz: null, jiffies: null, hz: null, uptimeSeconds: null, highMemoryPages: null, xtimeSec: readXtime(k),
   };
   const khz = k.sym('cpu_khz');
   if (khz !== null) {

@@ -16,6 +16,8 @@ export interface TaskMemory {
   /** Pages. */
   totalVm: bigint;
   rss: bigint;
+  /** The MM_SHMEMPAGES part of rss (crash before 8.0.4 left it out: its commit 69f38d7). */
+  shmem: bigint;
 }
 
 export interface TaskMemoryResult {
@@ -59,8 +61,9 @@ function i64(b: Buffer, off: number): bigint {
   return b.readBigInt64LE(off);
 }
 
-function mmRss(k: KernelContext, L: Layout, mm: bigint, nrCpus: number): bigint {
+function mmRss(k: KernelContext, L: Layout, mm: bigint, nrCpus: number): { rss: bigint; shmem: bigint } {
   let rss = 0n;
+  let shmem = 0n;
   for (const i of COUNTERS) {
     let v: bigint;
     if (L.mmCount !== null) v = i64(k.bytes(mm + BigInt(L.mmCount + i * 8), 8, `mm_struct ${hex(mm)} rss_stat`), 0);
@@ -70,9 +73,12 @@ function mmRss(k: KernelContext, L: Layout, mm: bigint, nrCpus: number): bigint 
       const counters = k.u64(fbc + BigInt(L.pcpu!.counters), `mm_struct ${hex(mm)} rss_stat[${i}].counters`);
       if (counters !== 0n) for (let c = 0; c < nrCpus; c++) v += BigInt(k.i32(k.perCpu(c, counters), `rss_stat[${i}] CPU ${c}`));
     }
-    if (v > 0n) rss += v;
+    if (v > 0n) {
+      rss += v;
+      if (i === 3) shmem += v;
+    }
   }
-  return rss;
+  return { rss, shmem };
 }
 
 export function readTaskMemory(k: KernelContext, tasks: KernelTask[], nrCpus: number): TaskMemoryResult {
@@ -91,16 +97,19 @@ export function readTaskMemory(k: KernelContext, tasks: KernelTask[], nrCpus: nu
     }
   }
   // SPLIT_RSS_COUNTING: the per-thread deltas not yet folded into the mm, summed per thread group.
-  const groupDelta = new Map<number, bigint>();
+  const groupDelta = new Map<number, { rss: bigint; shmem: bigint }>();
   if (L.taskCount !== null) {
     for (const t of tasks) {
       if (!mms.get(t.address)) continue;
       try {
         const b = k.bytes(t.address + BigInt(L.taskCount), 16, `task_struct ${hex(t.address)} rss_stat`);
-        let d = groupDelta.get(t.tgid) ?? 0n;
+        const d = groupDelta.get(t.tgid) ?? { rss: 0n, shmem: 0n };
         for (const i of COUNTERS) {
           const v = b.readInt32LE(i * 4);
-          if (v > 0) d += BigInt(v);
+          if (v > 0) {
+            d.rss += BigInt(v);
+            if (i === 3) d.shmem += BigInt(v);
+          }
         }
         groupDelta.set(t.tgid, d);
       } catch {
@@ -108,25 +117,26 @@ export function readTaskMemory(k: KernelContext, tasks: KernelTask[], nrCpus: nu
       }
     }
   }
-  const perMm = new Map<bigint, { totalVm: bigint; rss: bigint } | null>();
+  const perMm = new Map<bigint, { totalVm: bigint; rss: bigint; shmem: bigint } | null>();
   for (const t of tasks) {
     if (!mms.has(t.address)) continue;
     const mm = mms.get(t.address)!;
     if (mm === 0n || (t.exitState & EXIT_ZOMBIE) !== 0) {
-      byTask.set(t.address, { mm: mm || null, totalVm: 0n, rss: 0n });
+      byTask.set(t.address, { mm: mm || null, totalVm: 0n, rss: 0n, shmem: 0n });
       continue;
     }
     let m = perMm.get(mm);
     if (m === undefined) {
       try {
-        m = { totalVm: k.u64(mm + BigInt(L.totalVm), `mm_struct ${hex(mm)} total_vm`), rss: mmRss(k, L, mm, nrCpus) };
+        m = { totalVm: k.u64(mm + BigInt(L.totalVm), `mm_struct ${hex(mm)} total_vm`), ...mmRss(k, L, mm, nrCpus) };
       } catch (e) {
         k.gap(`task memory: ${(e as Error).message}`);
         m = null;
       }
       perMm.set(mm, m);
     }
-    if (m) byTask.set(t.address, { mm, totalVm: m.totalVm, rss: m.rss + (groupDelta.get(t.tgid) ?? 0n) });
+    const d = groupDelta.get(t.tgid);
+    if (m) byTask.set(t.address, { mm, totalVm: m.totalVm, rss: m.rss + (d?.rss ?? 0n), shmem: m.shmem + (d?.shmem ?? 0n) });
   }
   const method = L.mmCount !== null ? `mm_struct.rss_stat.count${L.taskCount !== null ? ' + task_struct.rss_stat (SPLIT_RSS_COUNTING)' : ''}` : 'mm_struct.rss_stat percpu_counters';
   return { byTask, method };
