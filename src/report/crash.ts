@@ -92,7 +92,7 @@ export const PS_HEADER = '      PID    PPID  CPU       TASK        ST  %MEM     
 
 export function formatPsRow(r: PsRow): string {
   const num = (v: number | bigint | null, w: number): string => (v === null ? '-' : String(v)).padStart(w);
-  const pct = r.pctMem === null ? '-' : r.pctMem;
+  const pct = r.pctMem === null ? '   -' : r.pctMem;
   const comm = r.kernelThread ? `[${e(r.comm)}]` : e(r.comm);
   return `${r.active ? '> ' : '  '}${num(r.pid, 7)} ${num(r.ppid, 7)} ${num(r.cpu, 3)}  ${hex16(r.task)} ${r.st.padStart(3)}${r.st.length > 3 ? ' ' : '  '}${pct.length === 3 ? mkstring(pct, 4, 'center-r') : pct} ${num(r.vsz, 8)} ${num(r.rss, 8)}  ${comm}`;
 }
