@@ -98,7 +98,11 @@ test('PANIC: crash\'s panic strings in crash\'s order, the whole line', () => {
   const rec = (s: string): { text: Buffer } => ({ text: Buffer.from(s, 'latin1') });
   assert.equal(panicMessage([rec('BUG: kernel NULL pointer dereference, address: 0000000000000008'), rec('Oops: 0000 [#1] PREEMPT SMP NOPTI'), rec('Kernel panic - not syncing: Fatal exception')]), 'Kernel panic - not syncing: Fatal exception');
   assert.equal(panicMessage([rec('x'), rec('Oops: 0002 [#1] SMP')]), 'Oops: 0002 [#1] SMP');
-  assert.equal(panicMessage([rec('general protection fault, probably for non-canonical address 0xdead: 0000 [#1]')]), null, 'crash 8.0.2 does not know the 6.1 GPF line (lab fault 2): PANIC ""');
+  // crash 8.0.2 does not know the 6.1 GPF line and prints PANIC "" (lab README known fault 2): we do.
+  const gpf = 'general protection fault, probably for non-canonical address 0xdead000000000122: 0000 [#1] PREEMPT SMP NOPTI';
+  assert.equal(panicMessage([rec('CPU: 0 PID: 1 Comm: x'), rec(gpf)]), gpf);
+  assert.equal(panicMessage([rec(gpf), rec('Kernel panic - not syncing: Fatal exception')]), 'Kernel panic - not syncing: Fatal exception', 'crash\'s strings first');
+  assert.equal(panicMessage([rec('nothing here')]), null);
   assert.match(formatSys({
     kernel: 'k', tainted: false, dumpfile: 'vmcore', dumpFlags: ['PARTIAL DUMP'], cpus: 2, offline: 1, date: null, uptime: '00:00:05', loadAverage: '0.00, 0.00, 0.00',
     tasks: 55, nodename: '(none)', release: 'r', version: 'v', machine: 'x86_64', mhz: 2445, memory: '255.5 MB', panic: 'Oops: 0000 [#1] PREEMPT SMP NOPTI',

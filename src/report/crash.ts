@@ -276,7 +276,8 @@ export function formatRdWords(r: WordRead): string {
 }
 
 export function formatRdAscii(r: AsciiRead): string {
-  if (!r.lines.length) return '\n';
+  // crash ends the output with a newline unless every byte was unreadable (memory.c: `lost != count`).
+  if (!r.lines.length) return r.gaps.reduce((n, g) => n + g.length, 0) >= r.scanned ? '' : '\n';
   return r.lines.map((l) => `${hex16(l.address)}:  ${e(l.text)}`).join('\n') + '\n';
 }
 

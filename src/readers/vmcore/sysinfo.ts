@@ -7,7 +7,8 @@
 //    nearest the timekeeper's CLOCK_BOOTTIME, and null when they disagree by more than 10 %;
 //  - the pages crash's %MEM divides by (`high_memory` as a page frame number, crash's vt->total_pages);
 //  - the panic message as crash finds it: the first log line holding one of crash's panic strings, tried
-//    in crash's order (task.c panic_msg[]), `Oops: ` messages marked "(check log for details)".
+//    in crash's order (task.c panic_msg[]), `Oops: ` messages marked "(check log for details)"; then the
+//    6.1 GPF line crash 8.0.2 misses.
 import type { KernelContext } from './kernel.js';
 import type { LogRecord } from './printk.js';
 
@@ -154,11 +155,17 @@ export const CRASH_PANIC_STRINGS = [
   '[Hardware Error]: ', 'Bad mode in ', 'Oops: ',
 ];
 
+/**
+ * Tried after crash's: the 6.1 form of the GPF line (`general protection fault, probably for non-canonical
+ * address ...`), which crash 8.0.2 does not know and so prints PANIC "" (lab README known fault 2).
+ */
+export const EXTRA_PANIC_STRINGS = ['general protection fault, '];
+
 /** The panic message as crash's `sys` finds it in the log: the first line holding the first string found. */
 export function panicMessage(records: Pick<LogRecord, 'text'>[]): string | null {
   const lines: string[] = [];
   for (const r of records) for (const l of r.text.toString('latin1').split('\n')) lines.push(l);
-  for (const s of CRASH_PANIC_STRINGS) {
+  for (const s of [...CRASH_PANIC_STRINGS, ...EXTRA_PANIC_STRINGS]) {
     const hit = lines.find((l) => l.includes(s));
     if (hit !== undefined) return hit.replace(/[\r\n]+$/, '');
   }
