@@ -3,7 +3,7 @@
 import { KernelContext } from '../readers/vmcore/kernel.js';
 import { readTaskMemory } from '../readers/vmcore/taskmem.js';
 import { readHighMemoryPages } from '../readers/vmcore/sysinfo.js';
-import { formatPs, psJson, psRows } from '../report/crash.js';
+import { cpusJson, formatPs, psJson, psRows } from '../report/crash.js';
 import { escapeTerminal } from '../util/escape.js';
 import type { CommandIO } from './dmesg.js';
 import { gapList, objectsOrFail, openDump, parseVerbArgs, reportGaps } from './vmcore-verb.js';
@@ -21,7 +21,9 @@ out: programs run from an initramfs show a much smaller RSS there). Kernel threa
 task's mm is not in the dump, the columns print '-' and the JSON fields are null.
 Unlike crash 8.0.2 on 6.1 kernels (which finds only the active and idle tasks), every task is listed.
   --json   {"tasks": [{pid, ppid, cpu, task, st, state, rawState, active, pctMem, vsz, rss, rssShmem, comm,
-           kernelThread, foundBy}], "memory": how RSS was counted or null, "gaps": [...]}
+           kernelThread, foundBy}], "cpus": [{cpu, current, rqCurr, idle, switching}] (switching: the
+           runqueue's curr is not the CPU's current task, crash's "inconsistent active task
+           indications"), "memory": how RSS was counted or null, "gaps": [...]}
 `;
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
@@ -50,7 +52,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       return 2;
     }
     if (p.values.json) {
-      io.stdout.write(JSON.stringify({ tasks: psJson(rows), memory: mem.method, gaps: gapList(gaps) }) + '\n');
+      io.stdout.write(JSON.stringify({ tasks: psJson(rows), cpus: cpusJson(objs.cpus), memory: mem.method, gaps: gapList(gaps) }) + '\n');
       return gaps.length ? 1 : 0;
     }
     io.stdout.write(formatPs(rows));

@@ -6,6 +6,7 @@
 // Every string that came from the dump goes through escapeTerminal() here (text); JSON keeps it exact.
 import { escapeTerminal } from '../util/escape.js';
 import type { KernelTask } from '../readers/vmcore/tasks.js';
+import type { CpuTasks } from '../readers/vmcore/percpu.js';
 import type { KernelModule } from '../readers/vmcore/modules.js';
 import type { SyscallSlot } from '../readers/vmcore/syscalls.js';
 import type { TaskMemoryResult } from '../readers/vmcore/taskmem.js';
@@ -107,6 +108,12 @@ export function psJson(rows: PsRow[]): object[] {
     pctMem: r.pctMem === null ? null : Number(r.pctMem), vsz: r.vsz === null ? null : Number(r.vsz), rss: r.rss === null ? null : Number(r.rss), rssShmem: r.shmem === null ? null : Number(r.shmem),
     comm: r.comm, kernelThread: r.kernelThread, foundBy: r.foundBy,
   }));
+}
+
+/** Each CPU's current, runqueue-curr and idle task; `switching` when current and rq->curr differ. */
+export function cpusJson(cpus: CpuTasks[]): object[] {
+  const h = (v: bigint | null): string | null => (v === null ? null : hex16(v));
+  return cpus.map((c) => ({ cpu: c.cpu, current: h(c.current), rqCurr: h(c.rqCurr), idle: h(c.idle), switching: c.current !== null && c.rqCurr !== null && c.current !== c.rqCurr }));
 }
 
 // ---- mod ----

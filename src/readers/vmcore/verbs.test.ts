@@ -20,7 +20,7 @@ import { readSysInfo, panicMessage, printf1, type SysInfo } from './sysinfo.js';
 import { readKernelLog } from './printk.js';
 import { readAscii, readWords, resolveAddress } from './memread.js';
 import {
-  buildSysView, formatMod, formatModTaints, formatPs, formatRdAscii, formatRdWords, formatSys, formatSyscalls, psRows, type PsRow,
+  buildSysView, cpusJson, formatMod, formatModTaints, formatPs, formatRdAscii, formatRdWords, formatSys, formatSyscalls, psRows, type PsRow,
 } from '../../report/crash.js';
 
 const DUMPS: { scenario: string; file: string }[] = [
@@ -120,6 +120,10 @@ for (const { scenario, file } of DUMPS) {
         assert.equal(o?.comm, m[1]);
         assert.equal(o?.st, 'UN', 'a hung task is in D state: crash UN');
       }
+      // crash's "inconsistent active task indications" (crash-stderr.txt): runqueue curr vs current_task.
+      const warn = /inconsistent active task indications for CPU (\d+):\n\s+runqueue: ([0-9a-f]+) .*\n\s+current_task: ([0-9a-f]+)/.exec(readFileSync(join(LAB, scenario, 'crash-stderr.txt'), 'utf8'));
+      const switching = (cpusJson(r.objs.cpus) as { cpu: number; rqCurr: string; current: string; switching: boolean }[]).filter((c) => c.switching);
+      assert.deepEqual(switching.map((c) => [c.cpu, c.rqCurr, c.current]), warn ? [[+warn[1]!, warn[2], warn[3]]] : []);
       // TASK_IDLE (0x402) is ID, as crash 8 prints it, not UN.
       const idle = r.objs.tasks.filter((t) => t.rawState === 0x402);
       assert.ok(idle.length > 10);
