@@ -53,7 +53,8 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   if (typeof dump === 'number') return dump;
   try {
     const gaps: GapLike[] = [];
-    const numeric = /^(?:0x)?[0-9a-f]{1,16}$/i.test(arg);
+    // Unambiguous addresses need no symbol table; a short bare hex string may be a symbol's name.
+    const numeric = /^0x[0-9a-f]{1,16}$/i.test(arg) || /^[0-9a-f]{16}$/i.test(arg);
     const ks = numeric ? null : readKallsyms(dump);
     let at = resolveAddress(ks?.table ?? null, arg);
     if (typeof at === 'string' && !numeric && ks?.table) {
