@@ -22,20 +22,20 @@ const NO_SYMBOLS: Symbols = { byName: () => [], lookup: () => null };
 
 /** `struct task_struct.comm` → type `struct task_struct`, path `comm`; null when malformed. */
 export function parseSpec(spec: string): { type: string; path: string } | null {
-  const m = /^\s*((?:struct|union|enum)\s+)?([A-Za-z_][A-Za-z0-9_]*)((?:\.|->|\[).*)?$/.exec(spec);
+  const m = /^\s*((?:struct|union|enum)\s+)?([A-Za-z_][A-Za-z0-9_]*)((?:\.|\[).*)?$/.exec(spec);
   if (!m) return null;
   const path = (m[3] ?? '').replace(/^\./, '');
   return { type: `${m[1] ? m[1].trim() + ' ' : ''}${m[2]}`, path };
 }
 
 function quote(s: string): string {
-  return `"${escapeTerminal(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return `"${escapeTerminal(s.replace(/\\/g, '\\\\').replace(/"/g, '\\"'))}"`;
 }
 
 function symbolOf(symbols: Symbols, v: bigint): string {
   if (v < 0xffff800000000000n) return '';
   const h: SymbolHit | null = symbols.lookup(v);
-  if (!h || (h.size !== null && h.offset >= h.size)) return '';
+  if (!h || h.size === null || h.offset >= h.size) return '';
   const name = `${h.name}${h.offset ? `+${h.offset}` : ''}`;
   return ` <${escapeTerminal(h.module ? `${name} [${h.module}]` : name)}>`;
 }

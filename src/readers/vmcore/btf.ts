@@ -93,6 +93,7 @@ export class Btf implements TypeLayout {
   readonly problems: string[] = [];
   private readonly cache = new Map<number, BtfType>();
   private readonly nameCache = new Map<string, number[]>();
+  private byNameOff: Map<number, number | number[]> | null = null;
 
   private constructor(private readonly types: Buffer, private readonly strs: Buffer, at: Uint32Array, count: number, readonly ptrSize: number) {
     this.at = at;
@@ -247,23 +248,47 @@ export class Btf implements TypeLayout {
     }
   }
 
-  /** Every type id whose name is `name` (string section search, then a scan of the name offsets; cached). */
+  /** Every type id whose name is `name` (string section search, then the name-offset index; cached). */
   idsByName(name: string): number[] {
     const hit = this.nameCache.get(name);
     if (hit) return hit;
     const out: number[] = [];
     if (name !== '' && name.length <= MAX_NAME) {
       const needle = Buffer.from(name + '\0', 'latin1');
-      const offs = new Set<number>();
-      for (let i = this.strs.indexOf(needle); i >= 0 && offs.size < 4096; i = this.strs.indexOf(needle, i + 1)) offs.add(i);
-      if (offs.size) {
-        const b = this.types;
-        for (let id = 1; id <= this.count; id++) if (offs.has(b.readUInt32LE(this.at[id]!))) out.push(id);
+      const byOff = this.nameIndex();
+      let seen = 0;
+      for (let i = this.strs.indexOf(needle); i >= 0 && seen < 4096; i = this.strs.indexOf(needle, i + 1), seen++) {
+        const ids = byOff.get(i);
+        if (ids !== undefined) {
+          if (typeof ids === 'number') out.push(ids);
+          else out.push(...ids);
+        }
       }
+      out.sort((a, b) => a - b);
     }
     if (this.nameCache.size > 4096) this.nameCache.clear();
     this.nameCache.set(name, out);
     return out;
+  }
+
+  /** name_off → type id(s), built on the first name lookup (one pass over the record headers). */
+  private nameIndex(): Map<number, number | number[]> {
+    if (this.byNameOff) return this.byNameOff;
+    const m = new Map<number, number | number[]>();
+    const b = this.types;
+    for (let id = 1; id <= this.count; id++) {
+      const p = this.at[id]!;
+      const off = b.readUInt32LE(p);
+      if (off === 0) continue;
+      const k = (b.readUInt32LE(p + 4) >>> 24) & 0x1f;
+      if (k === KIND.FUNC || k === KIND.DECL_TAG) continue; // not types an object reader asks for
+      const prev = m.get(off);
+      if (prev === undefined) m.set(off, id);
+      else if (typeof prev === 'number') m.set(off, [prev, id]);
+      else prev.push(id);
+    }
+    this.byNameOff = m;
+    return m;
   }
 
   /**
@@ -415,7 +440,7 @@ export class Btf implements TypeLayout {
       case 'fwd': return join(`${t.union ? 'union' : 'struct'} ${t.name}`, name);
       case 'ptr': {
         const target = this.kind(this.resolveQualifiers(t.type));
-        const inner = `*${name}`;
+        const inner = /^(?:const|volatile|restrict)\b/.test(name) ? `* ${name}` : `*${name}`;
         return this.declare(t.type, target === KIND.ARRAY || target === KIND.FUNC_PROTO ? `(${inner})` : inner, depth + 1);
       }
       case 'const': case 'volatile': case 'restrict': {
