@@ -24,6 +24,8 @@ export const MAX_BTF_TYPES = 0xfffff;
 export const MAX_DEPTH = 64;
 const MAX_NAME = 1024;
 const MAX_PROBLEMS = 50;
+const MAX_DECL_STEPS = 512;
+const MAX_DECL_CHARS = 4096;
 
 export const KIND = { INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10, RESTRICT: 11, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19 } as const;
 
@@ -94,6 +96,7 @@ export class Btf implements TypeLayout {
   private readonly cache = new Map<number, BtfType>();
   private readonly nameCache = new Map<string, number[]>();
   private byNameOff: Map<number, number | number[]> | null = null;
+  private declSteps = 0;
 
   private constructor(private readonly types: Buffer, private readonly strs: Buffer, at: Uint32Array, count: number, readonly ptrSize: number) {
     this.at = at;
@@ -360,18 +363,25 @@ export class Btf implements TypeLayout {
     }
   }
 
-  /** Finds a direct or anonymous-nested member of a struct/union by name. */
-  member(id: number, name: string, depth = 0): MemberRef | null {
+  /**
+   * Finds a direct or anonymous-nested member of a struct/union by name. Each anonymous type is searched
+   * once per lookup (C cannot hold the same anonymous type twice in one struct), so hostile BTF whose
+   * anonymous members refer back to their struct cannot make the search exponential.
+   */
+  member(id: number, name: string, depth = 0, seen: Set<number> = new Set()): MemberRef | null {
     if (depth > MAX_DEPTH) {
       this.problem(`BTF anonymous members nested deeper than ${MAX_DEPTH} at type ${id}`);
       return null;
     }
-    const t = this.type(this.resolve(id));
+    const r = this.resolve(id);
+    if (seen.has(r)) return null;
+    seen.add(r);
+    const t = this.type(r);
     if (t.kind !== 'struct' && t.kind !== 'union') return null;
     for (const m of t.members) {
       if (m.name === name) return { bitOffset: m.bitOffset, type: m.type, bitSize: m.bitSize };
       if (m.name === '') {
-        const inner = this.member(m.type, name, depth + 1);
+        const inner = this.member(m.type, name, depth + 1, seen);
         if (inner) return { ...inner, bitOffset: m.bitOffset + inner.bitOffset };
       }
     }
@@ -424,12 +434,16 @@ export class Btf implements TypeLayout {
     return this.declare(id, '');
   }
 
-  /** A C declaration of `name` with type `id` (`char comm[16]`, `struct list_head *next`). */
+  /**
+   * A C declaration of `name` with type `id` (`char comm[16]`, `struct list_head *next`). Bounded in depth
+   * and in total steps (function prototypes whose parameters point back at them would otherwise explode).
+   */
   declare(id: number, name: string, depth = 0): string {
     const join = (base: string, inner: string): string => (inner ? `${base} ${inner}` : base);
-    if (depth > MAX_DEPTH) {
-      this.problem(`BTF declaration of type ${id} nests deeper than ${MAX_DEPTH} (a loop)`);
-      return join('?', name);
+    if (depth === 0) this.declSteps = 0;
+    if (depth > MAX_DEPTH || ++this.declSteps > MAX_DECL_STEPS || name.length > MAX_DECL_CHARS) {
+      this.problem(`BTF declaration of type ${id} nests deeper than ${MAX_DEPTH} or is too long (a loop)`);
+      return join('?', name.length > MAX_DECL_CHARS ? name.slice(0, 64) + '...' : name);
     }
     const t = this.type(id);
     switch (t.kind) {
