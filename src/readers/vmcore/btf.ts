@@ -6,7 +6,8 @@
 // declarations. Format: a 24-byte header, then btf_type records (name_off, info = kind<<24 | vlen |
 // kind_flag<<31, size-or-type) each followed by a kind-specific trailer, then the string section.
 // Lazy: Btf.parse() makes one pass that only records where each type's record starts (100,750 types in
-// 4.36 MB on the lab kernel); a type is decoded when asked and name lookups scan the string section.
+// 4.36 MB on the lab kernel); a type is decoded when asked, and the first lookup by name indexes the names of
+// the named types (not functions).
 // Bounded: type counts, chains of references (typedef loops), string offsets and array sizes are checked;
 // Btf.parse() throws one Error naming a blob it cannot index, and later problems (a type id or a string out
 // of range, a loop) are recorded as `problems` (turned into Gaps) while the lookup gives null or `?`.
@@ -94,8 +95,7 @@ export class Btf implements TypeLayout {
   /** Problems met while decoding (bounded, each once): become Gaps of whoever reports the BTF. */
   readonly problems: string[] = [];
   private readonly cache = new Map<number, BtfType>();
-  private readonly nameCache = new Map<string, number[]>();
-  private byNameOff: Map<number, number | number[]> | null = null;
+  private byName: Map<string, number[]> | null = null;
   private declSteps = 0;
 
   private constructor(private readonly types: Buffer, private readonly strs: Buffer, at: Uint32Array, count: number, readonly ptrSize: number) {
@@ -251,33 +251,18 @@ export class Btf implements TypeLayout {
     }
   }
 
-  /** Every type id whose name is `name` (string section search, then the name-offset index; cached). */
+  /** Every type id whose name is `name` (functions and decl tags excepted), in id order. */
   idsByName(name: string): number[] {
-    const hit = this.nameCache.get(name);
-    if (hit) return hit;
-    const out: number[] = [];
-    if (name !== '' && name.length <= MAX_NAME) {
-      const needle = Buffer.from(name + '\0', 'latin1');
-      const byOff = this.nameIndex();
-      let seen = 0;
-      for (let i = this.strs.indexOf(needle); i >= 0 && seen < 4096; i = this.strs.indexOf(needle, i + 1), seen++) {
-        const ids = byOff.get(i);
-        if (ids !== undefined) {
-          if (typeof ids === 'number') out.push(ids);
-          else out.push(...ids);
-        }
-      }
-      out.sort((a, b) => a - b);
-    }
-    if (this.nameCache.size > 4096) this.nameCache.clear();
-    this.nameCache.set(name, out);
-    return out;
+    return this.nameIndex().get(name) ?? [];
   }
 
-  /** name_off → type id(s), built on the first name lookup (one pass over the record headers). */
-  private nameIndex(): Map<number, number | number[]> {
-    if (this.byNameOff) return this.byNameOff;
-    const m = new Map<number, number | number[]>();
+  /**
+   * name → type ids, built on the first name lookup: one pass over the record headers that decodes only the
+   * names of named types other than functions and decl tags (about 14,000 of the lab kernel's 100,750).
+   */
+  private nameIndex(): Map<string, number[]> {
+    if (this.byName) return this.byName;
+    const m = new Map<string, number[]>();
     const b = this.types;
     for (let id = 1; id <= this.count; id++) {
       const p = this.at[id]!;
@@ -285,12 +270,12 @@ export class Btf implements TypeLayout {
       if (off === 0) continue;
       const k = (b.readUInt32LE(p + 4) >>> 24) & 0x1f;
       if (k === KIND.FUNC || k === KIND.DECL_TAG) continue; // not types an object reader asks for
-      const prev = m.get(off);
-      if (prev === undefined) m.set(off, id);
-      else if (typeof prev === 'number') m.set(off, [prev, id]);
-      else prev.push(id);
+      const name = this.str(off);
+      const l = m.get(name);
+      if (l) l.push(id);
+      else m.set(name, [id]);
     }
-    this.byNameOff = m;
+    this.byName = m;
     return m;
   }
 
