@@ -34,6 +34,11 @@ import { formatLog } from '../src/readers/vmcore/format.js';
 import { readVmcore, summarize } from '../src/readers/vmcore/index.js';
 import { helloImage, note, prstatus, SynthImage, SYN_STACK, SYN_TEXT, syntheticUnwindEnv, writeElfCore, writeFlattened, writeKdump } from '../src/readers/vmcore/testkit.js';
 import { MAX_FRAMES, unwind } from '../src/readers/vmcore/unwind.js';
+import { MAX_SYMS, readKallsyms } from '../src/readers/vmcore/kallsyms.js';
+import { Btf } from '../src/readers/vmcore/btf.js';
+import { decodeValue, budget, layoutLines } from '../src/readers/vmcore/typed.js';
+import { KernelContext } from '../src/readers/vmcore/kernel.js';
+import { BtfBuilder } from '../src/readers/vmcore/testkit.js';
 import { analyze } from '../src/analyze.js';
 import { MAX_EVENT_LINES } from '../src/model/types.js';
 
@@ -1052,8 +1057,320 @@ const unwindTarget: FuzzTarget = {
   },
 };
 
+
+// ---------------------------------------------------------------------------------------------------
+// Kernel memory without a file: a Dump-shaped object over a few regions (kallsyms tables, list nodes),
+// giving readVirt/readU32/readU64 with the dump's semantics (missing pages zero-filled and listed).
+
+interface Region { va: bigint; data: Buffer }
+
+function memoryDump(regions: Region[], symbols: Map<string, bigint> = new Map()): Dump {
+  const readVirt = (va: bigint, len: number) => {
+    if (len < 0 || len > 256 << 20) throw new Error(`refusing to read ${len} bytes of kernel memory`);
+    const data = Buffer.alloc(len);
+    const bad: { offset: number; status: 'absent'; why: string }[] = [];
+    let done = 0;
+    while (done < len) {
+      const cur = va + BigInt(done);
+      const n = Math.min(len - done, 4096 - Number(cur & 0xfffn));
+      const r = regions.find((x) => cur >= x.va && cur + BigInt(n) <= x.va + BigInt(x.data.length));
+      if (r) r.data.copy(data, done, Number(cur - r.va), Number(cur - r.va) + n);
+      else bad.push({ offset: done, status: 'absent', why: 'not in the dump' });
+      done += n;
+    }
+    return { data, bad };
+  };
+  const d = {
+    path: 'fuzz-memory',
+    vmcoreinfo: { symbols, sizes: new Map(), offsets: new Map(), lengths: new Map(), numbers: new Map(), other: new Map(), osrelease: null, pageSize: 4096, kernelOffset: null, crashTime: null, buildId: null, malformed: 0 },
+    notes: { prstatus: [], qemuCpus: [], vmcoreinfo: null, truncated: false },
+    readVirt,
+    readU64: (va: bigint) => { const r = readVirt(va, 8); return r.bad.length ? null : r.data.readBigUInt64LE(0); },
+    readU32: (va: bigint) => { const r = readVirt(va, 4); return r.bad.length ? null : r.data.readUInt32LE(0); },
+  };
+  return d as unknown as Dump;
+}
+
+/** Messages of JS runtime errors: a parser's catch-all that turns one of these into a gap hides a bug. */
+const RUNTIME_ERROR = /Cannot read propert|is not a function|is not iterable|is not defined|out of range|ERR_|Maximum call stack|Invalid array length|Cannot convert/;
+
+// kallsyms tables in one input: 'KSYM' | u32 num | u64 relative_base | u64 SYMBOL(_stext) |
+// u32 len(names) | u32 len(token_table) | then names, token_table, token_index (512 bytes), offsets.
+const KS = { names: 0xffffffff82000000n, table: 0xffffffff82400000n, index: 0xffffffff82500000n, offsets: 0xffffffff82600000n, num: 0xffffffff82700000n, base: 0xffffffff82700008n };
+
+function packKallsyms(num: number, relBase: bigint, stext: bigint, names: Buffer, tokTable0: Buffer, tokIndex: Buffer, offsets: Buffer): Buffer {
+  const tokTable = Buffer.concat([tokTable0, Buffer.alloc(256)]); // readKallsyms reads the last token's offset + 256
+  const h = Buffer.alloc(36);
+  h.write('KSYM', 0, 'latin1');
+  h.writeUInt32LE(num >>> 0, 4);
+  h.writeBigUInt64LE(relBase, 8);
+  h.writeBigUInt64LE(stext, 16);
+  h.writeUInt32LE(names.length, 24);
+  h.writeUInt32LE(tokTable.length, 28);
+  h.writeUInt32LE(tokIndex.length, 32);
+  return Buffer.concat([h, names, tokTable, tokIndex, offsets]);
+}
+
+/** Hand-made tables in the kernel's format: tokens 0-255 are single characters but for a few pairs. */
+function handKallsyms(): Buffer {
+  const tokens = Array.from({ length: 256 }, (_, i) => (i >= 0x20 && i < 0x7f ? String.fromCharCode(i) : ''));
+  tokens[1] = 'T_'; tokens[2] = 't_'; tokens[3] = 'sys_'; tokens[4] = 'de';
+  const tt: Buffer[] = [];
+  const idx = Buffer.alloc(512);
+  let off = 0;
+  tokens.forEach((t, i) => { idx.writeUInt16LE(off, i * 2); const b = Buffer.from(t + '\0', 'latin1'); tt.push(b); off += b.length; });
+  const syms: [string, number][] = [['A__per_cpu_start', 0], ['Dcurrent_task', 0x1fb80], ['T_stext', -1], ['T_text', -0x100], ['tdo_fork', -0x2001], ['Tsys_read', -0x3001], ['Tsys_write', -0x3101], ['Rdeadbeef', -0x400001]];
+  const names = Buffer.concat(syms.map(([n]) => {
+    const enc: number[] = [];
+    for (let i = 0; i < n.length; i++) {
+      const two = n.slice(i, i + 2);
+      const k = tokens.indexOf(n.startsWith('sys_', i) ? 'sys_' : two);
+      if (k > 0 && k < 5) { enc.push(k); i += tokens[k]!.length - 1; } else enc.push(n.charCodeAt(i));
+    }
+    return Buffer.from([enc.length, ...enc]);
+  }));
+  const offsets = Buffer.alloc(syms.length * 4);
+  syms.forEach(([, v], i) => offsets.writeInt32LE(v, i * 4));
+  const relBase = 0xffffffff81000000n;
+  return packKallsyms(syms.length, relBase, relBase - 1n + 1n, names, Buffer.concat(tt), idx, offsets);
+}
+
+let kallsymsSeedCache: Buffer[] | null = null;
+/** The hand-made tables and, with the lab, the real 6.1 tables cut to the first symbols through _stext + 200. */
+function kallsymsSeeds(): Buffer[] {
+  if (kallsymsSeedCache) return kallsymsSeedCache;
+  const out = [handKallsyms()];
+  const cached = join(cacheDir(), 'kallsyms-seed.bin');
+  const src = join(LAB_OUT, 'stack-protector-module', 'vmcore');
+  try {
+    if (!existsSync(cached) && existsSync(src)) {
+      const d = new Dump(src);
+      try {
+        const vi = d.vmcoreinfo.symbols;
+        const t = readKallsyms(d).table!;
+        const n = t.symbols.findIndex((x) => x.name === '_stext') + 200;
+        // Names of the first n symbols: walk the length bytes.
+        const big = d.readVirt(vi.get('kallsyms_names')!, 64 << 10).data;
+        let p = 0;
+        for (let i = 0; i < n; i++) { let len = big[p++]!; if (len & 0x80) len = (len & 0x7f) | (big[p++]! << 7); p += len; }
+        const idx = d.readVirt(vi.get('kallsyms_token_index')!, 512).data;
+        let maxTok = 0;
+        for (let i = 0; i < 256; i++) maxTok = Math.max(maxTok, idx.readUInt16LE(i * 2));
+        const tab = d.readVirt(vi.get('kallsyms_token_table')!, maxTok + 32).data;
+        const offs = d.readVirt(vi.get('kallsyms_offsets')!, n * 4).data;
+        writeFileSync(cached, packKallsyms(n, d.readU64(vi.get('kallsyms_relative_base')!)!, vi.get('_stext')!, big.subarray(0, p), tab, idx, offs));
+      } finally {
+        d.close();
+      }
+    }
+    if (existsSync(cached)) out.push(readFileSync(cached));
+  } catch {
+    // the hand-made seed alone
+  }
+  kallsymsSeedCache = [...out, ...regressions('kallsyms')];
+  return kallsymsSeedCache;
+}
+
+const kallsymsTarget: FuzzTarget = {
+  name: 'kallsyms',
+  what: 'kallsyms decoding from memory: readKallsyms over corrupt tables (counts, token table/index, name lengths, offsets, missing pages, the _stext encoding test)',
+  seeds: kallsymsSeeds,
+  tokens: ['\xff\xff\xff\xff', '\x00\x00\x00\x00', '\x80', '\xff', '\x00\x00\x20\x00', '\xff\xff\x1f\x00'],
+  run(input) {
+    const r = kallsymsOfInput(input);
+    if (!r) return;
+    for (const g of r.gaps) if (RUNTIME_ERROR.test(g.what)) throw new Error(`property: a runtime error became a gap: ${g.what}`);
+    if (r.table) {
+      if (r.table.count > MAX_SYMS) throw new Error(`property: ${r.table.count} symbols`);
+      if (r.table.byName('_stext')[0]?.address !== input.readBigUInt64LE(16)) throw new Error('property: the chosen encoding does not put _stext at SYMBOL(_stext)');
+      r.table.lookup(input.readBigUInt64LE(16) + 5n);
+    } else if (!r.gaps.length) throw new Error('property: no table and no gap');
+  },
+};
+
+/** readKallsyms over the tables of one 'KSYM' input (null when the input is not one). */
+export function kallsymsOfInput(input: Buffer): ReturnType<typeof readKallsyms> | null {
+    if (input.length < 36 || input.toString('latin1', 0, 4) !== 'KSYM') return null;
+    const la = input.readUInt32LE(24), lb = input.readUInt32LE(28), lc = input.readUInt32LE(32);
+    const rest = input.subarray(36);
+    // Padded: readKallsyms reads the names in 64 KiB chunks that must be whole.
+    const names = Buffer.concat([rest.subarray(0, la), Buffer.alloc(((Math.min(la, rest.length) >> 16) + 2) << 16)]);
+    const table = rest.subarray(la, la + lb);
+    const index = rest.subarray(la + lb, la + lb + lc);
+    const offsets = rest.subarray(la + lb + lc);
+    const scal = Buffer.alloc(16);
+    input.copy(scal, 0, 4, 8);
+    input.copy(scal, 8, 8, 16);
+    const syms = new Map<string, bigint>([['kallsyms_names', KS.names], ['kallsyms_token_table', KS.table], ['kallsyms_token_index', KS.index], ['kallsyms_offsets', KS.offsets], ['kallsyms_num_syms', KS.num], ['kallsyms_relative_base', KS.base], ['_stext', input.readBigUInt64LE(16)]]);
+    const d = memoryDump([{ va: KS.names, data: names }, { va: KS.table, data: table }, { va: KS.index, data: index }, { va: KS.offsets, data: offsets }, { va: KS.num, data: scal }], syms);
+    return readKallsyms(d, { deadlineMs: 2000 });
+}
+
+// BTF: Btf.parse may refuse a blob with one Error; whatever it indexes must then answer every query
+// (decode, names, sizes, declarations, member paths, layouts, values) without throwing, boundedly.
+function handBtf(): Buffer[] {
+  const b = new BtfBuilder();
+  const u32 = b.int('unsigned int', 4);
+  const s32 = b.int('int', 4, { signed: true });
+  const chr = b.int('char', 1, { signed: true, char: true });
+  const arr = b.array(chr, u32, 16);
+  const lh = b.struct('list_head', 16, [{ name: 'next', type: 7, bitOffset: 0 }, { name: 'prev', type: 7, bitOffset: 64 }]);
+  const anon = b.struct('', 8, [{ name: 'a', type: u32, bitOffset: 0 }, { name: 'b', type: s32, bitOffset: 32, bitSize: 3 }], true);
+  const lhp = b.ptr(lh); // 7
+  const e = b.enum('state', 4, [['RUNNING', 0], ['DEAD', -1]], true);
+  const e64 = b.enum64('wide', [['W', -2n]], true);
+  const proto = b.funcProto(s32, [['x', lhp]], true);
+  const fp = b.ptr(proto);
+  const task = b.struct('task', 64, [{ name: 'comm', type: arr, bitOffset: 0 }, { name: 'tasks', type: lh, bitOffset: 128 }, { name: '', type: anon, bitOffset: 256 }, { name: 'st', type: e, bitOffset: 320 }, { name: 'w', type: e64, bitOffset: 384 }, { name: 'fn', type: fp, bitOffset: 448 }]);
+  const td = b.typedef('task_t', task);
+  b.const(b.volatile(b.restrict(b.typeTag('tag', td))));
+  b.fwd('later', false);
+  b.float('double', 8);
+  const f = b.func('f', proto);
+  b.declTag('d', f, 0);
+  const v = b.var('v', td);
+  b.datasec('.data', 64, [[v, 0, 64]]);
+  b.typedef('loop1', 25);
+  b.typedef('loop2', 24); // 24 <-> 25: a typedef loop
+  const loops = new BtfBuilder();
+  loops.struct('self', 8, [{ name: '', type: 1, bitOffset: 0 }, { name: '', type: 1, bitOffset: 0 }]); // anonymous members that are itself
+  loops.funcProto(3, [['a', 3], ['b', 3]]); // 2: a prototype whose parameters point back at it
+  loops.ptr(2);
+  return [b.build(), loops.build()];
+}
+
+let btfSeedCache: Buffer[] | null = null;
+function btfSeeds(): Buffer[] {
+  if (btfSeedCache) return btfSeedCache;
+  const out = handBtf();
+  const cached = join(cacheDir(), 'btf-seed.bin');
+  const src = join(LAB_OUT, 'stack-protector-module', 'vmcore');
+  try {
+    if (!existsSync(cached) && existsSync(src)) {
+      const d = new Dump(src);
+      try {
+        const t = readKallsyms(d).table!;
+        const s = t.byName('__start_BTF')[0]!.address;
+        const e = t.byName('__stop_BTF')[0]!.address;
+        const blob = d.readVirt(s, Number(e - s)).data;
+        // The real header and first 48 KiB of types (whole records), the first 64 KiB of strings.
+        const hl = blob.readUInt32LE(4);
+        const types = blob.subarray(hl + blob.readUInt32LE(8), hl + blob.readUInt32LE(8) + blob.readUInt32LE(12));
+        const strs = blob.subarray(hl + blob.readUInt32LE(16), hl + blob.readUInt32LE(16) + (64 << 10));
+        // The record boundary at or just past 48 KiB, by walking the record headers (btf.h trailer sizes).
+        let cut = 0;
+        let p = 0;
+        while (p + 12 <= types.length && p < 48 << 10) {
+          const info = types.readUInt32LE(p + 4);
+          const kind = (info >>> 24) & 0x1f, vlen = info & 0xffff;
+          const tl = kind === 1 || kind === 14 || kind === 17 ? 4 : kind === 3 ? 12 : kind === 4 || kind === 5 || kind === 15 || kind === 19 ? vlen * 12 : kind === 6 || kind === 13 ? vlen * 8 : 0;
+          p += 12 + tl;
+          cut = p;
+        }
+        const h = Buffer.from(blob.subarray(0, 24));
+        h.writeUInt32LE(24, 4); h.writeUInt32LE(0, 8); h.writeUInt32LE(cut, 12); h.writeUInt32LE(cut, 16); h.writeUInt32LE(strs.length, 20);
+        writeFileSync(cached, Buffer.concat([h, types.subarray(0, cut), strs]));
+      } finally {
+        d.close();
+      }
+    }
+    if (existsSync(cached)) out.push(readFileSync(cached));
+  } catch {
+    // hand-made seeds alone
+  }
+  btfSeedCache = [...out, ...regressions('btf')];
+  return btfSeedCache;
+}
+
+const btfTarget: FuzzTarget = {
+  name: 'btf',
+  what: 'BTF: Btf.parse (header, kinds, trailers, counts) then every query on what it indexed: type, typeName, sizeOfType, findType, memberPath, layoutLines, decodeValue (loops, ids/strings out of range, huge arrays)',
+  seeds: btfSeeds,
+  tokens: ['\x9f\xeb\x01\x00', '\xff\xff\x00\x84', '\x00\x00\x00\x08', '\x01\x00\x00\x00', '\xff\xff\xff\xff', '\x00\x00\x00\x03', '\x00\x00\x00\x13'],
+  mayThrow: true,
+  run(input) {
+    const btf = Btf.parse(input); // may refuse with one Error
+    const mem = Buffer.alloc(4096);
+    input.copy(mem, 0, 0, Math.min(4096, input.length));
+    const n = Math.min(btf.count, 1500);
+    for (let id = 0; id <= n + 1; id++) {
+      const t = btf.type(id);
+      const name = btf.typeName(id);
+      if (name.length > 64 << 10) throw new Error(`property: a ${name.length}-character type name`);
+      btf.sizeOfType(id);
+      btf.resolve(id);
+      if (t.kind === 'struct' || t.kind === 'union') {
+        if (layoutLines(btf, id, 2000).length > 2001) throw new Error('property: layout over its line limit');
+        decodeValue(btf, id, mem, 0, 0, budget(2000, 16));
+        for (const m of t.members.slice(0, 4)) if (m.name) btf.memberPath(id, `${m.name}[1].x`), btf.memberPath(id, m.name), btf.member(id, 'not_there');
+      }
+      if (t.kind === 'enum' || t.kind === 'enum64') btf.enumName(id, -1n);
+      if (t.name && id % 7 === 0) btf.findType(t.name);
+    }
+    btf.findType('task_struct');
+    btf.memberOffset('task', 'w');
+    btf.enumValue('DEAD');
+    if (btf.problems.length > 50) throw new Error(`property: ${btf.problems.length} problems kept`);
+  },
+};
+
+// List walks over hostile memory: 'LIST' | u32 member offset | u32 max | u64 head offset | memory (at
+// LIST_BASE). KernelContext.list must end (count, cycle, deadline, bad pointers) without throwing, each node
+// once.
+const LIST_BASE = 0xffff888000100000n;
+
+function listSeed(nodes: number, next: (i: number) => bigint, memberOff = 16): Buffer {
+  const mem = Buffer.alloc(Math.max(64, nodes * 64));
+  for (let i = 0; i < nodes; i++) {
+    mem.writeBigUInt64LE(next(i), i * 64 + memberOff);
+    mem.writeBigUInt64LE(LIST_BASE + BigInt(((i + nodes - 1) % nodes) * 64 + memberOff), i * 64 + memberOff + 8);
+  }
+  const h = Buffer.alloc(20);
+  h.write('LIST', 0, 'latin1');
+  h.writeUInt32LE(memberOff, 4);
+  h.writeUInt32LE(1000, 8);
+  h.writeBigUInt64LE(BigInt(memberOff), 12);
+  return Buffer.concat([h, mem]);
+}
+
+const listTarget: FuzzTarget = {
+  name: 'list',
+  what: 'list_head walks: KernelContext.list / listOf over arbitrary memory (cycles not through the head, wild and user pointers, missing pages, huge counts)',
+  seeds: () => [
+    listSeed(50, (i) => LIST_BASE + BigInt(((i + 1) % 50) * 64 + 16)), // a proper ring
+    listSeed(40, (i) => LIST_BASE + BigInt((i < 39 ? i + 1 : 20) * 64 + 16)), // a cycle that misses the head
+    listSeed(10, (i) => (i === 5 ? 0xdead000000000100n : LIST_BASE + BigInt((i + 1) * 64 + 16))), // LIST_POISON1
+    listSeed(10, (i) => (i === 3 ? 0xffffffffffff0000n : LIST_BASE + BigInt(((i + 1) % 10) * 64 + 16))), // unmapped
+    ...regressions('list'),
+  ],
+  tokens: ['\x00\x01\x10\x00\x80\x88\xff\xff', '\x00\x00\x00\x00\x00\x00\x00\x00', '\x00\x01\x00\x00\x00\xde\xad\x00', '\xff\xff\xff\xff\xff\xff\xff\xff'],
+  run(input) {
+    if (input.length < 20 || input.toString('latin1', 0, 4) !== 'LIST') return;
+    const memberOff = input.readUInt32LE(4) % 4096;
+    const max = input.readUInt32LE(8) % 5000;
+    const head = LIST_BASE + (input.readBigUInt64LE(12) % 0x10000n);
+    const mem = input.subarray(20);
+    const b = new BtfBuilder();
+    const ptr = b.ptr(2);
+    b.struct('list_head', 16, [{ name: 'next', type: ptr, bitOffset: 0 }, { name: 'prev', type: ptr, bitOffset: 64 }]);
+    b.struct('thing', 64, [{ name: 'node', type: 2, bitOffset: (memberOff % 48) * 8 }]);
+    const btf = Btf.parse(b.build());
+    const k = new KernelContext(memoryDump([{ va: LIST_BASE, data: mem }]), { byName: () => [], lookup: () => null }, btf, { deadlineMs: 2000 });
+    for (const walk of [() => k.list(head, memberOff, 'fuzz list', max), () => k.listOf(head, 'thing', 'node', 'fuzz listOf', max)]) {
+      const seen = new Set<bigint>();
+      let n = 0;
+      for (const e of walk()) {
+        if (seen.has(e)) throw new Error(`property: element ${e.toString(16)} yielded twice`);
+        seen.add(e);
+        if (++n > max + 1) throw new Error(`property: ${n} elements past max ${max}`);
+      }
+    }
+    if (k.gaps.length > 200) throw new Error('property: gaps unbounded');
+  },
+};
+
 export const TARGETS: FuzzTarget[] = [
-  unwindTarget,
+  unwindTarget, kallsymsTarget, btfTarget, listTarget,
   logTarget, logStreamTarget, logCountTarget, logPrefixTarget, crashSessionTarget, titleTarget, analyzeTarget,
   vmcoreinfoTarget, notesTarget, elfTarget, kdumpTarget, flatTarget,
   pageTarget('lzo'), pageTarget('zlib'), pageTarget('snappy'), pageTarget('zstd'),

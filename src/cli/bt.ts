@@ -8,8 +8,9 @@ import { formatLocation, type UnwindFrame } from '../readers/vmcore/unwind.js';
 import { hex } from '../readers/vmcore/kernel.js';
 import { escapeTerminal } from '../util/escape.js';
 import type { CommandIO } from './dmesg.js';
+import { SOURCE_HELP, SOURCE_OPTIONS, SOURCE_USAGE, sourcesFrom } from './vmcore-sources.js';
 
-export const USAGE = 'usage: ktriage bt [--json] [-a] [PID] VMCORE';
+export const USAGE = `usage: ktriage bt [--json] ${SOURCE_USAGE} [-a] [PID] VMCORE`;
 
 const REG_ROWS: [string, string][][] = [
   [['RIP', 'rip'], ['RSP', 'rsp'], ['RFLAGS', 'eflags']],
@@ -67,14 +68,19 @@ export function btJson(t: TaskBacktrace): object {
 export async function run(args: string[], io: CommandIO): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, all: { type: 'boolean', short: 'a' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, all: { type: 'boolean', short: 'a' }, help: { type: 'boolean', short: 'h' }, ...SOURCE_OPTIONS } });
   } catch (err) {
     io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE})\n`);
     return 2;
   }
   if (parsed.values.help) {
-    io.stdout.write(`${USAGE}\n  backtraces from the vmcore alone (ORC, frame pointers, marked stack scan): the panic task, -a every CPU's active task, or PID\n`);
+    io.stdout.write(`${USAGE}\n  backtraces from the vmcore alone (ORC, frame pointers, marked stack scan): the panic task, -a every CPU's active task, or PID\n${SOURCE_HELP}`);
     return 0;
+  }
+  const sources = sourcesFrom(parsed.values);
+  if (typeof sources === 'string') {
+    io.stderr.write(`ktriage: bt: ${sources} (${USAGE})\n`);
+    return 2;
   }
   const pos = parsed.positionals;
   if (pos.length < 1 || pos.length > 2 || (pos.length === 2 && !/^\d+$/.test(pos[0]!))) {
@@ -91,7 +97,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     return 2;
   }
   try {
-    const objs = readKernelObjects(dump, { parts: { tasks: true, modules: true, syscalls: false, strings: false } });
+    const objs = readKernelObjects(dump, { parts: { tasks: true, modules: true, syscalls: false, strings: false }, sources });
     if (!objs.symbols || !objs.btf) {
       io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${objs.gaps.map((g) => g.what).join('; ') || 'no kallsyms or BTF'}`)}\n`);
       return 2;

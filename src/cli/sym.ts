@@ -2,23 +2,30 @@
 // dump's own kallsyms (no debug vmlinux). Lines shaped like crash's `sym`: `ADDRESS (TYPE) SYMBOL`.
 import { parseArgs } from 'node:util';
 import { Dump } from '../readers/vmcore/dump.js';
-import { readKallsyms, querySymbol } from '../readers/vmcore/kallsyms.js';
+import { querySymbol } from '../readers/vmcore/kallsyms.js';
+import { readCoreSymbols } from '../readers/vmcore/symbol-files.js';
+import { SOURCE_HELP, SOURCE_OPTIONS, sourcesFrom } from './vmcore-sources.js';
 import { escapeTerminal } from '../util/escape.js';
 import type { CommandIO } from './dmesg.js';
 
-export const USAGE = 'usage: ktriage sym [--json] ADDR|NAME VMCORE';
+export const USAGE = 'usage: ktriage sym [--json] [--system-map FILE | --kallsyms FILE] ADDR|NAME VMCORE';
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...SOURCE_OPTIONS } });
   } catch (err) {
     io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE})\n`);
     return 2;
   }
   if (parsed.values.help) {
-    io.stdout.write(`${USAGE}\n  resolves an address or a symbol name with the vmcore's own kallsyms\n`);
+    io.stdout.write(`${USAGE}\n  resolves an address or a symbol name with the vmcore's own kallsyms\n${SOURCE_HELP}`);
     return 0;
+  }
+  const sources = sourcesFrom(parsed.values);
+  if (typeof sources === 'string') {
+    io.stderr.write(`ktriage: sym: ${sources} (${USAGE})\n`);
+    return 2;
   }
   if (parsed.positionals.length !== 2) {
     io.stderr.write(`ktriage: sym needs ADDR|NAME and one VMCORE (${USAGE})\n`);
@@ -33,7 +40,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     return 2;
   }
   try {
-    const k = readKallsyms(dump);
+    const k = readCoreSymbols(dump, sources);
     if (!k.table) {
       io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${k.gaps.map((g) => g.what).join('; ')}`)}\n`);
       return 2;
@@ -41,7 +48,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     const rows = querySymbol(k.table, arg);
     if (parsed.values.json) {
       const out = rows.map((r) => ({ address: r.address.toString(16).padStart(16, '0'), type: r.type, symbol: r.text, name: r.hit?.name ?? r.text, offset: r.hit ? Number(r.hit.offset) : 0, size: r.hit?.size != null ? Number(r.hit.size) : null, module: r.hit?.module ?? null }));
-      io.stdout.write(JSON.stringify({ query: arg, encoding: k.encoding, symbols: out }) + '\n');
+      io.stdout.write(JSON.stringify({ query: arg, encoding: k.source, symbols: out }) + '\n');
       return rows.length ? 0 : 1;
     }
     if (!rows.length) {

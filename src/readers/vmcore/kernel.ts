@@ -5,6 +5,8 @@
 import type { Gap } from '../../model/types.js';
 import type { Dump } from './dump.js';
 import type { KernelSymbol, SymbolHit } from './kallsyms.js';
+import { Btf, parsePath, type MemberRef } from './btf.js';
+import { decodeValue, budget, type Value } from './typed.js';
 
 /** Struct layouts by name; member paths are dotted (`thread_info.cpu`, `core_layout.base`). */
 export interface TypeLayout {
@@ -29,6 +31,17 @@ export class ReadFault extends Error {
 export class MissingLayout extends Error {}
 
 export const KERNEL_HALF = 0xffff800000000000n;
+/** Largest object KernelContext.read decodes in one go. */
+export const MAX_OBJECT_BYTES = 1 << 20;
+
+/** Where a typed path (`real_parent->comm`, `mm->mmap_base`) ends: the object's address, its type and bit position. */
+export interface TypedRef {
+  address: bigint;
+  type: number;
+  /** Bit position of a bitfield inside the byte at `address`, and its width (0: not a bitfield). */
+  bit: number;
+  bitSize: number;
+}
 
 export function hex(v: bigint): string {
   return v.toString(16).padStart(16, '0');
@@ -114,6 +127,101 @@ export class KernelContext {
     const offs = this.needSym('__per_cpu_offset');
     const base = this.u64(offs + BigInt(cpu) * 8n, `__per_cpu_offset[${cpu}]`);
     return (base + percpuSym) & ((1n << 64n) - 1n);
+  }
+
+  /** The BTF behind the layouts, when the layouts come from one (the typed reads need it). */
+  get btf(): Btf | null {
+    return this.types instanceof Btf ? this.types : null;
+  }
+
+  private needBtf(): Btf {
+    const b = this.btf;
+    if (!b) throw new MissingLayout('typed reads need the BTF');
+    return b;
+  }
+
+  /** A member path in a struct (dotted, anonymous members searched, `a[3]`): bit offset, type, bitfield width. */
+  member(struct: string, path: string): MemberRef {
+    const btf = this.needBtf();
+    const id = btf.findType(struct);
+    if (id === null) throw new MissingLayout(`BTF has no type ${struct}`);
+    const m = btf.memberPath(id, path);
+    if (!m) throw new MissingLayout(`BTF has no member ${path} in ${struct}`);
+    return m;
+  }
+
+  /**
+   * Resolves a typed path from an object at `addr` of type `struct`: member paths joined by `->`, each `->`
+   * following the pointer read so far (`real_parent->comm`, `mm->pgd`, `nsproxy->uts_ns->name.nodename`).
+   * An empty path is the object itself. Throws MissingLayout / ReadFault.
+   */
+  ref(addr: bigint, struct: string, path: string): TypedRef {
+    const btf = this.needBtf();
+    let type = btf.findType(struct);
+    if (type === null) throw new MissingLayout(`BTF has no type ${struct}`);
+    let address = addr;
+    const parts = path === '' ? [''] : path.split('->');
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!.trim();
+      if (i > 0) {
+        const pt = btf.type(btf.resolve(type));
+        if (pt.kind !== 'ptr') throw new MissingLayout(`${parts.slice(0, i).join('->')} in ${struct} is not a pointer`);
+        address = this.u64(address, `${struct}.${parts.slice(0, i).join('->')}`);
+        if (address === 0n) throw new ReadFault(`${struct}.${parts.slice(0, i).join('->')}`, 0n, 'NULL pointer');
+        type = pt.type;
+      }
+      if (p === '' && i === 0 && parts.length === 1) break;
+      if (!parsePath(p)) throw new MissingLayout(`bad member path ${JSON.stringify(p)}`);
+      const m = btf.memberPath(type, p);
+      if (!m) throw new MissingLayout(`BTF has no member ${p} in ${btf.typeName(type)}`);
+      if (m.bitSize && i < parts.length - 1) throw new MissingLayout(`${p} is a bitfield, not a pointer`);
+      address += BigInt(Math.floor(m.bitOffset / 8));
+      type = m.type;
+      if (i === parts.length - 1) return { address, type, bit: m.bitOffset % 8, bitSize: m.bitSize };
+    }
+    return { address, type, bit: 0, bitSize: 0 };
+  }
+
+  /** The decoded value at a typed path (see ref): ints, pointers, char arrays as strings, nested structs. */
+  read(addr: bigint, struct: string, path: string, nodes = 50_000): Value {
+    const btf = this.needBtf();
+    const r = this.ref(addr, struct, path);
+    const size = r.bitSize ? Math.ceil((r.bit + r.bitSize) / 8) : btf.sizeOfType(r.type);
+    if (size === null || size <= 0) throw new MissingLayout(`${struct}.${path} has no size (${btf.typeName(r.type)})`);
+    if (size > MAX_OBJECT_BYTES) throw new MissingLayout(`${struct}.${path} is ${size} bytes (at most ${MAX_OBJECT_BYTES} are decoded)`);
+    const buf = this.bytes(r.address, size, `${struct}.${path}`);
+    return decodeValue(btf, r.type, buf, r.bit, r.bitSize, budget(nodes));
+  }
+
+  /** An integer, enum, bitfield or pointer member as a number (signed types sign-extended). */
+  readInt(addr: bigint, struct: string, path: string): bigint {
+    const v = this.read(addr, struct, path, 4);
+    if (v.kind === 'int' || v.kind === 'ptr') return v.value;
+    throw new MissingLayout(`${struct}.${path} is not an integer or pointer (${v.kind})`);
+  }
+
+  /** A pointer member's value; the pointer is not checked (0 is NULL). */
+  readPtr(addr: bigint, struct: string, path: string): bigint {
+    const v = this.read(addr, struct, path, 4);
+    if (v.kind === 'ptr') return v.value;
+    throw new MissingLayout(`${struct}.${path} is not a pointer (${v.kind})`);
+  }
+
+  /** A char-array member (`task_struct.comm`) up to its NUL, latin1. */
+  readStr(addr: bigint, struct: string, path: string): string {
+    const v = this.read(addr, struct, path, 4);
+    if (v.kind === 'string') return v.value;
+    throw new MissingLayout(`${struct}.${path} is not a char array (${v.kind})`);
+  }
+
+  /**
+   * The objects of type `struct` chained on a `list_head` at `head` through their member `member`
+   * (`k.listOf(sym('modules'), 'module', 'list', 'modules')`); the guards of list().
+   */
+  *listOf(head: bigint, struct: string, member: string, what: string, max = 100_000): Generator<bigint> {
+    const m = this.member(struct, member);
+    if (m.bitSize || m.bitOffset % 8) throw new MissingLayout(`${struct}.${member} is a bitfield`);
+    yield* this.list(head, m.bitOffset / 8, what, max);
   }
 
   /**

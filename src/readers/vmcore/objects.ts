@@ -4,8 +4,9 @@
 // that no module owns. Each part that cannot be read is a Gap; the rest is still returned.
 import type { Gap } from '../../model/types.js';
 import type { Dump } from './dump.js';
-import { readKallsyms, type SymbolTable } from './kallsyms.js';
-import { readBtf, type Btf } from './btf.js';
+import type { SymbolTable } from './kallsyms.js';
+import { btfGaps, readBtf, readBtfFile, type Btf } from './btf.js';
+import { readCoreSymbols, type KernelSources } from './symbol-files.js';
 import { KernelContext, hex } from './kernel.js';
 import { cpuCount, readCpuTasks, type CpuTasks } from './percpu.js';
 import { readTasks, type KernelTask } from './tasks.js';
@@ -47,6 +48,8 @@ export interface ObjectOptions {
   panicCpu?: number | null;
   panicCpuReason?: string | null;
   deadlineMs?: number;
+  /** Files standing in for the dump's kallsyms or BTF (`--system-map`, `--kallsyms`, `--btf`). */
+  sources?: KernelSources;
 }
 
 export function emptyObjects(gaps: Gap[]): KernelObjects {
@@ -61,12 +64,12 @@ export function readKernelObjects(dump: Dump, opts: ObjectOptions = {}, core?: S
   const gaps: Gap[] = [];
   let table = core ?? null;
   if (!table) {
-    const ks = readKallsyms(dump);
-    gaps.push(...ks.gaps.map((g) => ({ source: dump.path, what: g.what })));
+    const ks = readCoreSymbols(dump, opts.sources);
+    gaps.push(...ks.gaps);
     table = ks.table;
   }
   if (!table) return emptyObjects(gaps);
-  const bt = readBtf(dump, table);
+  const bt = opts.sources?.btf ? readBtfFile(opts.sources.btf) : readBtf(dump, table);
   gaps.push(...bt.gaps);
   if (!bt.btf) return { ...emptyObjects(gaps), symbols: new KernelSymbols(table, []) };
   const want = { tasks: true, modules: true, syscalls: true, strings: true, ...opts.parts };
@@ -101,6 +104,6 @@ export function readKernelObjects(dump: Dump, opts: ObjectOptions = {}, core?: S
     symbols, btf: bt.btf, nrCpus, cpus, tasks, modules, syscalls,
     uts: readUtsname(k), taint: readTaint(k), stats: readStats(k),
     panic: { cpu: pcpu, task: ptask, reason }, strings,
-    gaps: [...gaps, ...k0.gaps, ...k.gaps],
+    gaps: [...gaps, ...k0.gaps, ...k.gaps, ...btfGaps(bt.btf, opts.sources?.btf ?? dump.path)],
   };
 }

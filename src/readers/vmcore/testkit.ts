@@ -505,3 +505,87 @@ export function syntheticUnwindEnv(parts: { stack: Buffer; text: Buffer; ipTable
     isModuleText: () => false,
   };
 }
+
+// ---- BTF blobs (include/uapi/linux/btf.h layout) ----
+
+export interface BtfMemberSpec { name: string; type: number; bitOffset: number; bitSize?: number }
+
+/** Writes hand-made BTF blobs: a 24-byte header, btf_type records with their trailers, the string section. */
+export class BtfBuilder {
+  private strs: Buffer[] = [Buffer.from([0])];
+  private strLen = 1;
+  private strMap = new Map<string, number>();
+  private recs: Buffer[] = [];
+  /** Raw string section override (bad-input tests). */
+  rawStrings: Buffer | null = null;
+
+  str(s: string): number {
+    if (s === '') return 0;
+    const hit = this.strMap.get(s);
+    if (hit !== undefined) return hit;
+    const off = this.strLen;
+    const b = Buffer.from(s + '\0', 'latin1');
+    this.strs.push(b);
+    this.strLen += b.length;
+    this.strMap.set(s, off);
+    return off;
+  }
+
+  /** A record: kind, name (string or raw offset), vlen, kind_flag, size-or-type, then trailer u32 words. */
+  add(kind: number, name: string | number, vlen: number, kflag: boolean, sizeOrType: number, trailer: number[] = []): number {
+    const b = Buffer.alloc(12 + trailer.length * 4);
+    b.writeUInt32LE(typeof name === 'number' ? name : this.str(name), 0);
+    b.writeUInt32LE(((kflag ? 1 : 0) << 31 | (kind & 0x1f) << 24 | (vlen & 0xffff)) >>> 0, 4);
+    b.writeUInt32LE(sizeOrType >>> 0, 8);
+    trailer.forEach((w, i) => b.writeUInt32LE(w >>> 0, 12 + i * 4));
+    this.recs.push(b);
+    return this.recs.length;
+  }
+
+  int(name: string, size: number, o: { signed?: boolean; char?: boolean; bool?: boolean; bits?: number; offset?: number } = {}): number {
+    const enc = (o.signed ? 1 : 0) | (o.char ? 2 : 0) | (o.bool ? 4 : 0);
+    return this.add(1, name, 0, false, size, [(enc << 24) | ((o.offset ?? 0) << 16) | (o.bits ?? size * 8)]);
+  }
+  ptr(t: number): number { return this.add(2, '', 0, false, t); }
+  array(elem: number, index: number, n: number): number { return this.add(3, '', 0, false, 0, [elem, index, n]); }
+  struct(name: string, size: number, members: BtfMemberSpec[], union = false): number {
+    const kflag = members.some((m) => m.bitSize);
+    const words = members.flatMap((m) => [this.str(m.name), m.type, kflag ? ((m.bitSize ?? 0) << 24) | m.bitOffset : m.bitOffset]);
+    return this.add(union ? 5 : 4, name, members.length, kflag, size, words);
+  }
+  enum(name: string, size: number, values: [string, number][], signed = false): number {
+    return this.add(6, name, values.length, signed, size, values.flatMap(([n, v]) => [this.str(n), v >>> 0]));
+  }
+  enum64(name: string, values: [string, bigint][], signed = false): number {
+    return this.add(19, name, values.length, signed, 8, values.flatMap(([n, v]) => { const u = BigInt.asUintN(64, v); return [this.str(n), Number(u & 0xffffffffn), Number(u >> 32n)]; }));
+  }
+  fwd(name: string, union = false): number { return this.add(7, name, 0, union, 0); }
+  typedef(name: string, t: number): number { return this.add(8, name, 0, false, t); }
+  volatile(t: number): number { return this.add(9, '', 0, false, t); }
+  const(t: number): number { return this.add(10, '', 0, false, t); }
+  restrict(t: number): number { return this.add(11, '', 0, false, t); }
+  func(name: string, proto: number, linkage = 1): number { return this.add(12, name, linkage, false, proto); }
+  funcProto(ret: number, params: [string, number][], variadic = false): number {
+    const ps = [...params, ...(variadic ? [['', 0] as [string, number]] : [])];
+    return this.add(13, '', ps.length, false, ret, ps.flatMap(([n, t]) => [this.str(n), t]));
+  }
+  var(name: string, t: number, linkage = 1): number { return this.add(14, name, 0, false, t, [linkage]); }
+  datasec(name: string, size: number, vars: [number, number, number][]): number { return this.add(15, name, vars.length, false, size, vars.flat()); }
+  float(name: string, size: number): number { return this.add(16, name, 0, false, size); }
+  declTag(name: string, t: number, componentIdx = -1): number { return this.add(17, name, 0, false, t, [componentIdx]); }
+  typeTag(name: string, t: number): number { return this.add(18, name, 0, false, t); }
+
+  build(): Buffer {
+    const types = Buffer.concat(this.recs);
+    const strs = this.rawStrings ?? Buffer.concat(this.strs);
+    const h = Buffer.alloc(24);
+    h.writeUInt16LE(0xeb9f, 0);
+    h[2] = 1;
+    h.writeUInt32LE(24, 4);
+    h.writeUInt32LE(0, 8);
+    h.writeUInt32LE(types.length, 12);
+    h.writeUInt32LE(types.length, 16);
+    h.writeUInt32LE(strs.length, 20);
+    return Buffer.concat([h, types, strs]);
+  }
+}
