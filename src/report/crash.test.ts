@@ -75,6 +75,19 @@ test('ps row: crash\'s columns, > for on-CPU tasks, [kernel threads], unknown me
   assert.deepEqual([r!.vsz, r!.rss, r!.shmem, r!.pctMem], [988n, 696n, 648n, '0.1']);
 });
 
+test('mod: a module found only in vmap_area_list (no struct module) prints as such, crash\'s columns kept', () => {
+  const out = formatMod([
+    mod({ name: 'virtio', symbols: [{ name: 'f', type: 't', address: 0xffffffffc0400010n, size: 16n }] }),
+    mod({ address: null, name: null, base: 0xffffffffc0600000n, size: 8192, taints: null, state: null, foundIn: ['vmap_area_list'], hidden: true, allocatedBy: 'load_module' }),
+  ]);
+  assert.equal(out, [
+    '     MODULE       NAME             BASE         SIZE  OBJECT FILE',
+    'ffffffffc0400040  virtio     ffffffffc0400000  16384  (not loaded)  [CONFIG_KALLSYMS]',
+    '               -  (unknown)  ffffffffc0600000   8192  (not loaded)  [HIDDEN: not on the modules list; in vmap_area_list, allocated by load_module]',
+    '',
+  ].join('\n'));
+});
+
 test('crash\'s number formats: printf %.1f ties to even, mkstring centering, MEMORY rounding, DATE, UPTIME', () => {
   // C's printf rounds the exact double half to even (Python's '%.1f' % x on the same doubles agrees: 0.2 0.8 1.2 0.1 2.6).
   assert.deepEqual([0.25, 0.75, 1.25, 0.05, 2.65].map(printf1), ['0.2', '0.8', '1.2', '0.1', '2.6']);
