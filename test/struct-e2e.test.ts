@@ -160,3 +160,28 @@ test('struct values (hand-made): hostile strings are escaped; JSON keeps exact v
   assert.equal(parseSpec('task_struct->mm'), null);
   assert.equal(parseSpec('1abc'), null);
 });
+
+test('a dump whose VMCOREINFO has no kallsyms (derived: SYMBOL(kallsyms_*) renamed in a copy), and no BTF symbols: --system-map and --btf stand in', { skip }, () => {
+  const { btf, map } = files();
+  const blob = readFileSync(VM);
+  const from = Buffer.from('SYMBOL(kallsyms_', 'latin1');
+  const to = Buffer.from('SYMBOL(Kallsyms_', 'latin1');
+  let n = 0;
+  for (let i = blob.indexOf(from); i >= 0; i = blob.indexOf(from, i + 1), n++) to.copy(blob, i);
+  assert.equal(n, 6);
+  const old = join(tempDir(), 'no-kallsyms.vmcore');
+  writeFileSync(old, blob);
+  const bare = run('sym', 'init_task', old);
+  assert.equal(bare.status, 2);
+  assert.match(bare.stderr, /VMCOREINFO has no SYMBOL\(kallsyms_names\|.*\): use --system-map or --kallsyms/);
+  assert.equal(run('sym', '--system-map', map, 'init_task', old).stdout, run('sym', 'init_task', VM).stdout);
+  // Without __start_BTF/__stop_BTF in the map the dump's BTF cannot be found: --btf gives the types.
+  const noBtf = join(tempDir(), 'no-btf.System.map');
+  writeFileSync(noBtf, readFileSync(map, 'latin1').split('\n').filter((l) => !/ __(start|stop)_BTF$/.test(l)).join('\n'), 'latin1');
+  const miss = run('bt', '--system-map', noBtf, old);
+  assert.equal(miss.status, 2);
+  assert.match(miss.stderr, /no __start_BTF\/__stop_BTF .*use --btf FILE/);
+  const bt = run('bt', '--system-map', noBtf, '--btf', btf, old);
+  assert.equal(bt.stdout, run('bt', VM).stdout);
+  assert.equal(run('struct', '--system-map', noBtf, '--btf', btf, 'task_struct.comm', 'init_task', old).stdout, '  comm = "swapper/0"\n');
+});
