@@ -74,11 +74,14 @@ test('ktriage struct ADDR: values (init_task as crash ps shows it, the modules l
   const first = BigInt('0x' + lh.value.next) - BigInt(listOff);
   const last = BigInt('0x' + lh.value.prev) - BigInt(listOff);
   assert.ok(mods.includes(first) && mods.includes(last) && first !== last, `${first.toString(16)} ${last.toString(16)}`);
-  // The oldest module's list.next is the next-oldest: also one of crash's.
+  // The oldest module's list.prev is the second oldest: also one of crash's.
   const after = JSON.parse(run('struct', '--json', 'module.list.prev', `0x${last.toString(16)}`, VM).stdout);
   assert.ok(mods.includes(BigInt('0x' + after.value) - BigInt(listOff)), after.value);
+  // The text names what the pointers point at: each module's `__this_module` (+8: its list), with the
+  // module's name as crash's mod prints it.
+  const modName = new Map(readFileSync(join(SP, 'crash-mod.txt'), 'utf8').split('\n').filter((l) => /^[0-9a-f]{16} /.test(l)).map((l) => [BigInt('0x' + l.slice(0, 16)), l.split(/\s+/)[1]!]));
   const text = run('struct', 'list_head', 'modules', VM).stdout;
-  assert.equal(text, `struct list_head {\n  next = 0x${lh.value.next.replace(/^0+/, '')},\n  prev = 0x${lh.value.prev.replace(/^0+/, '')}\n}\n`);
+  assert.equal(text, `struct list_head {\n  next = 0x${lh.value.next.replace(/^0+/, '')} <__this_module+8 [${modName.get(first)}]>,\n  prev = 0x${lh.value.prev.replace(/^0+/, '')} <__this_module+8 [${modName.get(last)}]>\n}\n`);
   const whole = run('struct', 'task_struct', 'init_task', VM);
   assert.equal(whole.status, 0);
   assert.match(whole.stdout, /^struct task_struct \{\n  thread_info = \{\n    flags = \d+,/);
@@ -133,6 +136,16 @@ test('--system-map FILE (derived from the dump) in sym, struct and bt gives what
   assert.equal(bt2.status, bt.status);
   assert.equal(bt2.stdout, bt.stdout);
   assert.match(bt.stdout, /panic at ffffffff8f401f99/);
+  const { btf } = files();
+  const bt3 = run('bt', '--btf', btf, VM);
+  assert.equal(bt3.stdout, bt.stdout);
+  // A map of another build (moved 2 MiB off): symbols relocated by _stext, the disagreement named, exit 1.
+  const other = join(tempDir(), 'other.System.map');
+  writeFileSync(other, readFileSync(map, 'latin1').replace(/^ffffffff([0-9a-f]{8})/gm, (_m, lo: string) => `ffffffff${(parseInt(lo, 16) + 0x200000).toString(16).padStart(8, '0')}`), 'latin1');
+  const o = run('sym', '--system-map', other, 'init_task', VM);
+  assert.equal(o.status, 1);
+  assert.equal(o.stdout, run('sym', 'init_task', VM).stdout);
+  assert.match(o.stderr, /^ktriage: sym: System\.map: its _stext moved by KERNELOFFSET=da00000 is not SYMBOL\(_stext\)/);
 });
 
 test('struct values (hand-made): hostile strings are escaped; JSON keeps exact values', () => {
@@ -146,4 +159,29 @@ test('struct values (hand-made): hostile strings are escaped; JSON keeps exact v
   assert.deepEqual(parseSpec('module.mem[1].base'), { type: 'module', path: 'mem[1].base' });
   assert.equal(parseSpec('task_struct->mm'), null);
   assert.equal(parseSpec('1abc'), null);
+});
+
+test('a dump whose VMCOREINFO has no kallsyms (derived: SYMBOL(kallsyms_*) renamed in a copy), and no BTF symbols: --system-map and --btf stand in', { skip }, () => {
+  const { btf, map } = files();
+  const blob = readFileSync(VM);
+  const from = Buffer.from('SYMBOL(kallsyms_', 'latin1');
+  const to = Buffer.from('SYMBOL(Kallsyms_', 'latin1');
+  let n = 0;
+  for (let i = blob.indexOf(from); i >= 0; i = blob.indexOf(from, i + 1), n++) to.copy(blob, i);
+  assert.equal(n, 6);
+  const old = join(tempDir(), 'no-kallsyms.vmcore');
+  writeFileSync(old, blob);
+  const bare = run('sym', 'init_task', old);
+  assert.equal(bare.status, 2);
+  assert.match(bare.stderr, /VMCOREINFO has no SYMBOL\(kallsyms_names\|.*\): use --system-map or --kallsyms/);
+  assert.equal(run('sym', '--system-map', map, 'init_task', old).stdout, run('sym', 'init_task', VM).stdout);
+  // Without __start_BTF/__stop_BTF in the map the dump's BTF cannot be found: --btf gives the types.
+  const noBtf = join(tempDir(), 'no-btf.System.map');
+  writeFileSync(noBtf, readFileSync(map, 'latin1').split('\n').filter((l) => !/ __(start|stop)_BTF$/.test(l)).join('\n'), 'latin1');
+  const miss = run('bt', '--system-map', noBtf, old);
+  assert.equal(miss.status, 2);
+  assert.match(miss.stderr, /no __start_BTF\/__stop_BTF .*use --btf FILE/);
+  const bt = run('bt', '--system-map', noBtf, '--btf', btf, old);
+  assert.equal(bt.stdout, run('bt', VM).stdout);
+  assert.equal(run('struct', '--system-map', noBtf, '--btf', btf, 'task_struct.comm', 'init_task', old).stdout, '  comm = "swapper/0"\n');
 });

@@ -11,6 +11,7 @@ import { readCoreSymbols } from '../readers/vmcore/symbol-files.js';
 import { KernelContext, MissingLayout, ReadFault, hex, type Symbols } from '../readers/vmcore/kernel.js';
 import type { SymbolHit } from '../readers/vmcore/kallsyms.js';
 import { layoutLines, type Value } from '../readers/vmcore/typed.js';
+import { KernelSymbols, readModules } from '../readers/vmcore/modules.js';
 import type { Gap } from '../model/types.js';
 import { escapeTerminal } from '../util/escape.js';
 import type { CommandIO } from './dmesg.js';
@@ -222,6 +223,15 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         return 2;
       }
       addr = s[0]!.address;
+    }
+    // Module symbols too (addresses in modules named, hidden modules included), when kallsyms was read;
+    // what the module walk could not read only costs names, so its gaps stay out of this answer.
+    if (symbols !== NO_SYMBOLS) {
+      try {
+        symbols = new KernelSymbols(symbols, readModules(new KernelContext(dump!, symbols, btf, { deadlineMs: 5000 })));
+      } catch {
+        // core symbols only
+      }
     }
     const k = new KernelContext(dump!, symbols, btf);
     let value: Value;

@@ -48,15 +48,17 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     const rows = querySymbol(k.table, arg);
     if (parsed.values.json) {
       const out = rows.map((r) => ({ address: r.address.toString(16).padStart(16, '0'), type: r.type, symbol: r.text, name: r.hit?.name ?? r.text, offset: r.hit ? Number(r.hit.offset) : 0, size: r.hit?.size != null ? Number(r.hit.size) : null, module: r.hit?.module ?? null }));
-      io.stdout.write(JSON.stringify({ query: arg, encoding: k.source, symbols: out }) + '\n');
-      return rows.length ? 0 : 1;
+      io.stdout.write(JSON.stringify({ query: arg, encoding: k.source, symbols: out, ...(k.gaps.length ? { gaps: k.gaps.map((g) => g.what) } : {}) }) + '\n');
+      return rows.length && !k.gaps.length ? 0 : 1;
     }
     if (!rows.length) {
       io.stderr.write(`ktriage: sym: ${escapeTerminal(arg)}: no such symbol or address outside the kernel's symbols\n`);
       return 1;
     }
     for (const r of rows) io.stdout.write(`${r.address.toString(16).padStart(16, '0')} (${escapeTerminal(r.type)}) ${escapeTerminal(r.text)}\n`);
-    return 0;
+    // A symbol file read in part or relocated on a guess: the answer stands, the doubt is named.
+    for (const g of k.gaps) io.stderr.write(`ktriage: sym: ${escapeTerminal(g.what)}\n`);
+    return k.gaps.length ? 1 : 0;
   } finally {
     dump.close();
   }

@@ -6,8 +6,8 @@
 // declarations. Format: a 24-byte header, then btf_type records (name_off, info = kind<<24 | vlen |
 // kind_flag<<31, size-or-type) each followed by a kind-specific trailer, then the string section.
 // Lazy: Btf.parse() makes one pass that only records where each type's record starts (100,750 types in
-// 4.36 MB on the lab kernel); a type is decoded when asked, and the first lookup by name indexes the names of
-// the named types (not functions).
+// 4.36 MB on the lab kernel); a type is decoded when asked, and the first lookup by name hashes the names of
+// the named types (not functions) into an index.
 // Bounded: type counts, chains of references (typedef loops), string offsets and array sizes are checked;
 // Btf.parse() throws one Error naming a blob it cannot index, and later problems (a type id or a string out
 // of range, a loop) are recorded as `problems` (turned into Gaps) while the lookup gives null or `?`.
@@ -95,7 +95,7 @@ export class Btf implements TypeLayout {
   /** Problems met while decoding (bounded, each once): become Gaps of whoever reports the BTF. */
   readonly problems: string[] = [];
   private readonly cache = new Map<number, BtfType>();
-  private byName: Map<string, number[]> | null = null;
+  private byName: Map<number, number | number[]> | null = null;
   private declSteps = 0;
 
   private constructor(private readonly types: Buffer, private readonly strs: Buffer, at: Uint32Array, count: number, readonly ptrSize: number) {
@@ -253,27 +253,37 @@ export class Btf implements TypeLayout {
 
   /** Every type id whose name is `name` (functions and decl tags excepted), in id order. */
   idsByName(name: string): number[] {
-    return this.nameIndex().get(name) ?? [];
+    if (name === '' || name.length > MAX_NAME) return [];
+    const cands = this.nameIndex().get(fnv1a(Buffer.from(name, 'latin1'), 0, name.length));
+    if (cands === undefined) return [];
+    const list = typeof cands === 'number' ? [cands] : cands;
+    return list.filter((id) => this.name(id) === name);
   }
 
   /**
-   * name → type ids, built on the first name lookup: one pass over the record headers that decodes only the
-   * names of named types other than functions and decl tags (about 14,000 of the lab kernel's 100,750).
+   * Hash of the name → type id(s), built on the first name lookup: one pass over the record headers hashing
+   * the name bytes of named types other than functions and decl tags (no strings made; a lookup checks
+   * the candidates' names).
    */
-  private nameIndex(): Map<string, number[]> {
+  private nameIndex(): Map<number, number | number[]> {
     if (this.byName) return this.byName;
-    const m = new Map<string, number[]>();
+    const m = new Map<number, number | number[]>();
     const b = this.types;
+    const strs = this.strs;
     for (let id = 1; id <= this.count; id++) {
       const p = this.at[id]!;
       const off = b.readUInt32LE(p);
-      if (off === 0) continue;
+      if (off === 0 || off >= strs.length) continue;
       const k = (b.readUInt32LE(p + 4) >>> 24) & 0x1f;
       if (k === KIND.FUNC || k === KIND.DECL_TAG) continue; // not types an object reader asks for
-      const name = this.str(off);
-      const l = m.get(name);
-      if (l) l.push(id);
-      else m.set(name, [id]);
+      let e = off;
+      const lim = Math.min(strs.length, off + MAX_NAME);
+      while (e < lim && strs[e] !== 0) e++;
+      const h = fnv1a(strs, off, e);
+      const prev = m.get(h);
+      if (prev === undefined) m.set(h, id);
+      else if (typeof prev === 'number') m.set(h, [prev, id]);
+      else prev.push(id);
     }
     this.byName = m;
     return m;
@@ -491,6 +501,13 @@ export class Btf implements TypeLayout {
     }
     return null;
   }
+}
+
+/** 32-bit FNV-1a of bytes [from, to). */
+function fnv1a(b: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
 }
 
 /** `a.b[3].c` → ['a', 'b', 3, 'c'] (also `[2]`, `a[1][2]`); null when malformed. */
