@@ -278,3 +278,21 @@ test('a lab dump cut at 8 MB: a gap for the truncation and for each part not rea
   assert.ok(rep.gaps.some((g) => /^kallsyms: /.test(g.what)));
   assert.deepEqual(rep.dump!.tasks, []);
 });
+
+test('stack-protector-module: the filtered ELF and QEMU\'s ELF give the same facts as the kdump (QEMU\'s pid is the vCPU: the panic task is the CPU\'s current task)', { skip }, () => {
+  const kd = reportOf('stack-protector-module').dump!;
+  const shape = (d: NonNullable<Report['dump']>) => ({
+    tasks: d.tasks,
+    stacks: d.backtraces.map((b) => [b.command, b.pid, b.cpu, fnames(b), b.frames.map((f) => f.raw)]),
+    modules: d.loadedModules.map((m) => [m.name, m.base, m.size, m.taint, m.hidden, m.foundIn, m.source.object]),
+    syscalls: d.syscallTable.map((e) => [e.number, e.name, e.address, e.suspicious]),
+    sys: d.sys,
+  });
+  for (const v of ['vmcore.elf.zst', 'vmcore-qemu.elf.zst']) {
+    const r = analyze([unzstd(join(LAB, 'stack-protector-module', v), true)]);
+    assert.deepEqual(r.gaps, [], v);
+    assert.deepEqual(shape(r.dump!), shape(kd), v);
+    assert.equal(r.dump!.vmcore!.panicTask, 106, v);
+    assert.equal(r.diagnosis.rootCause!.function, 'ktl_parse_header');
+  }
+});
