@@ -8,6 +8,7 @@ import type { Evidence } from '../model/types.js';
 import { parseHex, refEvidence } from '../analysis/evidence.js';
 import { hiddenModules } from '../analysis/dump.js';
 import { finding, type Rule } from './types.js';
+import { ROOTKIT_STRINGS } from './rootkit-suspected.js';
 
 const MAX_MODULES = 16;
 /** Strings that read as names or words (identifiers, paths, messages), not code bytes that happen to be printable. */
@@ -28,7 +29,13 @@ export const rule: Rule = {
         return a !== null && base !== null && end !== null && a >= base && a < end;
       });
       evidence.push(refEvidence(m.source, `module ${m.name} base ${m.base ?? '?'} size ${m.size ?? '?'}: in ${(m.foundIn ?? []).join(', ') || 'module memory'}, not on the modules list`));
-      const wordy = strings.filter((s) => WORDY.test(s.text));
+      // The same string seen by two inputs (crash's `rd -a` and the vmcore) counts once.
+      const uniq = strings.filter((s, i) => strings.findIndex((x) => x.address === s.address && x.text === s.text) === i);
+      strings.length = 0;
+      strings.push(...uniq);
+      // Words first that name hooking or hiding techniques, then identifiers, then the rest.
+      const rank = (t: string) => (ROOTKIT_STRINGS.test(t) ? 0 : /_/.test(t) ? 1 : 2);
+      const wordy = strings.filter((s) => WORDY.test(s.text)).sort((a, b) => rank(a.text) - rank(b.text));
       for (const s of wordy.slice(0, 12)) evidence.push(refEvidence(s.source, `${s.address}: ${s.text.slice(0, 80)}`));
       return {
         name: m.name, base: m.base, size: m.size, foundIn: m.foundIn ?? [], module: m.module ?? null, taint: m.taint ?? null,

@@ -4,7 +4,7 @@
 // RAX), the system call it was in.
 
 import type { Evidence, SyscallEntry } from '../model/types.js';
-import { parseHex, refEvidence } from '../analysis/evidence.js';
+import { normHex, parseHex, refEvidence } from '../analysis/evidence.js';
 import { syscallName } from '../readers/crash-session/syscalls.js';
 import { hiddenModuleAt, moduleOwning } from '../analysis/dump.js';
 import { finding, type Rule } from './types.js';
@@ -26,6 +26,13 @@ export const rule: Rule = {
       const owner = moduleOwning(ctx.draft, e.address) ?? (hid ? `${hid.name} (hidden)` : null) ?? (e.owner && e.owner !== 'none' ? e.owner : null);
       if (!isHooked(e, owner)) continue;
       const name = e.syscall ?? syscallName(e.table, e.number);
+      // The same entry seen by two inputs (a crash session's `sys -c` and the vmcore's own table) counts once.
+      const seen = hooked.find((h) => h.table === e.table && h.number === e.number && normHex(h.address) === normHex(e.address));
+      if (seen) {
+        if (!seen.owner && owner) seen.owner = owner;
+        if (evidence.length < 20) evidence.push(refEvidence(e.source, e.raw ?? `${e.table} ${e.number} (${name ?? '?'}) -> ${e.name ?? 'invalid entry'} ${e.address}${owner ? ` [${owner}]` : ''}`));
+        continue;
+      }
       hooked.push({ table: e.table, number: e.number, syscall: name, address: e.address, owner: owner ?? (e.owner === 'none' ? 'none' : null) });
       if (evidence.length < 20) evidence.push(refEvidence(e.source, e.raw ?? `${e.table} ${e.number} (${name ?? '?'}) -> ${e.name ?? 'invalid entry'} ${e.address}${owner ? ` [${owner}]` : ''}`));
     }

@@ -6,7 +6,7 @@
 // this kernel (it finds 3 of 55 tasks, it cannot see the hidden module) the kernel's structures are the truth.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, openSync, readSync, writeFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../analyze.js';
 import type { Backtrace, Report } from '../../model/types.js';
@@ -14,7 +14,9 @@ import { renderText } from '../../report/text.js';
 import { renderMarkdown } from '../../report/md.js';
 import { renderHtml } from '../../report/html.js';
 import { renderJson } from '../../report/json.js';
-import { LAB, labPresent, unzstd } from './testkit.js';
+import { LAB, helloImage, labPresent, tempDir, unzstd, writeKdump } from './testkit.js';
+import { Dump } from './dump.js';
+import { readDumpFacts } from './facts.js';
 
 const skip = labPresent ? false : `lab not found at ${LAB} (../shared/lab/out): skipped`;
 const SCENARIOS = ['oops-null-module', 'sysrq-c', 'stack-protector-module', 'rootkit-hidden-module', 'softlockup-rcu-module'];
@@ -239,4 +241,58 @@ test('reports of the rootkit vmcore render the dump\'s facts (text, Markdown, HT
   const j = JSON.parse(renderJson(r));
   assert.equal(j.dump.loadedModules.find((m: { hidden?: boolean }) => m.hidden).name, 'ktl_rk');
   assert.equal(j.diagnosis.rootCause.kind, 'rootkit');
+});
+
+test('a dump without kallsyms (hand-made kdump): the log is read, the objects are one gap, nothing throws', () => {
+  const img = helloImage();
+  const f = join(tempDir(), 'facts-hello.kdump');
+  writeKdump(f, { pageSize: 4096, maxPfn: 256, pages: img.kdumpPages(), vmcoreinfo: img.vmcoreinfo(), codec: 'zlib', release: '6.1.0-handmade', nrCpus: 1 });
+  const d = new Dump(f);
+  try {
+    const r = readDumpFacts(d, 'hello.kdump');
+    assert.deepEqual(r.facts.tasks, []);
+    assert.deepEqual(r.facts.backtraces, []);
+    assert.deepEqual(r.facts.sys, {});
+    assert.deepEqual(r.gaps.map((g) => g.source), ['hello.kdump']);
+    assert.match(r.gaps[0]!.what, /^kallsyms: /);
+  } finally {
+    d.close();
+  }
+  const rep = analyze([f]);
+  assert.equal(rep.dump!.vmcore!.logRecords, 1);
+  assert.ok(rep.gaps.some((g) => /^kallsyms: /.test(g.what)));
+});
+
+test('a lab dump cut at 8 MB: a gap for the truncation and for each part not read, no hang', { skip }, () => {
+  const src = dumpFile('rootkit-hidden-module');
+  const cut = join(tempDir(), 'facts-rootkit-cut.vmcore');
+  const buf = Buffer.alloc(8_000_000);
+  const fd = openSync(src, 'r');
+  readSync(fd, buf, 0, buf.length, 0);
+  closeSync(fd);
+  writeFileSync(cut, buf);
+  const t0 = Date.now();
+  const rep = analyze([cut]);
+  assert.ok(Date.now() - t0 < 20_000);
+  assert.match(rep.gaps[0]!.what, /^file ends at 8\.0 MB of 22\.3 MB: 14,027 of 20,210 dumped pages missing/);
+  assert.ok(rep.gaps.some((g) => /^kallsyms: /.test(g.what)));
+  assert.deepEqual(rep.dump!.tasks, []);
+});
+
+test('stack-protector-module: the filtered ELF and QEMU\'s ELF give the same facts as the kdump (QEMU\'s pid is the vCPU: the panic task is the CPU\'s current task)', { skip }, () => {
+  const kd = reportOf('stack-protector-module').dump!;
+  const shape = (d: NonNullable<Report['dump']>) => ({
+    tasks: d.tasks,
+    stacks: d.backtraces.map((b) => [b.command, b.pid, b.cpu, fnames(b), b.frames.map((f) => f.raw)]),
+    modules: d.loadedModules.map((m) => [m.name, m.base, m.size, m.taint, m.hidden, m.foundIn, m.source.object]),
+    syscalls: d.syscallTable.map((e) => [e.number, e.name, e.address, e.suspicious]),
+    sys: d.sys,
+  });
+  for (const v of ['vmcore.elf.zst', 'vmcore-qemu.elf.zst']) {
+    const r = analyze([unzstd(join(LAB, 'stack-protector-module', v), true)]);
+    assert.deepEqual(r.gaps, [], v);
+    assert.deepEqual(shape(r.dump!), shape(kd), v);
+    assert.equal(r.dump!.vmcore!.panicTask, 106, v);
+    assert.equal(r.diagnosis.rootCause!.function, 'ktl_parse_header');
+  }
 });
