@@ -199,6 +199,7 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
         acc.gaps.push(...o.gaps);
         // NT_PRSTATUS's pid is the vCPU number on QEMU dumps: the panic task is the panic CPU's current task.
         if (o.objects.panic.task) dump.vmcore.panicTask = o.objects.panic.task.pid;
+        opts.onProgress?.(`dump objects read in ${o.timings.objects} ms, ${o.traces.length} stacks in ${o.timings.backtraces} ms`);
       }
       const part: Part = {
         name, log: null, kernel: { release: i.release, version: i.version, hostname: i.hostname, arch: i.machine ?? i.arch },

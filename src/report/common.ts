@@ -374,8 +374,17 @@ export function taintAtPanic(r: Report): string {
 }
 
 /** A backtrace in one line, innermost first (`?` marks unreliable frames). Not escaped. */
-function stackLine(frames: Frame[] | undefined, max: number): string {
-  const fs = (frames ?? []).slice(0, max).map((f) => `${f.reliable === false ? '? ' : ''}${clip(str(f.function ?? f.address ?? '?'), LIMIT.name)}${f.module ? ` [${clip(str(f.module), LIMIT.name)}]` : ''}`);
+function stackLine(frames: Frame[] | undefined, max: number, hidden: { name: string; lo: bigint; hi: bigint }[] = []): string {
+  const inHidden = (a: string | null | undefined): string | null => {
+    if (!a || !/^[0-9a-f]{1,16}$/i.test(a)) return null;
+    const v = BigInt(`0x${a}`);
+    return hidden.find((m) => v >= m.lo && v < m.hi)?.name ?? null;
+  };
+  const fs = (frames ?? []).slice(0, max).map((f) => {
+    const h = f.function ? null : inHidden(f.address);
+    const mod = f.module ? ` [${clip(str(f.module), LIMIT.name)}]` : h ? ` [${clip(str(h), LIMIT.name)}, hidden]` : '';
+    return `${f.reliable === false ? '? ' : ''}${clip(str(f.function ?? f.address ?? '?'), LIMIT.name)}${mod}`;
+  });
   return fs.join(' < ') + ((frames?.length ?? 0) > max ? ' < …' : '');
 }
 
@@ -395,16 +404,18 @@ export function dumpObjectRows(r: Report): [string, string][] {
   ].filter(Boolean);
   if (sysBits.length) rows.push(['System', clip(sysBits.join(', '), LIMIT.line)]);
   const bts = d.backtraces ?? [];
+  const hidden = (d.loadedModules ?? []).filter((m) => m.hidden && typeof m.base === 'string' && /^[0-9a-f]{1,16}$/i.test(m.base) && typeof m.size === 'number')
+    .map((m) => ({ name: str(m.name), lo: BigInt(`0x${m.base}`), hi: BigInt(`0x${m.base}`) + BigInt(Math.max(0, Math.trunc(m.size!))) }));
   const panicBt = bts.find((b) => b.command === 'bt (panic task)');
   if (sys['PID']) rows.push(['Panic task', `${clip(str(sys['COMMAND'] ?? '?').replace(/^"(.*)"$/, '$1'), LIMIT.name)} (pid ${clip(str(sys['PID']), 20)})${sys['CPU'] ? ` on CPU ${clip(str(sys['CPU']), 20)}` : ''}${sys['TASK'] ? `, task ${clip(str(sys['TASK']), 40)}` : ''}`]);
-  if (panicBt) rows.push(['Panic stack', stackLine(panicBt.frames, 10) || '(no frames)']);
+  if (panicBt) rows.push(['Panic stack', stackLine(panicBt.frames, 10, hidden) || '(no frames)']);
   for (const b of bts.filter((x) => x.command === 'bt -a (on CPU)').slice(0, 16)) {
-    rows.push([`CPU ${b.cpu ?? '?'}`, `${clip(str(b.comm ?? '?'), LIMIT.name)} (pid ${b.pid ?? '?'}): ${stackLine(b.frames, 6) || '(no frames)'}`]);
+    rows.push([`CPU ${b.cpu ?? '?'}`, `${clip(str(b.comm ?? '?'), LIMIT.name)} (pid ${b.pid ?? '?'}): ${stackLine(b.frames, 6, hidden) || '(no frames)'}`]);
   }
   const blocked = (d.tasks ?? []).filter((t) => t.state === 'UN');
   if (blocked.length) {
     rows.push(['Blocked (D)', `${blocked.length} task${blocked.length > 1 ? 's' : ''}: ${blocked.slice(0, 8).map((t) => `${clip(str(t.comm), LIMIT.name)} (pid ${t.pid})`).join(', ')}${blocked.length > 8 ? ', …' : ''}`]);
-    for (const b of bts.filter((x) => x.command === 'bt (blocked task)').slice(0, 4)) rows.push(['', `${clip(str(b.comm ?? '?'), LIMIT.name)} (pid ${b.pid ?? '?'}): ${stackLine(b.frames, 8)}`]);
+    for (const b of bts.filter((x) => x.command === 'bt (blocked task)').slice(0, 4)) rows.push(['', `${clip(str(b.comm ?? '?'), LIMIT.name)} (pid ${b.pid ?? '?'}): ${stackLine(b.frames, 8, hidden)}`]);
   }
   const mods = d.loadedModules ?? [];
   if (mods.length) {

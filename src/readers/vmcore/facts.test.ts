@@ -229,7 +229,7 @@ test('reports of the rootkit vmcore render the dump\'s facts (text, Markdown, HT
   const text = renderText(r, { width: 400 });
   assert.match(text, /\nFROM THE DUMP\n/);
   assert.match(text, /Panic task +kworker_sync \(pid 111\) on CPU 0, task ffff8db05ff48000\n/);
-  assert.match(text, /Panic stack +__crash_kexec < panic < __stack_chk_fail < ffffffffc04f2116 < ffffffffc04f2300 < kthread < ret_from_fork/);
+  assert.match(text, /Panic stack +__crash_kexec < panic < __stack_chk_fail < ffffffffc04f2116 \[ktl_rk, hidden\] < ffffffffc04f2300 \[ktl_rk, hidden\] < kthread < ret_from_fork\n/);
   assert.match(text, /HIDDEN from it: ktl_rk at ffffffffc04f2000, 16384 bytes \(in mod_tree, vmap_area_list\)/);
   assert.match(text, /Syscalls +sys_call_table: 451 entries, 2 outside kernel text: 0 read -> ffffffffc04f2000 \[ktl_rk\], 2 open -> ffffffffc04f2020 \[ktl_rk\]/);
   const md = renderMarkdown(r);
@@ -295,4 +295,22 @@ test('stack-protector-module: the filtered ELF and QEMU\'s ELF give the same fac
     assert.equal(r.dump!.vmcore!.panicTask, 106, v);
     assert.equal(r.diagnosis.rootCause!.function, 'ktl_parse_header');
   }
+});
+
+test('From the dump: names read from kernel memory are hostile (terminal escapes, HTML) and are escaped', { skip }, () => {
+  const r: Report = structuredClone(reportOf('rootkit-hidden-module'));
+  const d = r.dump!;
+  const evil = '\x1b]0;pwned\x07<script>alert(1)</script>';
+  d.loadedModules.find((m) => m.hidden)!.name = evil;
+  d.backtraces[0]!.comm = evil;
+  d.sys['COMMAND'] = `"${evil}"`;
+  const text = renderText(r, { width: 400 });
+  const from = text.slice(text.indexOf('FROM THE DUMP'), text.indexOf('CAUSAL CHAIN'));
+  assert.ok(from.includes('HIDDEN from it: '));
+  assert.ok(!/[\x1b\x07]/.test(from), 'no raw control characters');
+  const html = renderHtml(r);
+  const sect = html.slice(html.indexOf('<h3>From the dump</h3>'));
+  assert.ok(!sect.includes('<script>alert(1)'));
+  assert.ok(sect.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+  assert.ok(!renderMarkdown(r).includes('<script>alert(1)'));
 });
