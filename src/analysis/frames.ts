@@ -286,6 +286,13 @@ function pickCulpritFrame(ev: CrashEvent, thirdParty: Set<string>): CulpritPick 
         if (m && !skipFrame(m[1]!)) return { function: m[1]!, module: null, frame: null, why: 'frame' };
       }
     }
+    // The module's own message right before the report (`mod:func():37: ...`, `[drm:func [mod]] ...`, kept
+    // by the log reader as the event's lead-in) when nothing else names code: the function it was in.
+    const leadFn = ev.details.leadInFunction;
+    if (typeof leadFn === 'string' && !skipFrame(leadFn)) {
+      const leadMod = ev.details.leadInModule;
+      return { function: leadFn, module: typeof leadMod === 'string' ? leadMod : null, frame: null, why: 'frame' };
+    }
     // A sleeping-in-atomic or lock report without a stack: the innermost lock held was taken in the culprit.
     if (ev.kind === 'warning' || ev.kind === 'bug' || ev.kind === 'lockdep') {
       let last: RegExpExecArray | null = null;
