@@ -1726,7 +1726,11 @@ class Reader implements LogReader {
       // syzkaller's `in corrupted`.)
       if (ev.title.endsWith(' in corrupted') && o.openAtEof && !o.foreignLines && o.stack === 'none' && ev.frames.length === 0) {
         const fn = headerFunction(ev.header) ?? ev.rip?.function ?? null;
-        if (fn) ev.title = `${ev.title.slice(0, -' corrupted'.length)} ${fn}`;
+        if (fn) {
+          ev.title = `${ev.title.slice(0, -' corrupted'.length)} ${fn}`;
+          // Still incomplete (syzkaller's CORRUPTED): say what is missing rather than a frame extraction failure.
+          ev.corruptedReason = 'the text ends after the report\'s header lines: no stack was printed or pasted';
+        }
       }
     } else {
       // No rule of syzkaller's names this report: a title of its kind, never the raw message line.
