@@ -175,3 +175,15 @@ test('leadInOf: plain lines before the first marker are left out; at most MAX_LE
   assert.equal(leadInOf([hostile], header), null);
   assert.ok(Date.now() - t0 < 500, 'linear on a hostile line');
 });
+
+test('a lead-in right after a reboot (time stamps restart without a banner) belongs to the new boot\'s report', () => {
+  const r = readLog('two-boots', [
+    '[  900.000000] DMI: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.15.0-1 04/01/2014',
+    '[    5.400101] demo_oops:demo_init():41: about to write to NULL',
+    ...MODULE_OOPS.slice(1).map((l) => l.replace('[  812.4', '[    5.4')),
+  ].join('\n') + '\n');
+  const e = r.events[0]!;
+  assert.equal(e.boot, 1);
+  assert.equal(e.details.leadInFunction, 'demo_init');
+  assert.equal(e.source.startLine, 2);
+});

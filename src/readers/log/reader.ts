@@ -1100,7 +1100,8 @@ class Reader implements LogReader {
   private startBoot(line: number): void {
     if (this.countOnly) this.countBootEnd();
     this.closeOpen();
-    this.preLines = [];
+    // Lead-in candidates of the old boot are no lead-in of the new one's reports.
+    this.preLines = this.preLines.filter((l) => l.line >= line);
     this.finishBoot(this.boot);
     this.bootCount++;
     const b = newBoot(this.bootCount - 1, line);
