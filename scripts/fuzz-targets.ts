@@ -143,6 +143,9 @@ const PREFIX_TOKENS = [
   '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.\n', 'rcu:     1-...!: (0 ticks this GP) ',
   'Watchdog CPU:1 Hard LOCKUP\n', 'mce: [Hardware Error]: CPU 1: Machine Check Exception: 5 Bank 4: b2\n',
   'Out of memory: Killed process 1 (x)\n', 'in_atomic(): 1, irqs_disabled(): 0, pid: 1, name: x\n', ' by task x/1\n',
+  // lead-in lines (lead-in.ts): assertions and module-attributed messages right before a header
+  'LustreError: 1:0:(a.c:1:f()) ASSERTION( x ) failed: \n', 'LustreError: 1:0:(a.c:1:f()) LBUG\n', 'm:f():37: x\n',
+  '[drm:f [m]] *ERROR* x\n', 'VERIFY(x) failed\n', 'assertion failed\n',
 ];
 
 /** Pasted shapes (hand-made, in the formats the real-world corpus shows): one oops behind each kind of prefix. */

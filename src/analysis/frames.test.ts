@@ -153,3 +153,23 @@ test('culprit (hand-made, Lustre and SPL assertion layouts): the function an ass
   const spl = { ...ev, lines: ['PANIC at dmu.c:1123:dmu_write()', ...ev.lines] };
   assert.equal(pickCulprit(spl, new Set())?.function, 'dmu_write');
 });
+
+test('culprit (hand-made, shape of a stackless KASAN paste): the access site the header names, with its module, as the faulting code', () => {
+  const { fn, mod, r } = root([
+    '==================================================================',
+    'BUG: KASAN: slab-out-of-bounds in mlx5e_sq_xmit_wqe+0x1c4/0x2a0 [mlx5_core]',
+    'Read of size 4 at addr ffff8881d4332414 by task swapper/6/0',
+    '',
+    'The buggy address belongs to the object at ffff8881d4331f50',
+    '==================================================================',
+  ]);
+  assert.deepEqual([fn, mod], ['mlx5e_sq_xmit_wqe', 'mlx5_core']);
+  assert.equal(r.diagnosis.culprit?.reason, 'the faulting instruction (RIP) is in this function');
+  assert.equal(r.diagnosis.culprit?.thirdParty, false);
+  // A site in a string function names no culprit by itself (the caller would, on a stack).
+  const m = root([
+    'BUG: KASAN: slab-out-of-bounds in memcpy+0x24/0x60',
+    'Write of size 64 at addr ffff8881d4332414 by task kworker/6:1/211',
+  ]);
+  assert.notEqual(m.fn, 'memcpy');
+});

@@ -267,6 +267,13 @@ function pickCulpritFrame(ev: CrashEvent, thirdParty: Set<string>): CulpritPick 
     if (hdr && !isMachinery(hdr[1]!)) {
       return { function: hdr[1]!, module: hdr[2] ?? null, frame: null, why: 'rip' };
     }
+    // A sanitizer report without a stack: the access site its header names (`BUG: KASAN: slab-out-of-bounds in
+    // f+0x16/0x30 [mod]`, read by the log reader as siteFunction/siteModule), past string functions.
+    const siteFn = ev.details.siteFunction;
+    if (sanitizer && typeof siteFn === 'string' && !skip(siteFn)) {
+      const siteMod = ev.details.siteModule;
+      return { function: siteFn, module: typeof siteMod === 'string' ? siteMod : null, frame: null, why: 'rip' };
+    }
     const bareHdr = / at \S+:\d+ (?:0x)?[0-9a-f]{6,16} \[([\w-]{1,64})@[0-9a-f]+\+0x[0-9a-f]+\]/.exec(ev.header);
     if (bareHdr) return { function: null, module: bareHdr[1]!, frame: null, why: 'rip' };
     // Frame lines the reader did not take as a trace (a pasted trace under a markdown heading, elided with
@@ -285,6 +292,13 @@ function pickCulpritFrame(ev: CrashEvent, thirdParty: Set<string>): CulpritPick 
         const m = ASSERT_SITE.exec(l);
         if (m && !skipFrame(m[1]!)) return { function: m[1]!, module: null, frame: null, why: 'frame' };
       }
+    }
+    // The module's own message right before the report (`mod:func():37: ...`, `[drm:func [mod]] ...`, kept
+    // by the log reader as the event's lead-in) when nothing else names code: the function it was in.
+    const leadFn = ev.details.leadInFunction;
+    if (typeof leadFn === 'string' && !skipFrame(leadFn)) {
+      const leadMod = ev.details.leadInModule;
+      return { function: leadFn, module: typeof leadMod === 'string' ? leadMod : null, frame: null, why: 'frame' };
     }
     // A sleeping-in-atomic or lock report without a stack: the innermost lock held was taken in the culprit.
     if (ev.kind === 'warning' || ev.kind === 'bug' || ev.kind === 'lockdep') {

@@ -82,7 +82,11 @@ export function crashPathModules(draft: Draft): { all: string[]; innermost: stri
       const m = TAGGED_SYMBOL.exec(l);
       if (m) tagged.push(m[1]!);
     }
-    addStack([ev.rip?.module, ...ev.frames.map((f) => f.module), ...wq, ...tagged]);
+    const stack = [ev.rip?.module, ...ev.frames.map((f) => f.module), ...wq, ...tagged];
+    // No module named on the stack: the module whose own message leads into the report (its lead-in).
+    const lead = ev.details.leadInModule;
+    if (typeof lead === 'string' && !stack.some((m) => m)) stack.push(lead);
+    addStack(stack);
   }
   for (const bt of draft.dump?.backtraces ?? []) {
     addStack([...bt.exceptions.map((x) => x.rip.module), ...bt.frames.map((f) => f.module)]);

@@ -12,6 +12,7 @@ import { findFirstCrash, normalizeTitle } from '../../title/index.js';
 import { normalizeLine, type LineFormat, type LogLine, type NormalizeOptions } from './normalize.js';
 import { COUNT_LITERALS, INTEREST_RE, KIND_RANK, classifyPanic, matchHeader, matchSyzHeader, type HeaderMatch } from './headers.js';
 import { LiteralScanner } from './scan.js';
+import { MAX_LEAD_IN, leadInOf } from './lead-in.js';
 import {
   looksLikeModuleContinuation, normVersion, parseCpuLine, parseFrameLine, parseLocation, parseModulesLine,
   parseModuleList, parseRegisters, parseRip, parseTaintLine, type FrameContext,
@@ -316,6 +317,8 @@ class Reader implements LogReader {
   private bootCount = 1;
   private lastUptime: number | null = null;
   private open: Builder | null = null;
+  /** Kernel messages read outside any report since the last one ended (at most MAX_LEAD_IN): a lead-in's candidates. */
+  private preLines: LogLine[] = [];
   private events: CrashEvent[] = [];
   private emitted = 0;
   /** Characters of the kept events' lines, and the most to keep (LogReadOptions.maxKeptChars). */
@@ -604,8 +607,8 @@ class Reader implements LogReader {
       // As in count-only mode: reports started by a panic line are not counted.
       if (o.fromPanic) continue;
       const key = this.countOmitted(normalizeTitle(o.ev.header) || o.ev.header.slice(0, 120));
-      this.lastCountedLine = o.ev.source.startLine;
-      this.lastCounted = { line: o.ev.source.startLine, key, boot: o.ev.boot, fatal: FATAL_KINDS.has(o.ev.kind) };
+      this.lastCountedLine = headerLine(o.ev);
+      this.lastCounted = { line: headerLine(o.ev), key, boot: o.ev.boot, fatal: FATAL_KINDS.has(o.ev.kind) };
     }
     this.open = null;
     this.boot.pending = null;
@@ -853,7 +856,7 @@ class Reader implements LogReader {
     ev.boot = boot.index;
     ev.index = this.emitted++;
     this.keepExtra(ev);
-    if (header && ev.source.startLine === header.line) this.uncountOmitted(header.key);
+    if (header && headerLine(ev) === header.line) this.uncountOmitted(header.key);
     if (panicLine) {
       if (!boot.panic) boot.panic = sub.panic;
     } else if (!boot.impliedPanic) {
@@ -946,12 +949,32 @@ class Reader implements LogReader {
       pos = nl + 1;
     }
     if (n === 0) return;
+    this.keepSkippedTail(text, last, nlEnd(text, last), n);
     this.lineNo += n;
     this.lines += n;
     this.boot.lastLine = this.lineNo;
     // Timestamp of the last skipped line (dmesg prefix only): notices restarts between two parsed lines.
     // Noted when the next line is parsed (or at the end), so that where chunks end does not matter.
     this.skippedTail = text.charCodeAt(last) === 91 ? { text: text.slice(last, Math.min(pos - 1, last + 40)), line: this.lineNo } : null;
+  }
+
+  /**
+   * The last kernel messages among `n` skipped lines, the last of which is text[last, lastEnd) and is line
+   * lineNo + n: candidates for the lead-in of a header that may follow (skipped lines are never parsed).
+   */
+  private keepSkippedTail(text: string, last: number, lastEnd: number, n: number): void {
+    const tail: LogLine[] = [];
+    let start = last;
+    let end = lastEnd;
+    for (let k = 0; k < Math.min(n, MAX_LEAD_IN); k++) {
+      const line = text.slice(start, Math.min(end, start + MAX_LINE_CHARS));
+      const L = normalizeLine(ownCopy(line), this.lineNo + n - k, this.opts);
+      if (L.kernel) tail.unshift(L);
+      if (start === 0) break;
+      end = start - 1;
+      start = text.lastIndexOf('\n', end - 1) + 1;
+    }
+    this.preLines = n >= MAX_LEAD_IN ? tail : [...this.preLines, ...tail].slice(-MAX_LEAD_IN);
   }
 
   private flushSkippedTail(): void {
@@ -1045,7 +1068,12 @@ class Reader implements LogReader {
       return;
     }
     const sh = matchSyzHeader(msg);
-    if (sh) this.openEvent(L, sh.kind, 'syzkaller').unconfirmed = true;
+    if (sh) {
+      this.openEvent(L, sh.kind, 'syzkaller').unconfirmed = true;
+      return;
+    }
+    if (this.preLines.length >= MAX_LEAD_IN) this.preLines.shift();
+    this.preLines.push(L);
   }
 
   /** Facts printed outside reports: module taint messages, DMI line. */
@@ -1072,6 +1100,8 @@ class Reader implements LogReader {
   private startBoot(line: number): void {
     if (this.countOnly) this.countBootEnd();
     this.closeOpen();
+    // Lead-in candidates of the old boot are no lead-in of the new one's reports.
+    this.preLines = this.preLines.filter((l) => l.line >= line);
     this.finishBoot(this.boot);
     this.bootCount++;
     const b = newBoot(this.bootCount - 1, line);
@@ -1145,6 +1175,21 @@ class Reader implements LogReader {
     };
     if (this.windows.length >= MAX_ACTIVE_WINDOWS) this.completeWindow(this.windows[0]!);
     this.windows.push(o);
+    // Lines right before the header that belong to the report (an assertion, the module's own message).
+    const lead = this.preLines.length > 0 ? leadInOf(this.preLines, L) : null;
+    this.preLines = [];
+    if (lead) {
+      for (const p of lead.lines) {
+        ev.lines.push(p.text);
+        o.lineChars += p.text.length + 1;
+      }
+      ev.source.startLine = lead.lines[0]!.line;
+      ev.details.leadInLines = lead.lines.length;
+      if (lead.function) {
+        ev.details.leadInFunction = lead.function;
+        ev.details.leadInModule = lead.module;
+      }
+    }
     this.headerDetails(o, L.text, ruleId);
     this.addLine(o, L, true);
     this.open = o;
@@ -1682,7 +1727,11 @@ class Reader implements LogReader {
       // syzkaller's `in corrupted`.)
       if (ev.title.endsWith(' in corrupted') && o.openAtEof && !o.foreignLines && o.stack === 'none' && ev.frames.length === 0) {
         const fn = headerFunction(ev.header) ?? ev.rip?.function ?? null;
-        if (fn) ev.title = `${ev.title.slice(0, -' corrupted'.length)} ${fn}`;
+        if (fn) {
+          ev.title = `${ev.title.slice(0, -' corrupted'.length)} ${fn}`;
+          // Still incomplete (syzkaller's CORRUPTED): say what is missing rather than a frame extraction failure.
+          ev.corruptedReason = 'the text ends after the report\'s header lines: no stack was printed or pasted';
+        }
       }
     } else {
       // No rule of syzkaller's names this report: a title of its kind, never the raw message line.
@@ -1806,6 +1855,18 @@ class Reader implements LogReader {
  * messages). Console and plain lines go as they are; a line of any other format, or one that had a
  * foreign prefix, goes as the console would have printed it.
  */
+/** The line number of an event's header: its first line unless lead-in lines come before it. */
+function headerLine(ev: CrashEvent): number {
+  const n = ev.details.leadInLines;
+  return ev.source.startLine + (typeof n === 'number' ? n : 0);
+}
+
+/** The end of the line that starts at `pos` (its newline, or the end of the text). */
+function nlEnd(text: string, pos: number): number {
+  const nl = text.indexOf('\n', pos);
+  return nl < 0 ? text.length : nl;
+}
+
 function titleLine(L: LogLine): string {
   return undecorate(consoleLine(L));
 }

@@ -128,6 +128,9 @@ test('task, pid and CPU wherever the report prints them', () => {
   assert.equal(e.kind, 'warning');
   assert.deepEqual([e.task.pid, e.cpu], [3081, 1]);
   assert.equal(e.title, 'WARNING in v4l_querycap', 'a WARNING whose frames are missing takes its function from the header');
+  // The report is still incomplete (syzkaller's CORRUPTED), and says why.
+  assert.equal(e.corrupted, true);
+  assert.equal(e.corruptedReason, 'the text ends after the report\'s header lines: no stack was printed or pasted');
   // mm/kasan/report.c: `by task comm/pid` (no CPU line in the paste).
   e = firstEvent('[ 2759.542176] BUG: KASAN: slab-out-of-bounds in ttls_hs_done+0x16/0x30 [tempesta_tls]\n[ 2759.543552] Read of size 4 at addr ffff8881d4332414 by task swapper/22/0\n[ 2759.544749] ');
   assert.deepEqual(e.task, { comm: 'swapper/22', pid: 0 });
