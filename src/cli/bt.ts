@@ -5,7 +5,7 @@ import { formatLocation, type UnwindFrame } from '../readers/vmcore/unwind.js';
 import { hex } from '../readers/vmcore/kernel.js';
 import { escapeTerminal } from '../util/escape.js';
 import type { CommandIO } from './dmesg.js';
-import { SOURCE_HELP, SOURCE_USAGE, fail, gapList, objectsOrFail, parseVerbArgs, reportGaps, withDump } from './vmcore-verb.js';
+import { fail, gapList, reportGaps, runObjectsVerb, SOURCE_HELP, SOURCE_USAGE } from './vmcore-verb.js';
 
 export const USAGE = `usage: ktriage bt [--json] ${SOURCE_USAGE} [-a] [PID] VMCORE
 
@@ -70,12 +70,8 @@ export function btJson(t: TaskBacktrace): object {
 }
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  const a = parseVerbArgs(args, io, { verb: 'bt', usage: USAGE, options: { all: { type: 'boolean', short: 'a' } }, needs: '[PID] and one VMCORE', fits: (pos) => pos.length === 1 || (pos.length === 2 && /^\d+$/.test(pos[0]!)) });
-  if (typeof a === 'number') return a;
-  const pid = a.positionals.length === 2 ? Number(a.positionals[0]) : null;
-  return withDump(a.file, io, async (dump) => {
-    const objs = await objectsOrFail(dump, a, io, { tasks: true, modules: true });
-    if (typeof objs === 'number') return objs;
+  return runObjectsVerb(args, io, { verb: 'bt', usage: USAGE, options: { all: { type: 'boolean', short: 'a' } }, needs: '[PID] and one VMCORE', fits: (pos) => pos.length === 1 || (pos.length === 2 && /^\d+$/.test(pos[0]!)) }, { tasks: true, modules: true }, (a, dump, objs) => {
+    const pid = a.positionals.length === 2 ? Number(a.positionals[0]) : null;
     let tasks;
     if (pid !== null) {
       tasks = objs.tasks.filter((t) => t.pid === pid);

@@ -2,7 +2,7 @@
 // modules hidden from the list (found in mod_tree or vmap_area_list) among them and marked.
 import { formatMod, formatModTaints, modJson } from '../report/crash.js';
 import type { CommandIO } from './dmesg.js';
-import { SOURCE_HELP, SOURCE_USAGE, answer, objectsOrFail, parseVerbArgs, withDump } from './vmcore-verb.js';
+import { answer, runObjectsVerb, SOURCE_HELP, SOURCE_USAGE } from './vmcore-verb.js';
 
 export const USAGE = `usage: ktriage mod [--json] ${SOURCE_USAGE} [-t] VMCORE
 
@@ -17,11 +17,6 @@ loaded)", as crash says without one; [CONFIG_KALLSYMS] when the module's own sym
 ${SOURCE_HELP}`;
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  const a = parseVerbArgs(args, io, { verb: 'mod', usage: USAGE, options: { taints: { type: 'boolean', short: 't' } } });
-  if (typeof a === 'number') return a;
-  return withDump(a.file, io, async (dump) => {
-    const objs = await objectsOrFail(dump, a, io, { modules: true });
-    if (typeof objs === 'number') return objs;
-    return answer(io, a, objs.gaps, () => ({ modules: modJson(objs.modules) }), () => (a.values.taints ? formatModTaints(objs.modules) : formatMod(objs.modules)));
-  });
+  return runObjectsVerb(args, io, { verb: 'mod', usage: USAGE, options: { taints: { type: 'boolean', short: 't' } } }, { modules: true }, (a, _dump, objs) =>
+    answer(io, a, objs.gaps, () => ({ modules: modJson(objs.modules) }), () => (a.values.taints ? formatModTaints(objs.modules) : formatMod(objs.modules))));
 }

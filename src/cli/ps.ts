@@ -5,7 +5,7 @@ import { readTaskMemory } from '../readers/vmcore/taskmem.js';
 import { readHighMemoryPages } from '../readers/vmcore/sysinfo.js';
 import { cpusJson, formatPs, psJson, psRows } from '../report/crash.js';
 import type { CommandIO } from './dmesg.js';
-import { SOURCE_HELP, SOURCE_USAGE, answer, fail, gapList, objectsOrFail, parseVerbArgs, withDump } from './vmcore-verb.js';
+import { answer, fail, gapList, runObjectsVerb, SOURCE_HELP, SOURCE_USAGE } from './vmcore-verb.js';
 
 export const USAGE = `usage: ktriage ps [--json] ${SOURCE_USAGE} VMCORE
 
@@ -26,11 +26,7 @@ Unlike crash 8.0.2 on 6.1 kernels (which finds only the active and idle tasks), 
 ${SOURCE_HELP}`;
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  const a = parseVerbArgs(args, io, { verb: 'ps', usage: USAGE });
-  if (typeof a === 'number') return a;
-  return withDump(a.file, io, async (dump) => {
-    const objs = await objectsOrFail(dump, a, io, { tasks: true });
-    if (typeof objs === 'number') return objs;
+  return runObjectsVerb(args, io, { verb: 'ps', usage: USAGE }, { tasks: true }, (a, dump, objs) => {
     const k = new KernelContext(dump, objs.symbols!, objs.btf!);
     const mem = readTaskMemory(k, objs.tasks, objs.nrCpus);
     const rows = psRows(objs.tasks, mem, readHighMemoryPages(k), dump.mem.pageSize);

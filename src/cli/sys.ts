@@ -4,7 +4,7 @@ import { readSysInfo, panicMessage } from '../readers/vmcore/sysinfo.js';
 import { readKernelLog } from '../readers/vmcore/printk.js';
 import { buildSysView, formatSys, sysJson } from '../report/crash.js';
 import type { CommandIO } from './dmesg.js';
-import { type GapLike, SOURCE_HELP, SOURCE_USAGE, answer, objectsOrFail, parseVerbArgs, withDump } from './vmcore-verb.js';
+import { answer, type GapLike, runObjectsVerb, SOURCE_HELP, SOURCE_USAGE } from './vmcore-verb.js';
 
 export const USAGE = `usage: ktriage sys [--json] ${SOURCE_USAGE} VMCORE
 
@@ -19,11 +19,7 @@ MACHINE (cpu_khz), MEMORY (the nodes' present pages) and PANIC (the log line cra
 ${SOURCE_HELP}`;
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  const a = parseVerbArgs(args, io, { verb: 'sys', usage: USAGE });
-  if (typeof a === 'number') return a;
-  return withDump(a.file, io, async (dump) => {
-    const objs = await objectsOrFail(dump, a, io, { tasks: true });
-    if (typeof objs === 'number') return objs;
+  return runObjectsVerb(args, io, { verb: 'sys', usage: USAGE }, { tasks: true }, (a, dump, objs) => {
     const k = new KernelContext(dump, objs.symbols!, objs.btf!);
     const info = readSysInfo(k, objs.nrCpus, objs.stats?.uptimeNs ?? null);
     const gaps: GapLike[] = [...objs.gaps, ...k.gaps];

@@ -3,7 +3,7 @@
 // in place of crash's file and line number.
 import { formatSyscalls, syscallsJson } from '../report/crash.js';
 import type { CommandIO } from './dmesg.js';
-import { SOURCE_HELP, SOURCE_USAGE, answer, failGaps, objectsOrFail, parseVerbArgs, withDump } from './vmcore-verb.js';
+import { answer, failGaps, runObjectsVerb, SOURCE_HELP, SOURCE_USAGE } from './vmcore-verb.js';
 
 export const USAGE = `usage: ktriage syscalls [--json] ${SOURCE_USAGE} VMCORE
 
@@ -17,11 +17,7 @@ does. The table's length is the distance to the next symbol less trailing zeros 
 ${SOURCE_HELP}`;
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  const a = parseVerbArgs(args, io, { verb: 'syscalls', usage: USAGE });
-  if (typeof a === 'number') return a;
-  return withDump(a.file, io, async (dump) => {
-    const objs = await objectsOrFail(dump, a, io, { modules: true, syscalls: true });
-    if (typeof objs === 'number') return objs;
+  return runObjectsVerb(args, io, { verb: 'syscalls', usage: USAGE }, { modules: true, syscalls: true }, (a, _dump, objs) => {
     if (!objs.syscalls.length) return failGaps(io, a.file, objs.gaps, 'no system call table read');
     return answer(io, a, objs.gaps, () => ({ syscalls: syscallsJson(objs.syscalls), hooked: objs.syscalls.filter((s) => !s.inCoreText).length }), () => formatSyscalls(objs.syscalls));
   });

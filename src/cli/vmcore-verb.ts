@@ -130,6 +130,22 @@ export async function objectsOrFail(dump: Dump, a: VerbArgs, io: CommandIO, part
   return objs;
 }
 
+/**
+ * A verb over the kernel objects: parses `args` by `spec`, opens the dump, reads `parts` (with the verb's
+ * sources) and runs `body`; every failure before `body` is one line and exit 2 (0 after --help).
+ */
+export async function runObjectsVerb(
+  args: string[], io: CommandIO, spec: VerbSpec, parts: ObjectOptions['parts'],
+  body: (a: VerbArgs, dump: Dump, objs: KernelObjects) => number | Promise<number>,
+): Promise<number> {
+  const a = parseVerbArgs(args, io, spec);
+  if (typeof a === 'number') return a;
+  return withDump(a.file, io, async (dump) => {
+    const objs = await objectsOrFail(dump, a, io, parts);
+    return typeof objs === 'number' ? objs : body(a, dump, objs);
+  });
+}
+
 export function gapList(gaps: GapLike[]): string[] {
   return [...new Set(gaps.map((g) => (typeof g === 'string' ? g : g.what)))];
 }
