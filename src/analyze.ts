@@ -20,6 +20,7 @@ import { readCrashSession, looksLikeCrashSession } from './readers/crash-session
 import { crashedBacktrace, eventFromDump, fillTasksFromDump } from './readers/crash-session/event.js';
 import { readVmcore } from './readers/vmcore/index.js';
 import { readDumpFacts, type DumpFactsResult } from './readers/vmcore/facts.js';
+import type { KernelSources } from './readers/vmcore/symbol-files.js';
 import { diagnose } from './diagnose/index.js';
 import { loadIndex, type CveIndex } from './knowledge/cve/index-file.js';
 import { VERSION } from './version.js';
@@ -46,6 +47,8 @@ export interface AnalyzeOptions {
    * one. None by default: the library does not read the user's cache unless told to (the CLI does).
    */
   kb?: CveIndex | string | null;
+  /** For vmcore inputs: symbol and type files standing in for what a dump lacks (`--system-map`, `--kallsyms`, `--btf`). */
+  sources?: KernelSources;
 }
 
 export const DEFAULT_MAX_MEMORY = 256 * 1024 * 1024;
@@ -180,7 +183,7 @@ function readOne(input: AnalyzeInput, acc: Accum, opts: AnalyzeOptions): void {
       let objs: DumpFactsResult | null = null;
       const v = readVmcore(path, {
         onProgress: opts.onProgress ? (what, done, total) => opts.onProgress!(`${what} ${done}/${total}`) : undefined,
-        withDump: (d, info) => { objs = readDumpFacts(d, name, { panicCpu: info.panicCpu, panicCpuReason: info.panicCpuReason, onProgress: opts.onProgress }); },
+        withDump: (d, info) => { objs = readDumpFacts(d, name, { panicCpu: info.panicCpu, panicCpuReason: info.panicCpuReason, onProgress: opts.onProgress, sources: opts.sources }); },
       });
       acc.sources.push({ file: name, format: v.info.variant, bytes: statSync(path).size, lines: null });
       acc.gaps.push(...v.gaps);

@@ -11,6 +11,8 @@ import { escapeTerminal } from '../util/escape.js';
 import { type CliIO, usageError, progress, spoolStdin, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE } from './io.js';
 import { openKb } from '../knowledge/cve/open.js';
 import type { CveIndex } from '../knowledge/cve/index-file.js';
+import type { KernelSources } from '../readers/vmcore/symbol-files.js';
+import { SOURCE_OPTIONS, sourcesFrom } from './vmcore-verb.js';
 
 const FORMATS: ReportFormat[] = ['text', 'json', 'md', 'html'];
 
@@ -30,6 +32,10 @@ are reported as incidents of their own.
       --debuginfo DIR              find the debug vmlinux of the vmcore's release in DIR for crash (a named
                                    gap when DIR has none or crash is not installed)
       --crash-timeout SECONDS      time limit for crash (default 300)
+      --system-map FILE            for vmcores: symbols from a System.map (kernels whose VMCOREINFO has no
+                                   kallsyms), moved by the KASLR offset
+      --kallsyms FILE              for vmcores: symbols from a copy of /proc/kallsyms (taken as root)
+      --btf FILE                   for vmcores: types from a copy of /sys/kernel/btf/vmlinux (dumps without BTF)
       --max-memory SIZE            memory budget for what is kept from the inputs (default 256M, at least
                                    32M): a number of bytes, or with K, M, G or T (powers of 1024; KB, KiB,
                                    MB, MiB ... are read the same), e.g. 64M, 1.5G, 1073741824
@@ -63,6 +69,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
         'max-memory': { type: 'string' },
         kb: { type: 'string' },
         'no-kb': { type: 'boolean' },
+        ...SOURCE_OPTIONS,
       },
     });
   } catch (err) {
@@ -77,6 +84,8 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   if (maxMemory === null || maxMemory < MIN_MAX_MEMORY) {
     return usageError(io, `--max-memory takes a size of at least 32M: bytes, or a number with K, M, G or T (powers of 1024), e.g. 64M, 1.5G; not '${v['max-memory']}'`);
   }
+  const sources = sourcesFrom(v);
+  if (typeof sources === 'string') return usageError(io, sources);
   const color = v['no-color'] ? false : v.color ?? Boolean(io.stdoutIsTTY && !v.output);
 
   if (files.filter((f) => f === '-').length > 1) return usageError(io, "standard input ('-') can be given once");
@@ -93,7 +102,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   }
   const spooled = files.includes('-') ? await spoolStdin(io) : null;
   try {
-    return await analyzeFiles(files, spooled?.path ?? null, { ...v, kbIndex: kb.index }, format, color, maxMemory, io);
+    return await analyzeFiles(files, spooled?.path ?? null, { ...v, kbIndex: kb.index, sources }, format, color, maxMemory, io);
   } finally {
     spooled?.remove();
   }
@@ -124,6 +133,7 @@ interface AnalyzeFlags {
   debuginfo?: string;
   'crash-timeout'?: string;
   kbIndex?: CveIndex | null;
+  sources?: KernelSources;
 }
 
 async function analyzeFiles(
@@ -165,7 +175,7 @@ async function analyzeFiles(
   const perFile: { name: string; text: string }[] = [];
   let readAny = false;
   for (const group of groups) {
-    const report = analyze(group, { onProgress: (m) => prog.update(m), maxMemory, kb: v.kbIndex ?? null });
+    const report = analyze(group, { onProgress: (m) => prog.update(m), maxMemory, kb: v.kbIndex ?? null, sources: v.sources });
     prog.done();
     report.gaps.push(...extraGaps);
     const c = exitCodeOf(report);

@@ -1,16 +1,20 @@
 // `ktriage bt [-a] [PID] VMCORE` (--json): backtraces from the dump without debuginfo, shaped like crash's
 // `bt`: the panic task by default, every CPU's active task with -a, one task by pid.
-import { parseArgs } from 'node:util';
-import { Dump } from '../readers/vmcore/dump.js';
-import { readKernelObjects } from '../readers/vmcore/objects.js';
 import { type TaskBacktrace, readBacktraces } from '../readers/vmcore/backtraces.js';
 import { formatLocation, type UnwindFrame } from '../readers/vmcore/unwind.js';
 import { hex } from '../readers/vmcore/kernel.js';
 import { escapeTerminal } from '../util/escape.js';
 import type { CommandIO } from './dmesg.js';
-import { SOURCE_HELP, SOURCE_OPTIONS, SOURCE_USAGE, sourcesFrom } from './vmcore-sources.js';
+import { fail, gapList, reportGaps, runObjectsVerb, SOURCE_HELP, SOURCE_USAGE } from './vmcore-verb.js';
 
-export const USAGE = `usage: ktriage bt [--json] ${SOURCE_USAGE} [-a] [PID] VMCORE`;
+export const USAGE = `usage: ktriage bt [--json] ${SOURCE_USAGE} [-a] [PID] VMCORE
+
+Backtraces from the vmcore alone (ORC, frame pointers, a marked stack scan last: \`?\`), shaped like
+crash's \`bt\`: the panic task by default, every CPU's active task with -a, or the task PID.
+  -a       every CPU's active task
+  --json   {"backtraces": [{pid, task, cpu, comm, start, stopped, frames: [{slot, address, function,
+           offset, size, module, symbol, reliable, stack, how, exception?}]}], "gaps": [...]}
+${SOURCE_HELP}`;
 
 const REG_ROWS: [string, string][][] = [
   [['RIP', 'rip'], ['RSP', 'rsp'], ['RFLAGS', 'eflags']],
@@ -66,67 +70,27 @@ export function btJson(t: TaskBacktrace): object {
 }
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, all: { type: 'boolean', short: 'a' }, help: { type: 'boolean', short: 'h' }, ...SOURCE_OPTIONS } });
-  } catch (err) {
-    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE})\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(`${USAGE}\n  backtraces from the vmcore alone (ORC, frame pointers, marked stack scan): the panic task, -a every CPU's active task, or PID\n${SOURCE_HELP}`);
-    return 0;
-  }
-  const sources = sourcesFrom(parsed.values);
-  if (typeof sources === 'string') {
-    io.stderr.write(`ktriage: bt: ${sources} (${USAGE})\n`);
-    return 2;
-  }
-  const pos = parsed.positionals;
-  if (pos.length < 1 || pos.length > 2 || (pos.length === 2 && !/^\d+$/.test(pos[0]!))) {
-    io.stderr.write(`ktriage: bt needs [PID] and one VMCORE (${USAGE})\n`);
-    return 2;
-  }
-  const file = pos[pos.length - 1]!;
-  const pid = pos.length === 2 ? Number(pos[0]) : null;
-  let dump: Dump;
-  try {
-    dump = new Dump(file);
-  } catch (err) {
-    io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${(err as Error).message}`.split('\n')[0]!)}\n`);
-    return 2;
-  }
-  try {
-    const objs = readKernelObjects(dump, { parts: { tasks: true, modules: true, syscalls: false, strings: false }, sources });
-    if (!objs.symbols || !objs.btf) {
-      io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${objs.gaps.map((g) => g.what).join('; ') || 'no kallsyms or BTF'}`)}\n`);
-      return 2;
-    }
+  return runObjectsVerb(args, io, { verb: 'bt', usage: USAGE, options: { all: { type: 'boolean', short: 'a' } }, needs: '[PID] and one VMCORE', fits: (pos) => pos.length === 1 || (pos.length === 2 && /^\d+$/.test(pos[0]!)) }, { tasks: true, modules: true }, (a, dump, objs) => {
+    const pid = a.positionals.length === 2 ? Number(a.positionals[0]) : null;
     let tasks;
     if (pid !== null) {
       tasks = objs.tasks.filter((t) => t.pid === pid);
-      if (!tasks.length) {
-        io.stderr.write(`ktriage: bt: no task with pid ${pid} in the dump's task list\n`);
-        return 1;
-      }
-    } else if (parsed.values.all) {
-      tasks = objs.tasks.filter((t) => t.active).sort((a, b) => (a.cpu ?? 0) - (b.cpu ?? 0));
+      if (!tasks.length) return fail(io, `bt: no task with pid ${pid} in the dump's task list`, 1);
+    } else if (a.values.all) {
+      tasks = objs.tasks.filter((t) => t.active).sort((x, y) => (x.cpu ?? 0) - (y.cpu ?? 0));
     } else {
       const p = objs.panic.task ?? objs.tasks.find((t) => t.active && t.pid !== 0) ?? objs.tasks.find((t) => t.active);
       tasks = p ? [p] : [];
     }
-    if (!tasks.length) {
-      io.stderr.write(`ktriage: bt: ${file}: no active task found\n`);
-      return 1;
-    }
+    if (!tasks.length) return fail(io, `bt: ${a.file}: no active task found`, 1);
     const { traces, gaps } = readBacktraces(dump, objs, tasks);
-    if (parsed.values.json) {
-      io.stdout.write(JSON.stringify({ backtraces: traces.map(btJson), gaps: [...objs.gaps, ...gaps].map((g) => g.what) }) + '\n');
+    if (a.values.json) {
+      io.stdout.write(JSON.stringify({ backtraces: traces.map(btJson), gaps: gapList([...objs.gaps, ...gaps]) }) + '\n');
     } else {
       io.stdout.write(traces.map(formatBt).join('\n'));
+      reportGaps(io, a.file, [...objs.gaps, ...gaps]);
     }
+    // The exit code counts the unwinder's gaps: what the object walk missed costs no frame here.
     return gaps.length || traces.some((t) => !t.result.frames.length) ? 1 : 0;
-  } finally {
-    dump.close();
-  }
+  });
 }

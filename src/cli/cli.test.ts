@@ -45,7 +45,7 @@ test('--help on every verb prints its usage and exits 0 (the mechanism new verbs
   for (const verb of Object.keys(COMMANDS)) assert.match(all.out, new RegExp(`^ {2}ktriage ${verb} `, 'm'));
   // Every option analyze parses is in its --help.
   const usage = (await cli('analyze', '--help')).out;
-  for (const opt of ['--format', '--json', '--each', '--output', '-o', '--color', '--no-color', '--crash-vmlinux', '--debuginfo', '--crash-timeout', '--max-memory', '--help'])
+  for (const opt of ['--format', '--json', '--each', '--output', '-o', '--color', '--no-color', '--crash-vmlinux', '--debuginfo', '--crash-timeout', '--max-memory', '--system-map', '--kallsyms', '--btf', '--help'])
     assert.ok(usage.includes(opt), opt);
   assert.ok((await cli('title', '--help')).out.includes('-H, --with-filename'));
 });

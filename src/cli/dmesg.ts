@@ -1,8 +1,8 @@
 // `ktriage dmesg VMCORE`: the kernel log from a vmcore, byte for byte as `makedumpfile --dump-dmesg`.
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Writable } from 'node:stream';
-import { readVmcore } from '../readers/vmcore/index.js';
+import { readVmcore, type ReadOptions, type VmcoreResult } from '../readers/vmcore/index.js';
+import { fail, failGaps, parseVerbArgs, reportGaps } from './vmcore-verb.js';
 import { escapeTerminal } from '../util/escape.js';
 
 export interface CommandIO {
@@ -48,43 +48,36 @@ function writeAll(w: Writable, data: Buffer | string): Promise<void> {
   });
 }
 
-export async function run(args: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { 'caller-id': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE.split('\n')[0]})\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) {
-    io.stderr.write(`ktriage: dmesg needs exactly one VMCORE (${USAGE.split('\n')[0]})\n`);
-    return 2;
-  }
-  const file = parsed.positionals[0]!;
+/** The vmcore read with `opts` (a progress line on a terminal); exit 2 (one line) when it is not a dump. */
+export function readDumpFile(file: string, io: CommandIO, opts: ReadOptions): VmcoreResult | number {
   const prog = progressReporter(io);
-  let r;
   try {
-    r = readVmcore(file, { callerId: Boolean(parsed.values['caller-id']), logOnly: true, onProgress: prog.onProgress });
+    const r = readVmcore(file, { ...opts, onProgress: prog.onProgress });
+    prog.done();
+    return r;
   } catch (err) {
     prog.done();
-    io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${(err as Error).message}`.split('\n')[0]!)}\n`);
-    return 2;
+    return fail(io, `${file}: ${(err as Error).message}`);
   }
-  prog.done();
-  if (r.info.printk === null) {
-    io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${r.gaps.map((g) => g.what).join('; ') || 'no kernel log found'}`)}\n`);
-    return 2;
-  }
+}
+
+/** The same, and exit 2 (one line) when the dump holds no kernel log. */
+export function readLog(file: string, io: CommandIO, opts: ReadOptions): VmcoreResult | number {
+  const r = readDumpFile(file, io, opts);
+  if (typeof r !== 'number' && r.info.printk === null) return failGaps(io, file, r.gaps, 'no kernel log found');
+  return r;
+}
+
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  const a = parseVerbArgs(args, io, { verb: 'dmesg', usage: USAGE, options: { 'caller-id': { type: 'boolean' } }, sources: false });
+  if (typeof a === 'number') return a;
+  const r = readLog(a.file, io, { callerId: Boolean(a.values['caller-id']), logOnly: true });
+  if (typeof r === 'number') return r;
   // The plain log_buf of pre-3.5 kernels is raw bytes: keep terminals safe from escape sequences.
   const out = r.info.printk === 'plain' && io.isTTY ? r.log.split('\n').map(escapeTerminal).join('\n') : r.logBytes;
   await writeAll(io.stdout, out);
   // Every gap named, on one line (DECISIONS.md 3).
-  if (r.gaps.length) io.stderr.write(`ktriage: ${escapeTerminal(`${file}: read in part: ${r.gaps.map((g) => g.what).join('; ')}`)}\n`);
-  return r.gaps.length ? 1 : 0;
+  return reportGaps(io, a.file, r.gaps);
 }
 
 // Run as a script (node dist/src/cli/dmesg.js VMCORE): the same command without loading the rest of the

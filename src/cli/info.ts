@@ -1,9 +1,9 @@
 // `ktriage info VMCORE`: what a vmcore holds: format, compression, page counts, release, crash time,
 // CPUs and the panic CPU's registers (from its NT_PRSTATUS note).
-import { parseArgs } from 'node:util';
-import { readVmcore, type VmcoreResult } from '../readers/vmcore/index.js';
+import { type VmcoreResult } from '../readers/vmcore/index.js';
 import { escapeTerminal } from '../util/escape.js';
-import { progressReporter, type CommandIO } from './dmesg.js';
+import { readDumpFile, type CommandIO } from './dmesg.js';
+import { parseVerbArgs } from './vmcore-verb.js';
 
 /** `ktriage info --help` (src/cli/main.ts prints it for every command). */
 export const USAGE = `usage: ktriage info [--json] VMCORE
@@ -62,33 +62,11 @@ export function formatInfo(r: VmcoreResult): string {
 }
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE.split('\n')[0]})\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) {
-    io.stderr.write(`ktriage: info needs exactly one VMCORE (${USAGE.split('\n')[0]})\n`);
-    return 2;
-  }
-  const file = parsed.positionals[0]!;
-  const prog = progressReporter(io);
-  let r: VmcoreResult;
-  try {
-    r = readVmcore(file, { countPages: true, onProgress: prog.onProgress });
-  } catch (err) {
-    prog.done();
-    io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${(err as Error).message}`.split('\n')[0]!)}\n`);
-    return 2;
-  }
-  prog.done();
-  if (parsed.values.json) {
+  const a = parseVerbArgs(args, io, { verb: 'info', usage: USAGE, sources: false });
+  if (typeof a === 'number') return a;
+  const r = readDumpFile(a.file, io, { countPages: true });
+  if (typeof r === 'number') return r;
+  if (a.values.json) {
     const { info, gaps, stats } = r;
     io.stdout.write(JSON.stringify({ ...info, gaps, stats }, null, 2) + '\n');
   } else io.stdout.write(formatInfo(r));

@@ -4,11 +4,10 @@ import { KernelContext } from '../readers/vmcore/kernel.js';
 import { readTaskMemory } from '../readers/vmcore/taskmem.js';
 import { readHighMemoryPages } from '../readers/vmcore/sysinfo.js';
 import { cpusJson, formatPs, psJson, psRows } from '../report/crash.js';
-import { escapeTerminal } from '../util/escape.js';
 import type { CommandIO } from './dmesg.js';
-import { gapList, objectsOrFail, openDump, parseVerbArgs, reportGaps } from './vmcore-verb.js';
+import { answer, fail, gapList, runObjectsVerb, SOURCE_HELP, SOURCE_USAGE } from './vmcore-verb.js';
 
-export const USAGE = `usage: ktriage ps [--json] VMCORE
+export const USAGE = `usage: ktriage ps [--json] ${SOURCE_USAGE} VMCORE
 
 The tasks of a vmcore, as crash's \`ps\` prints them, read from the kernel's own structures without
 debuginfo: the init_task.tasks list with every thread group's threads, plus each CPU's idle task
@@ -24,40 +23,15 @@ Unlike crash 8.0.2 on 6.1 kernels (which finds only the active and idle tasks), 
            kernelThread, foundBy}], "cpus": [{cpu, current, rqCurr, idle, switching}] (switching: the
            runqueue's curr is not the CPU's current task, crash's "inconsistent active task
            indications"), "memory": how RSS was counted or null, "gaps": [...]}
-`;
+${SOURCE_HELP}`;
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  const p = parseVerbArgs(args, io, USAGE);
-  if (typeof p === 'number') return p;
-  if (p.values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  if (p.positionals.length !== 1) {
-    io.stderr.write(`ktriage: ps needs exactly one VMCORE (${USAGE.split('\n')[0]})\n`);
-    return 2;
-  }
-  const file = p.positionals[0]!;
-  const dump = openDump(file, io);
-  if (typeof dump === 'number') return dump;
-  try {
-    const objs = objectsOrFail(dump, file, io, { tasks: true });
-    if (typeof objs === 'number') return objs;
+  return runObjectsVerb(args, io, { verb: 'ps', usage: USAGE }, { tasks: true }, (a, dump, objs) => {
     const k = new KernelContext(dump, objs.symbols!, objs.btf!);
     const mem = readTaskMemory(k, objs.tasks, objs.nrCpus);
     const rows = psRows(objs.tasks, mem, readHighMemoryPages(k), dump.mem.pageSize);
     const gaps = [...objs.gaps, ...k.gaps];
-    if (!rows.length) {
-      io.stderr.write(`ktriage: ${escapeTerminal(`ps: ${file}: no task could be read${gaps.length ? ` (${gapList(gaps).join('; ')})` : ''}`)}\n`);
-      return 2;
-    }
-    if (p.values.json) {
-      io.stdout.write(JSON.stringify({ tasks: psJson(rows), cpus: cpusJson(objs.cpus), memory: mem.method, gaps: gapList(gaps) }) + '\n');
-      return gaps.length ? 1 : 0;
-    }
-    io.stdout.write(formatPs(rows));
-    return reportGaps(io, file, gaps);
-  } finally {
-    dump.close();
-  }
+    if (!rows.length) return fail(io, `ps: ${a.file}: no task could be read${gaps.length ? ` (${gapList(gaps).join('; ')})` : ''}`);
+    return answer(io, a, gaps, () => ({ tasks: psJson(rows), cpus: cpusJson(objs.cpus), memory: mem.method }), () => formatPs(rows));
+  });
 }

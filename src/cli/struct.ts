@@ -4,7 +4,6 @@
 // the symbol they point at, char arrays as strings, nested structs). `TYPE --btf FILE` alone prints a layout
 // without a dump. MEMBER is a path: `thread_info.cpu`, `mem[1].base`; with ADDR, `->` follows pointers
 // (`task_struct.real_parent->comm`).
-import { parseArgs } from 'node:util';
 import { Dump } from '../readers/vmcore/dump.js';
 import { type Btf, readBtf, readBtfFile, btfGaps, parsePath } from '../readers/vmcore/btf.js';
 import { readCoreSymbols } from '../readers/vmcore/symbol-files.js';
@@ -15,9 +14,17 @@ import { KernelSymbols, readModules } from '../readers/vmcore/modules.js';
 import type { Gap } from '../model/types.js';
 import { escapeTerminal } from '../util/escape.js';
 import type { CommandIO } from './dmesg.js';
-import { SOURCE_HELP, SOURCE_OPTIONS, SOURCE_USAGE, sourcesFrom } from './vmcore-sources.js';
+import { SOURCE_HELP, SOURCE_USAGE, fail, failGaps, openDump, parseVerbArgs, reportGaps } from './vmcore-verb.js';
 
-export const USAGE = `usage: ktriage struct [--json] ${SOURCE_USAGE} TYPE[.MEMBER] [ADDR] VMCORE | TYPE[.MEMBER] --btf FILE`;
+export const USAGE = `usage: ktriage struct [--json] ${SOURCE_USAGE} TYPE[.MEMBER] [ADDR] VMCORE | TYPE[.MEMBER] --btf FILE
+
+A type's layout (members and offsets, SIZE) or, at ADDR (hex or a symbol), an object's values, from the
+vmcore's BTF, shaped like crash's \`struct\`. MEMBER is a path (\`thread_info.cpu\`, \`mem[1].base\`); with
+ADDR, \`->\` follows pointers (\`task_struct.real_parent->comm\`). With --btf FILE and no VMCORE, the layout.
+  -o       accepted for crash's \`struct -o\` (offsets are always shown)
+  --json   the layout {type, kind, size, members | values, member?} or the value {type, member, memberType,
+           address, value}, with "gaps"
+${SOURCE_HELP}`;
 
 const NO_SYMBOLS: Symbols = { byName: () => [], lookup: () => null };
 
@@ -138,47 +145,25 @@ function layoutJson(btf: Btf, id: number, path: string): object {
 }
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, offsets: { type: 'boolean', short: 'o' }, ...SOURCE_OPTIONS } });
-  } catch (err) {
-    io.stderr.write(`ktriage: ${escapeTerminal((err as Error).message.split('\n')[0]!)} (${USAGE})\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(`${USAGE}\n  a type's layout (members and offsets) or, at ADDR (hex or a symbol), an object's values, from the vmcore's BTF\n${SOURCE_HELP}`);
-    return 0;
-  }
-  const sources = sourcesFrom(parsed.values);
-  if (typeof sources === 'string') {
-    io.stderr.write(`ktriage: struct: ${sources} (${USAGE})\n`);
-    return 2;
-  }
-  const pos = parsed.positionals;
-  const fileOnly = pos.length === 1 && sources.btf !== undefined;
-  if (!fileOnly && (pos.length < 2 || pos.length > 3)) {
-    io.stderr.write(`ktriage: struct needs TYPE[.MEMBER], [ADDR] and one VMCORE (${USAGE})\n`);
-    return 2;
-  }
+  // `TYPE[.MEMBER] --btf FILE` alone reads a layout without a dump.
+  const parsed = parseVerbArgs(args, io, { verb: 'struct', usage: USAGE, options: { offsets: { type: 'boolean', short: 'o' } }, needs: 'TYPE[.MEMBER], [ADDR] and one VMCORE', fits: (pos, src) => (pos.length === 1 && src.btf !== undefined) || pos.length === 2 || pos.length === 3 });
+  if (typeof parsed === 'number') return parsed;
+  const { sources, positionals: pos } = parsed;
+  const fileOnly = pos.length === 1;
   const spec = parseSpec(pos[0]!);
   if (!spec || (spec.path && !spec.path.includes('->') && !parsePath(spec.path))) {
-    io.stderr.write(`ktriage: struct: ${escapeTerminal(pos[0]!)}: not TYPE[.MEMBER] (${USAGE})\n`);
-    return 2;
+    return fail(io, `struct: ${pos[0]!}: not TYPE[.MEMBER] (${USAGE.split('\n')[0]})`);
   }
   const file = fileOnly ? null : pos[pos.length - 1]!;
   const addrArg = pos.length === 3 ? pos[1]! : null;
   if (spec.path.includes('->') && addrArg === null) {
-    io.stderr.write('ktriage: struct: -> follows a pointer in memory: give an ADDR\n');
-    return 2;
+    return fail(io, 'struct: -> follows a pointer in memory: give an ADDR');
   }
   let dump: Dump | null = null;
   if (file !== null) {
-    try {
-      dump = new Dump(file);
-    } catch (err) {
-      io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${(err as Error).message}`.split('\n')[0]!)}\n`);
-      return 2;
-    }
+    const d = openDump(file, io);
+    if (typeof d === 'number') return d;
+    dump = d;
   }
   try {
     const gaps: Gap[] = [];
@@ -187,26 +172,20 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       const ks = readCoreSymbols(dump, sources);
       gaps.push(...ks.gaps);
       if (ks.table) symbols = ks.table;
-      else if (!sources.btf) {
-        io.stderr.write(`ktriage: ${escapeTerminal(`${file}: ${ks.gaps.map((g) => g.what).join('; ')}`)}\n`);
-        return 2;
-      }
+      else if (!sources.btf) return failGaps(io, file!, ks.gaps, 'no kallsyms');
     }
     const bt = sources.btf !== undefined ? readBtfFile(sources.btf) : readBtf(dump!, symbols);
     if (!bt.btf) {
-      io.stderr.write(`ktriage: ${escapeTerminal(bt.gaps.map((g) => `${g.source}: ${g.what}`).join('; '))}\n`);
-      return 2;
+      return fail(io, bt.gaps.map((g) => `${g.source}: ${g.what}`).join('; '));
     }
     const btf = bt.btf;
     const id = btf.findType(spec.type);
     if (id === null) {
-      io.stderr.write(`ktriage: struct: ${escapeTerminal(spec.type)}: no such type in the BTF\n`);
-      return 1;
+      return fail(io, `struct: ${spec.type}: no such type in the BTF`, 1);
     }
     const staticPath = spec.path.split('->')[0]!;
     if (staticPath && !btf.memberPath(id, staticPath)) {
-      io.stderr.write(`ktriage: struct: ${escapeTerminal(btf.typeName(id))} has no member ${escapeTerminal(staticPath)}\n`);
-      return 1;
+      return fail(io, `struct: ${btf.typeName(id)} has no member ${staticPath}`, 1);
     }
     if (addrArg === null) {
       if (parsed.values.json) io.stdout.write(JSON.stringify({ ...layoutJson(btf, id, spec.path), gaps: [...gaps, ...btfGaps(btf, sources.btf ?? file!)].map((g) => g.what) }) + '\n');
@@ -219,8 +198,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     else {
       const s = symbols.byName(addrArg);
       if (!s.length) {
-        io.stderr.write(`ktriage: struct: ${escapeTerminal(addrArg)}: not an address and no such symbol\n`);
-        return 2;
+        return fail(io, `struct: ${addrArg}: not an address and no such symbol`);
       }
       addr = s[0]!.address;
     }
@@ -241,18 +219,16 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       typeName = btf.typeName(k.ref(addr, spec.type, spec.path).type);
     } catch (e) {
       if (e instanceof MissingLayout || e instanceof ReadFault) {
-        io.stderr.write(`ktriage: struct: ${escapeTerminal(e.message)}\n`);
-        return 1;
+        return fail(io, `struct: ${e.message}`, 1);
       }
       throw e;
     }
     const allGaps = [...gaps, ...k.gaps, ...btfGaps(btf, sources.btf ?? file!)];
     if (parsed.values.json) {
       io.stdout.write(JSON.stringify({ type: btf.typeName(id), member: spec.path || null, memberType: typeName, address: hex(addr), value: valueJson(value), gaps: allGaps.map((g) => g.what) }) + '\n');
-    } else if (spec.path) {
-      io.stdout.write(`  ${escapeTerminal(spec.path)} = ${formatValue(value, symbols, 1)}\n`);
     } else {
-      io.stdout.write(`${escapeTerminal(btf.typeName(id))} ${formatValue(value, symbols, 0)}\n`);
+      io.stdout.write(spec.path ? `  ${escapeTerminal(spec.path)} = ${formatValue(value, symbols, 1)}\n` : `${escapeTerminal(btf.typeName(id))} ${formatValue(value, symbols, 0)}\n`);
+      reportGaps(io, file!, allGaps);
     }
     return hasUnknown(value) || allGaps.length ? 1 : 0;
   } finally {

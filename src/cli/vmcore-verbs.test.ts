@@ -74,3 +74,16 @@ test('rd -a, rd by symbol and log: crash\'s text; bad arguments and non-dumps: o
     assert.match(r.err, /^ktriage: [^\n]+\n$/, argv.join(' '));
   }
 });
+
+test('every dump verb takes --system-map/--kallsyms/--btf and names them in its --help; both symbol files: exit 2, one line', async () => {
+  for (const verb of ['sym', 'bt', 'struct', 'ps', 'mod', 'sys', 'syscalls', 'rd']) {
+    const h = await cli(verb, '--help');
+    assert.equal(h.code, 0, verb);
+    for (const opt of ['[--system-map FILE | --kallsyms FILE] [--btf FILE]', '  --system-map FILE  ', '  --kallsyms FILE  ', '  --btf FILE  ']) assert.ok(h.out.includes(opt), `${verb}: ${opt}`);
+    const r = await cli(verb, '--system-map', 'a', '--kallsyms', 'b', 'x', 'y');
+    assert.deepEqual([r.code, r.out], [2, ''], verb);
+    assert.match(r.err, new RegExp(`^ktriage: ${verb}: give --system-map or --kallsyms, not both \\(usage: ktriage ${verb} [^\\n]+\\)\\n$`), verb);
+  }
+  // The log and the dump's header read no symbols or types: the options are refused there, not ignored.
+  for (const verb of ['dmesg', 'log', 'info']) assert.equal((await cli(verb, '--btf', 'x', 'y')).code, 2, verb);
+});

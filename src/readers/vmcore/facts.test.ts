@@ -17,6 +17,9 @@ import { renderJson } from '../../report/json.js';
 import { LAB, helloImage, labPresent, tempDir, unzstd, writeKdump } from './testkit.js';
 import { Dump } from './dump.js';
 import { readDumpFacts } from './facts.js';
+import { readKallsyms } from './kallsyms.js';
+import { main } from '../../cli/main.js';
+import { Writable } from 'node:stream';
 
 const skip = labPresent ? false : `lab not found at ${LAB} (../shared/lab/out): skipped`;
 const SCENARIOS = ['oops-null-module', 'sysrq-c', 'stack-protector-module', 'rootkit-hidden-module', 'softlockup-rcu-module'];
@@ -279,15 +282,17 @@ test('a lab dump cut at 8 MB: a gap for the truncation and for each part not rea
   assert.deepEqual(rep.dump!.tasks, []);
 });
 
+/** The dump facts two reads of one kernel must share. */
+const shape = (d: NonNullable<Report['dump']>) => ({
+  tasks: d.tasks,
+  stacks: d.backtraces.map((b) => [b.command, b.pid, b.cpu, fnames(b), b.frames.map((f) => f.raw)]),
+  modules: d.loadedModules.map((m) => [m.name, m.base, m.size, m.taint, m.hidden, m.foundIn, m.source.object]),
+  syscalls: d.syscallTable.map((e) => [e.number, e.name, e.address, e.suspicious]),
+  sys: d.sys,
+});
+
 test('stack-protector-module: the filtered ELF and QEMU\'s ELF give the same facts as the kdump (QEMU\'s pid is the vCPU: the panic task is the CPU\'s current task)', { skip }, () => {
   const kd = reportOf('stack-protector-module').dump!;
-  const shape = (d: NonNullable<Report['dump']>) => ({
-    tasks: d.tasks,
-    stacks: d.backtraces.map((b) => [b.command, b.pid, b.cpu, fnames(b), b.frames.map((f) => f.raw)]),
-    modules: d.loadedModules.map((m) => [m.name, m.base, m.size, m.taint, m.hidden, m.foundIn, m.source.object]),
-    syscalls: d.syscallTable.map((e) => [e.number, e.name, e.address, e.suspicious]),
-    sys: d.sys,
-  });
   for (const v of ['vmcore.elf.zst', 'vmcore-qemu.elf.zst']) {
     const r = analyze([unzstd(join(LAB, 'stack-protector-module', v), true)]);
     assert.deepEqual(r.gaps, [], v);
@@ -313,4 +318,47 @@ test('From the dump: names read from kernel memory are hostile (terminal escapes
   assert.ok(!sect.includes('<script>alert(1)'));
   assert.ok(sect.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   assert.ok(!renderMarkdown(r).includes('<script>alert(1)'));
+});
+
+test('analyze a dump whose VMCOREINFO has no kallsyms (derived copy) with --system-map (derived from the dump\'s own kallsyms): the kdump\'s facts', { skip }, async () => {
+  const src = dumpFile('stack-protector-module');
+  // Derived, marked so: a System.map in scripts/mksysmap's shape with link-time addresses (the dump's
+  // kernel-half addresses less KERNELOFFSET), and a copy of the dump with SYMBOL(kallsyms_*) renamed.
+  const d = new Dump(src);
+  let map: string;
+  try {
+    const t = readKallsyms(d).table!;
+    const off = d.vmcoreinfo.kernelOffset!;
+    map = join(tempDir(), 'facts.System.map');
+    writeFileSync(map, t.symbols.map((x) => `${(x.address >= 0xffff800000000000n ? x.address - off : x.address).toString(16).padStart(16, '0')} ${x.type} ${x.name}\n`).join(''));
+  } finally {
+    d.close();
+  }
+  const blob = readFileSync(src);
+  const from = Buffer.from('SYMBOL(kallsyms_', 'latin1');
+  let n = 0;
+  for (let i = blob.indexOf(from); i >= 0; i = blob.indexOf(from, i + 1), n++) blob.write('K', i + 7, 'latin1');
+  assert.equal(n, 6);
+  const old = join(tempDir(), 'facts-no-kallsyms.vmcore');
+  writeFileSync(old, blob);
+
+  const bare = analyze([old]);
+  assert.deepEqual(bare.dump!.tasks, []);
+  assert.ok(bare.gaps.some((g) => /^kallsyms: VMCOREINFO has no SYMBOL\(kallsyms_names/.test(g.what)), JSON.stringify(bare.gaps));
+
+  const kd = reportOf('stack-protector-module');
+  const r = analyze([old], { sources: { systemMap: map } });
+  assert.deepEqual(r.gaps, []);
+  assert.equal(r.dump!.tasks.length, 55);
+  assert.deepEqual(shape(r.dump!), shape(kd.dump!));
+  assert.equal(r.diagnosis.rootCause!.function, 'ktl_parse_header');
+
+  // The CLI's option reaches it: `ktriage analyze --json --system-map FILE VMCORE`.
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const w = (parts: Buffer[]) => new Writable({ write(c, _e, cb) { parts.push(Buffer.from(c)); cb(); } });
+  const code = await main(['analyze', '--json', '--no-kb', '--system-map', map, old], { stdout: w(out), stderr: w(err), isTTY: false, stdoutIsTTY: false });
+  assert.equal(code, 0, Buffer.concat(err).toString());
+  assert.equal(JSON.parse(Buffer.concat(out).toString()).dump.tasks.length, 55);
+  assert.equal(await main(['analyze', '--system-map', map, '--kallsyms', map, old], { stdout: w(out), stderr: w(err), isTTY: false, stdoutIsTTY: false }), 2);
 });

@@ -14,6 +14,7 @@ import { Unwinder, type TaskBacktrace } from './backtraces.js';
 import { toBacktrace } from './unwind.js';
 import type { KernelTask } from './tasks.js';
 import { formatUptime } from './uptime.js';
+import type { KernelSources } from './symbol-files.js';
 import { taintField } from './taint.js';
 import { syscallName } from '../crash-session/syscalls.js';
 
@@ -30,6 +31,8 @@ export interface DumpFactsOptions {
   /** Time bound of each phase (objects, backtraces), ms. */
   phaseMs?: number;
   onProgress?: (message: string) => void;
+  /** Files standing in for what the dump lacks (`--system-map`/`--kallsyms`, `--btf`). */
+  sources?: KernelSources;
 }
 
 export interface DumpFactsResult {
@@ -146,7 +149,7 @@ export function readDumpFacts(dump: Dump, file: string, opts: DumpFactsOptions =
   opts.onProgress?.('reading kernel objects (kallsyms, BTF, tasks, modules, syscall table)');
   let objs: KernelObjects;
   try {
-    objs = readKernelObjects(dump, { panicCpu: opts.panicCpu, panicCpuReason: opts.panicCpuReason, deadlineMs: phaseMs });
+    objs = readKernelObjects(dump, { panicCpu: opts.panicCpu, panicCpuReason: opts.panicCpuReason, deadlineMs: phaseMs, sources: opts.sources });
   } catch (e) {
     const gaps = [{ source: file, what: `kernel objects: ${(e as Error).message}` }];
     return { facts: emptyDumpFacts(), objects: { symbols: null, btf: null, nrCpus: 0, cpus: [], tasks: [], modules: [], syscalls: [], uts: null, taint: null, stats: null, panic: { cpu: null, task: null, reason: null }, strings: [], gaps }, traces: [], gaps, timings: { objects: Date.now() - t0, backtraces: 0, facts: 0 } };

@@ -12,6 +12,8 @@ import { decodeValue, budget, type Value } from './typed.js';
 export interface TypeLayout {
   memberOffset(struct: string, path: string): number | null;
   sizeOf(struct: string): number | null;
+  /** The value of a named enumerator (`MM_SHMEMPAGES`), null when no enum has it. */
+  enumValue?(name: string): bigint | null;
 }
 
 /** Symbol lookups by name and address (core kallsyms, module symbols plug in beside it). */

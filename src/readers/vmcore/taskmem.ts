@@ -1,14 +1,14 @@
 // A task's memory use as crash's `ps` shows it (VSZ, RSS, %MEM; crash's get_task_mem_usage()), from the
 // BTF layout of mm_struct:
 //  - VSZ: `mm->total_vm` pages;
-//  - RSS: the file, anon and shmem counters (MM_FILEPAGES 0, MM_ANONPAGES 1, MM_SHMEMPAGES 3: the
-//    enum's values since 4.5, fixed here because the BTF reader does not index enums), each only when
+//  - RSS: the file, anon and shmem counters (MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES; MM_SWAPENTS
+//    counts swap entries, not RSS), their indices from the BTF's enum (mmCounters()), each only when
 //    positive: <= 6.1 `mm->rss_stat.count[i]` (atomic_long_t) plus, with SPLIT_RSS_COUNTING
 //    (`task_struct.rss_stat` present), every thread's not yet folded `rss_stat.count[i]` of the thread
 //    group; 6.2+ `mm->rss_stat[i]` percpu_counters (count plus each possible CPU's delta);
 //  - kernel threads (no mm) and zombies: 0, as crash prints them.
 // A task whose mm cannot be read is left out of the map (its row says unknown), never guessed.
-import { type KernelContext, hex } from './kernel.js';
+import { type KernelContext, type TypeLayout, hex } from './kernel.js';
 import type { KernelTask } from './tasks.js';
 
 export interface TaskMemory {
@@ -26,7 +26,37 @@ export interface TaskMemoryResult {
   method: string | null;
 }
 
-const COUNTERS = [0, 1, 3];
+/** The rss counters' indices in the mm's and the task's rss_stat arrays, and the array's length. */
+export interface MmCounters {
+  file: number;
+  anon: number;
+  /** Null on kernels before 4.5 (no MM_SHMEMPAGES). */
+  shmem: number | null;
+  /** NR_MM_COUNTERS. */
+  nr: number;
+  /** Where the indices came from. */
+  from: 'btf' | 'fallback';
+}
+
+/**
+ * The indices from the BTF's enum (`enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
+ * NR_MM_COUNTERS }`, include/linux/mm_types_task.h). Gap-free fallback, only when the BTF has no such enum
+ * (a BTF without it, a types file without enums): the values the enum has had since 4.5 (0, 1, 2, 3; 4
+ * counters), not a guess at an unknown kernel's, so no gap is named.
+ */
+export function mmCounters(types: TypeLayout): MmCounters {
+  const v = (n: string): number | null => {
+    const x = types.enumValue?.(n) ?? null;
+    return x === null || x < 0n || x > 15n ? null : Number(x);
+  };
+  const file = v('MM_FILEPAGES');
+  const anon = v('MM_ANONPAGES');
+  if (file === null || anon === null) return { file: 0, anon: 1, shmem: 3, nr: 4, from: 'fallback' };
+  const shmem = v('MM_SHMEMPAGES');
+  const nr = v('NR_MM_COUNTERS') ?? Math.max(file, anon, shmem ?? 0, v('MM_SWAPENTS') ?? 0) + 1;
+  return { file, anon, shmem, nr, from: 'btf' };
+}
+
 const EXIT_ZOMBIE = 0x20;
 
 interface Layout {
@@ -38,6 +68,7 @@ interface Layout {
   pcpu: { base: number; size: number; count: number; counters: number } | null;
   /** SPLIT_RSS_COUNTING: task_struct.rss_stat.count (int each). */
   taskCount: number | null;
+  counters: MmCounters;
 }
 
 function layout(k: KernelContext): Layout | string {
@@ -54,7 +85,12 @@ function layout(k: KernelContext): Layout | string {
     if (base === null || size === null || count === null || counters === null) return 'BTF has neither mm_rss_stat nor percpu_counter rss_stat';
     pcpu = { base, size, count, counters };
   }
-  return { mm, totalVm, mmCount: old, pcpu, taskCount: k.optOff('task_struct', 'rss_stat.count') };
+  return { mm, totalVm, mmCount: old, pcpu, taskCount: k.optOff('task_struct', 'rss_stat.count'), counters: mmCounters(k.types) };
+}
+
+/** The counters RSS adds up, inside the array. */
+function rssIndices(c: MmCounters): number[] {
+  return [c.file, c.anon, ...(c.shmem !== null ? [c.shmem] : [])].filter((i) => i < c.nr);
 }
 
 function i64(b: Buffer, off: number): bigint {
@@ -64,7 +100,8 @@ function i64(b: Buffer, off: number): bigint {
 function mmRss(k: KernelContext, L: Layout, mm: bigint, nrCpus: number): { rss: bigint; shmem: bigint } {
   let rss = 0n;
   let shmem = 0n;
-  for (const i of COUNTERS) {
+  const C = L.counters;
+  for (const i of rssIndices(C)) {
     let v: bigint;
     if (L.mmCount !== null) v = i64(k.bytes(mm + BigInt(L.mmCount + i * 8), 8, `mm_struct ${hex(mm)} rss_stat`), 0);
     else {
@@ -75,7 +112,7 @@ function mmRss(k: KernelContext, L: Layout, mm: bigint, nrCpus: number): { rss: 
     }
     if (v > 0n) {
       rss += v;
-      if (i === 3) shmem += v;
+      if (i === C.shmem) shmem += v;
     }
   }
   return { rss, shmem };
@@ -102,13 +139,13 @@ export function readTaskMemory(k: KernelContext, tasks: KernelTask[], nrCpus: nu
     for (const t of tasks) {
       if (!mms.get(t.address)) continue;
       try {
-        const b = k.bytes(t.address + BigInt(L.taskCount), 16, `task_struct ${hex(t.address)} rss_stat`);
+        const b = k.bytes(t.address + BigInt(L.taskCount), L.counters.nr * 4, `task_struct ${hex(t.address)} rss_stat`);
         const d = groupDelta.get(t.tgid) ?? { rss: 0n, shmem: 0n };
-        for (const i of COUNTERS) {
+        for (const i of rssIndices(L.counters)) {
           const v = b.readInt32LE(i * 4);
           if (v > 0) {
             d.rss += BigInt(v);
-            if (i === 3) d.shmem += BigInt(v);
+            if (i === L.counters.shmem) d.shmem += BigInt(v);
           }
         }
         groupDelta.set(t.tgid, d);

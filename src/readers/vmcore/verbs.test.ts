@@ -15,7 +15,7 @@ import { LAB, unzstd } from './testkit.js';
 import { Dump } from './dump.js';
 import { readKernelObjects, type KernelObjects } from './objects.js';
 import { KernelContext } from './kernel.js';
-import { readTaskMemory } from './taskmem.js';
+import { mmCounters, readTaskMemory } from './taskmem.js';
 import { readSysInfo, panicMessage, printf1, type SysInfo } from './sysinfo.js';
 import { readKernelLog } from './printk.js';
 import { readAscii, readWords, resolveAddress } from './memread.js';
@@ -228,4 +228,36 @@ test('PANIC on every lab scenario (dumps stored or not): crash\'s panic-string s
     });
     assert.equal(sysLines(view).get('PANIC'), sysLines(crashFile(s, 'crash-sys.txt')).get('PANIC'), s);
   }
+});
+
+test('mm counter indices come from the BTF enum; the 4.5+ values only when the BTF has no such enum', { skip: existsSync(join(LAB, 'stack-protector-module', 'vmcore')) ? false : 'lab dump missing' }, () => {
+  const dump = new Dump(join(LAB, 'stack-protector-module', 'vmcore'));
+  try {
+    const objs = readKernelObjects(dump, { parts: { tasks: true, modules: false, syscalls: false, strings: false } });
+    const btf = objs.btf!;
+    assert.deepEqual(mmCounters(btf), { file: 0, anon: 1, shmem: 3, nr: 4, from: 'btf' });
+    // No enum: the fallback, the same numbers, and the same memory read.
+    const layoutOnly = { memberOffset: btf.memberOffset.bind(btf), sizeOf: btf.sizeOf.bind(btf) };
+    assert.deepEqual(mmCounters(layoutOnly), { file: 0, anon: 1, shmem: 3, nr: 4, from: 'fallback' });
+    const mem = (types: ConstructorParameters<typeof KernelContext>[2]) => {
+      const k = new KernelContext(dump, objs.symbols!, types);
+      const r = readTaskMemory(k, objs.tasks, objs.nrCpus);
+      assert.deepEqual(k.gaps, []);
+      return [...r.byTask.values()].reduce((a, m) => [a[0]! + m.rss, a[1]! + m.shmem], [0n, 0n]);
+    };
+    const [rss, shmem] = mem(btf);
+    assert.ok(shmem > 0n && rss > shmem, `${rss} ${shmem}`);
+    assert.deepEqual(mem(layoutOnly), [rss, shmem]);
+    // The enum is what decides (hand-made, marked so: the BTF's layouts with MM_ANONPAGES and MM_SHMEMPAGES
+    // swapped): the same pages, the anon ones now counted as shmem.
+    const swapped = { ...layoutOnly, enumValue: (n: string) => ({ MM_FILEPAGES: 0n, MM_ANONPAGES: 3n, MM_SWAPENTS: 2n, MM_SHMEMPAGES: 1n, NR_MM_COUNTERS: 4n } as Record<string, bigint>)[n] ?? null };
+    const [rss2, shmem2] = mem(swapped);
+    assert.equal(rss2, rss);
+    assert.notEqual(shmem2, shmem);
+  } finally {
+    dump.close();
+  }
+  // 4.4's enum (include/linux/mm_types.h: no MM_SHMEMPAGES, NR_MM_COUNTERS 3), hand-made: no shmem counter.
+  const v44: Record<string, bigint> = { MM_FILEPAGES: 0n, MM_ANONPAGES: 1n, MM_SWAPENTS: 2n, NR_MM_COUNTERS: 3n };
+  assert.deepEqual(mmCounters({ memberOffset: () => null, sizeOf: () => null, enumValue: (n) => v44[n] ?? null }), { file: 0, anon: 1, shmem: null, nr: 3, from: 'btf' });
 });
