@@ -1336,14 +1336,34 @@ function listSeed(nodes: number, next: (i: number) => bigint, memberOff = 16): B
   return Buffer.concat([h, mem]);
 }
 
+/** A 15-node balanced rb-tree (rb_node: parent_color, rb_right at +8, rb_left at +16), root pointer at offset 0. */
+function rbSeed(): Buffer {
+  const mem = Buffer.alloc(64 + 15 * 32);
+  const at = (i: number) => LIST_BASE + 64n + BigInt(i * 32);
+  const build = (lo: number, hi: number): bigint => {
+    if (lo > hi) return 0n;
+    const mid = (lo + hi) >> 1;
+    mem.writeBigUInt64LE(build(mid + 1, hi), 64 + mid * 32 + 8);
+    mem.writeBigUInt64LE(build(lo, mid - 1), 64 + mid * 32 + 16);
+    return at(mid);
+  };
+  mem.writeBigUInt64LE(build(0, 14), 0);
+  const h = Buffer.alloc(20);
+  h.write('LIST', 0, 'latin1');
+  h.writeUInt32LE(16, 4);
+  h.writeUInt32LE(1000, 8);
+  return Buffer.concat([h, mem]);
+}
+
 const listTarget: FuzzTarget = {
   name: 'list',
-  what: 'list_head walks: KernelContext.list / listOf over arbitrary memory (cycles not through the head, wild and user pointers, missing pages, huge counts)',
+  what: 'list_head and rb-tree walks: KernelContext.list / listOf / rbtree over arbitrary memory (cycles not through the head, wild and user pointers, missing pages, huge counts)',
   seeds: () => [
     listSeed(50, (i) => LIST_BASE + BigInt(((i + 1) % 50) * 64 + 16)), // a proper ring
     listSeed(40, (i) => LIST_BASE + BigInt((i < 39 ? i + 1 : 20) * 64 + 16)), // a cycle that misses the head
     listSeed(10, (i) => (i === 5 ? 0xdead000000000100n : LIST_BASE + BigInt((i + 1) * 64 + 16))), // LIST_POISON1
     listSeed(10, (i) => (i === 3 ? 0xffffffffffff0000n : LIST_BASE + BigInt(((i + 1) % 10) * 64 + 16))), // unmapped
+    rbSeed(),
     ...regressions('list'),
   ],
   tokens: ['\x00\x01\x10\x00\x80\x88\xff\xff', '\x00\x00\x00\x00\x00\x00\x00\x00', '\x00\x01\x00\x00\x00\xde\xad\x00', '\xff\xff\xff\xff\xff\xff\xff\xff'],
@@ -1359,7 +1379,8 @@ const listTarget: FuzzTarget = {
     b.struct('thing', 64, [{ name: 'node', type: 2, bitOffset: (memberOff % 48) * 8 }]);
     const btf = Btf.parse(b.build());
     const k = new KernelContext(memoryDump([{ va: LIST_BASE, data: mem }]), { byName: () => [], lookup: () => null }, btf, { deadlineMs: 2000 });
-    for (const walk of [() => k.list(head, memberOff, 'fuzz list', max), () => k.listOf(head, 'thing', 'node', 'fuzz listOf', max)]) {
+    const top = mem.length >= 8 ? mem.readBigUInt64LE(0) : 0n;
+    for (const walk of [() => k.list(head, memberOff, 'fuzz list', max), () => k.listOf(head, 'thing', 'node', 'fuzz listOf', max), () => k.rbtree(top, 'fuzz rbtree', max)]) {
       const seen = new Set<bigint>();
       let n = 0;
       for (const e of walk()) {

@@ -102,7 +102,7 @@ test('lab BTF: enums, typedefs, function pointers, the layout lines', { skip }, 
   assert.equal(lines.find((l) => l.text === 'unsigned int sched_reset_on_fork : 1;')!.bit, 0);
 });
 
-test('lab BTF: typed reads of init_task against crash-ps.txt; -> follows pointers; the tasks list', { skip }, () => {
+test('lab BTF: typed reads of init_task against crash-ps.txt; -> follows pointers; the tasks list; the module latch tree against crash-mod.txt', { skip }, () => {
   const { dump, table, btf } = lab();
   const k = new KernelContext(dump, table, btf);
   const init = k.needSym('init_task');
@@ -134,6 +134,21 @@ test('lab BTF: typed reads of init_task against crash-ps.txt; -> follows pointer
     matched++;
   }
   assert.ok(matched >= 1, `${matched} crash ps rows matched`);
+  // The module latch tree (mod_tree.root.tree[0]) in order: each node's module is one crash's mod lists.
+  const mods = readFileSync(join(SP, 'crash-mod.txt'), 'utf8').split('\n').filter((l) => /^[0-9a-f]{16} /.test(l)).map((l) => BigInt('0x' + l.slice(0, 16)));
+  const top = k.readPtr(k.needSym('mod_tree'), 'mod_tree_root', 'root.tree[0].rb_node');
+  const nodeOff = BigInt(k.off('mod_tree_node', 'node'));
+  const inTree = new Set<bigint>();
+  let prevNode = 0n;
+  for (const n of k.rbtree(top, 'mod_tree')) {
+    const mod = k.readPtr(n - nodeOff, 'mod_tree_node', 'mod');
+    assert.ok(mods.includes(mod), mod.toString(16));
+    assert.ok(n !== prevNode);
+    prevNode = n;
+    inTree.add(mod);
+  }
+  assert.deepEqual([...inTree].sort(), [...mods].sort());
+  assert.deepEqual(k.gaps, []);
   const v = k.read(init, 'task_struct', 'se.load');
   assert.equal(v.kind, 'struct');
   assert.throws(() => k.read(init, 'task_struct', 'comm->x'), MissingLayout);

@@ -227,6 +227,50 @@ export class KernelContext {
   }
 
   /**
+   * The nodes of a kernel red-black tree (`struct rb_node`: rb_left at +16, rb_right at +8 unless the BTF
+   * says otherwise), in order, from the node `top` (an `rb_root.rb_node`, 0 for an empty tree). Bounded
+   * like list(): `max` nodes, a visited set (a node met twice is a cycle: the walk stops with a gap), the
+   * deadline and readable pages.
+   */
+  *rbtree(top: bigint, what: string, max = 100_000): Generator<bigint> {
+    const left = BigInt(this.types.memberOffset('rb_node', 'rb_left') ?? 16);
+    const right = BigInt(this.types.memberOffset('rb_node', 'rb_right') ?? 8);
+    const seen = new Set<bigint>();
+    const stack: bigint[] = [];
+    let cur = top;
+    let n = 0;
+    try {
+      while (cur !== 0n || stack.length) {
+        if (cur !== 0n) {
+          if (seen.has(cur)) {
+            this.gap(`${what}: node ${hex(cur)} met twice (the tree has a cycle; walk stopped after ${n} nodes)`);
+            return;
+          }
+          if (seen.size >= max) {
+            this.gap(`${what}: more than ${max} nodes (walk stopped)`);
+            return;
+          }
+          if ((seen.size & 255) === 0 && this.timedOut()) {
+            this.gap(`${what}: walk stopped after ${n} nodes (time limit)`);
+            return;
+          }
+          seen.add(cur);
+          stack.push(cur);
+          cur = this.u64(cur + left, `${what} node ${hex(cur)} rb_left`);
+          continue;
+        }
+        const node = stack.pop()!;
+        yield node;
+        n++;
+        cur = this.u64(node + right, `${what} node ${hex(node)} rb_right`);
+      }
+    } catch (e) {
+      if (!(e instanceof ReadFault)) throw e;
+      this.gap(`${what}: ${e.message} (walk stopped after ${n} nodes)`);
+    }
+  }
+
+  /**
    * The entries of a kernel `list_head` list: yields the address of each element (list node minus
    * `memberOffset`). Bounded by `max` elements, a visited set (a cycle that does not return to the head
    * ends the walk with a gap), the context's deadline and readable pages.
