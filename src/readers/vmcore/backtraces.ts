@@ -5,7 +5,7 @@ import type { Dump } from './dump.js';
 import { KernelContext, hex } from './kernel.js';
 import { moduleAt } from './modules.js';
 import type { KernelObjects } from './objects.js';
-import { orcVersionForRelease, readOrc, type OrcUnwindData } from './orc.js';
+import { orcVersionOf, readOrc, type OrcUnwindData } from './orc.js';
 import type { KernelTask } from './tasks.js';
 import {
   IRQ_STACK_SIZE, PT_REGS, THREAD_SIZE, type StackRange, type UnwindEnv, type UnwindFrame, type UnwindResult,
@@ -38,9 +38,8 @@ export class Unwinder {
   constructor(readonly dump: Dump, readonly objs: KernelObjects) {
     if (!objs.symbols || !objs.btf) throw new Error('backtraces need the dump\'s kallsyms and BTF');
     this.k = new KernelContext(dump, objs.symbols, objs.btf);
-    const version = orcVersionForRelease(dump.vmcoreinfo.osrelease);
-    if (version === null) this.k.gap(`ORC: the layout of release ${dump.vmcoreinfo.osrelease ?? '(unknown)'} is not known (frame pointers and stack scan only)`);
-    else if (this.k.sym('__start_orc_header') !== null && version < 3) this.k.gap('ORC: the kernel has an ORC header this reader does not check');
+    const { version, why } = orcVersionOf(this.k, dump.vmcoreinfo.osrelease);
+    if (why) this.k.gap(why);
     this.orc = version === null ? null : readOrc(this.k, version, objs.modules);
     const st = this.k.sym('_stext') ?? this.k.sym('_text');
     const et = this.k.sym('_etext');
