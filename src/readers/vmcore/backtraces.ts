@@ -7,6 +7,7 @@ import { moduleAt } from './modules.js';
 import type { KernelObjects } from './objects.js';
 import { orcVersionOf, readOrc, type OrcUnwindData } from './orc.js';
 import type { KernelTask } from './tasks.js';
+import { phase } from './profile.js';
 import {
   IRQ_STACK_SIZE, PT_REGS, THREAD_SIZE, type StackRange, type UnwindEnv, type UnwindFrame, type UnwindResult,
   callTarget, toBacktrace, unwind,
@@ -41,6 +42,7 @@ export class Unwinder {
     const { version, why } = orcVersionOf(this.k, dump.vmcoreinfo.osrelease);
     if (why) this.k.gap(why);
     this.orc = version === null ? null : readOrc(this.k, version, objs.modules);
+    phase('other');
     const st = this.k.sym('_stext') ?? this.k.sym('_text');
     const et = this.k.sym('_etext');
     this.text = st !== null && et !== null && et > st ? { lo: st, hi: et } : null;
@@ -113,6 +115,13 @@ export class Unwinder {
   }
 
   backtrace(task: KernelTask): TaskBacktrace {
+    phase('other');
+    const t = this.backtraceOf(task);
+    phase('unwind');
+    return t;
+  }
+
+  private backtraceOf(task: KernelTask): TaskBacktrace {
     const env = this.env(task);
     const empty = (why: string): TaskBacktrace => {
       const result: UnwindResult = { frames: [], stopped: why, gaps: [{ source: this.dump.path, what: `backtrace of pid ${task.pid}: ${why}` }] };
