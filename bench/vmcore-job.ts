@@ -8,13 +8,9 @@ import { Dump } from '../src/readers/vmcore/dump.js';
 import { readKernelObjects } from '../src/readers/vmcore/objects.js';
 import { readBacktraces } from '../src/readers/vmcore/backtraces.js';
 import { phase } from '../src/readers/vmcore/profile.js';
+import { analyzeHasDumpFacts } from './vmcore-facts.js';
 
 const MAX_BLOCKED = 64;
-
-export function analyzeHasDumpFacts(reportJson: string): boolean {
-  // Facts read from a vmcore's memory name their kernel object (SourceRef.object).
-  return /"object":\s*"/.test(reportJson);
-}
 
 function objectsAndStacks(file: string): string {
   const d = new Dump(file);
