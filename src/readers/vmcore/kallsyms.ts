@@ -135,6 +135,18 @@ export class SymbolTable implements SymbolSource {
 
   /** Symbols of that name, in table order (a hash of the name bytes; no string per symbol is made). */
   byName(name: string): KernelSymbol[] {
+    // The object readers ask for the same few hundred names many times.
+    const memo = this.memo.get(name);
+    if (memo) return memo.slice();
+    const r = this.findByName(name);
+    if (this.memo.size >= 4096) this.memo.clear();
+    this.memo.set(name, r);
+    return r.slice();
+  }
+
+  private readonly memo = new Map<string, KernelSymbol[]>();
+
+  private findByName(name: string): KernelSymbol[] {
     const { nameOff, nameBytes } = this.p;
     const n = this.count;
     if (!this.hashHead) {
