@@ -244,50 +244,65 @@ export function readKallsyms(dump: Dump, opts: KallsymsOptions = {}): KallsymsRe
   return r;
 }
 
-/** Decodes kallsyms_names: per symbol a length and token indices, expanded into one byte array. */
+/**
+ * Decodes kallsyms_names: per symbol a length and token indices, expanded into one byte array, in one tight
+ * loop. The region is read in chunks (`more` gives the next one, null past the readable part), appended
+ * whenever fewer bytes than one longest symbol are left.
+ */
 function expandNames(
-  num: number, tokTab: Buffer, tokStart: Int32Array, tokLen: Int32Array, next: (need: number) => { buf: Buffer; p: number } | null, deadline: number,
+  num: number, tokTab: Buffer, tokStart: Int32Array, tokLen: Int32Array, more: () => Buffer | null, deadline: number,
 ): { types: Uint8Array; nameOff: Uint32Array; nameBytes: Uint8Array } | string {
   const types = new Uint8Array(num);
   const nameOff = new Uint32Array(num + 1);
-  let out = new Uint8Array(Math.max(1024, num * 24));
+  let out = new Uint8Array(Math.max(4096, num * 24));
   let o = 0;
-  let src = next(2);
+  let buf: Uint8Array = new Uint8Array(0);
+  let p = 0;
+  let eof = false;
+  // A symbol takes at most 2 length bytes + 0x7fff token bytes.
+  const MAX_ENTRY = 2 + 0x7fff;
   for (let i = 0; i < num; i++) {
-    if ((i & 8191) === 0 && Date.now() > deadline) return `reading names took too long (stopped at symbol ${i} of ${num})`;
-    if (!src || src.p + 2 > src.buf.length) src = next(2);
-    if (!src) return `kallsyms_names is not in the dump past symbol ${i}`;
-    let { buf, p } = src;
-    let len = buf[p++]!;
-    if (len & 0x80) len = (len & 0x7f) | (buf[p++]! << 7);
-    if (len === 0) return `kallsyms_names is corrupt at symbol ${i} (empty name)`;
-    if (p + len > buf.length) {
-      src.p = p;
-      src = next(len);
-      if (!src) return `kallsyms_names is not in the dump past symbol ${i}`;
-      ({ buf, p } = src);
+    if (p + MAX_ENTRY > buf.length && !eof) {
+      if ((i & 1023) === 0 && Date.now() > deadline) return `reading names took too long (stopped at symbol ${i} of ${num})`;
+      const m = more();
+      if (m === null) eof = true;
+      else {
+        const joined = new Uint8Array(buf.length - p + m.length);
+        joined.set(buf.subarray(p), 0);
+        joined.set(m, buf.length - p);
+        buf = joined;
+        p = 0;
+      }
     }
-    // Worst case every token is 255 bytes long: grow before the symbol, never inside it.
-    let need = 0;
-    for (let k = 0; k < len; k++) need += tokLen[buf[p + k]!]!;
-    if (o + need > out.length) {
-      const grown = new Uint8Array(Math.max(out.length * 2, o + need));
+    if (p >= buf.length) return `kallsyms_names is not in the dump past symbol ${i}`;
+    let len = buf[p++]!;
+    if (len & 0x80) {
+      if (p >= buf.length) return `kallsyms_names is not in the dump past symbol ${i}`;
+      len = (len & 0x7f) | (buf[p++]! << 7);
+    }
+    if (len === 0) return `kallsyms_names is corrupt at symbol ${i} (empty name)`;
+    if (p + len > buf.length) return `kallsyms_names is not in the dump past symbol ${i}`;
+    if (o + len * 255 > out.length) {
+      let size = out.length * 2;
+      while (o + len * 255 > size) size *= 2;
+      const grown = new Uint8Array(size);
       grown.set(out.subarray(0, o));
       out = grown;
     }
     nameOff[i] = o;
-    let first = true;
-    for (let k = 0; k < len; k++) {
-      const t = buf[p + k]!;
-      let a = tokStart[t]!;
-      const e = a + tokLen[t]!;
-      if (first && a < e) {
-        types[i] = tokTab[a++]!;
-        first = false;
-      }
+    const end = p + len;
+    // The first expanded character is the type letter.
+    let t = buf[p++]!;
+    let a = tokStart[t]!;
+    let e = a + tokLen[t]!;
+    if (a < e) types[i] = tokTab[a++]!;
+    while (a < e) out[o++] = tokTab[a++]!;
+    while (p < end) {
+      t = buf[p++]!;
+      a = tokStart[t]!;
+      e = a + tokLen[t]!;
       while (a < e) out[o++] = tokTab[a++]!;
     }
-    src.p = p + len;
   }
   nameOff[num] = o;
   return { types, nameOff, nameBytes: out.subarray(0, o) };
@@ -324,17 +339,12 @@ function decodeKallsyms(dump: Dump, opts: { deadlineMs?: number }): KallsymsResu
     // kallsyms_names, streamed in chunks (what follows it varies by release and backports, e.g.
     // kallsyms_seqs_of_names: reading up to kallsyms_token_table would read ~70 pages for nothing).
     let chunkVa = sym.get('kallsyms_names')!;
-    const src: { buf: Buffer; p: number } = { buf: Buffer.alloc(0), p: 0 };
-    const next = (need: number): { buf: Buffer; p: number } | null => {
-      const rest = src.buf.subarray(src.p);
-      const more = region(dump, chunkVa, NAMES_CHUNK);
-      if (!more) return null;
+    const more = (): Buffer | null => {
+      const b = region(dump, chunkVa, NAMES_CHUNK);
       chunkVa += BigInt(NAMES_CHUNK);
-      src.buf = rest.length ? Buffer.concat([rest, more]) : more;
-      src.p = 0;
-      return need <= src.buf.length ? src : null;
+      return b;
     };
-    const names = expandNames(num, tokTab, tokStart, tokLen, next, deadline);
+    const names = expandNames(num, tokTab, tokStart, tokLen, more, deadline);
     if (typeof names === 'string') return { table: null, encoding: null, gaps: [gap(names)] };
     // The encoding: the one that puts _stext where VMCOREINFO says.
     const relBase = sym.has('kallsyms_relative_base') ? dump.readU64(sym.get('kallsyms_relative_base')!) : null;
