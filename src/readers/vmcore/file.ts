@@ -14,7 +14,7 @@ export interface RandomAccess {
 }
 
 const BLOCK = 64 * 1024;
-const MAX_BLOCKS = 256; // 16 MiB of cache at most
+const MAX_BLOCKS = 32; // 2 MiB of cache at most: page data is read in file order, the decoded pages have their own cache
 
 /** A file opened by descriptor with an LRU cache of 64 KiB blocks. */
 export class CachedFile implements RandomAccess {
