@@ -362,6 +362,63 @@ function decodeKallsyms(dump: Dump, opts: { deadlineMs?: number }): KallsymsResu
   }
 }
 
+/**
+ * Checks a table that did not come from this dump (the symbol cache) against the dump's own kallsyms, cheaply:
+ * the symbol count, the first 256 names and types decoded from kallsyms_names, and the addresses of 32 symbols
+ * spread over the table (and `_stext`) decoded from kallsyms_offsets. About 45 pages instead of ~420.
+ */
+export function verifyAgainstDump(dump: Dump, table: SymbolTable, encoding: KallsymsEncoding): boolean {
+  const sym = dump.vmcoreinfo.symbols;
+  if (NEEDED.some((n) => !sym.has(n))) return false;
+  try {
+    const num = dump.readU32(sym.get('kallsyms_num_syms')!);
+    if (num !== table.count) return false;
+    const tokIdx = region(dump, sym.get('kallsyms_token_index')!, 512);
+    if (!tokIdx) return false;
+    let maxTok = 0;
+    for (let i = 0; i < 256; i++) maxTok = Math.max(maxTok, tokIdx.readUInt16LE(i * 2));
+    const tokTab = region(dump, sym.get('kallsyms_token_table')!, maxTok + 256);
+    if (!tokTab) return false;
+    const tokStart = new Int32Array(256);
+    const tokLen = new Int32Array(256);
+    for (let i = 0; i < 256; i++) {
+      const o = tokIdx.readUInt16LE(i * 2);
+      let e = o;
+      while (e < tokTab.length && tokTab[e] !== 0 && e - o < 255) e++;
+      tokStart[i] = o;
+      tokLen[i] = e - o;
+    }
+    const first = Math.min(num, 256);
+    let va = sym.get('kallsyms_names')!;
+    const names = expandNames(first, tokTab, tokStart, tokLen, () => {
+      const b = region(dump, va, 16384);
+      va += 16384n;
+      return b;
+    }, Date.now() + 2000);
+    if (typeof names === 'string') return false;
+    const p = table.packed;
+    for (let i = 0; i < first; i++) {
+      if (names.types[i] !== p.types[i] || names.nameOff[i + 1]! - names.nameOff[i]! !== p.nameOff[i + 1]! - p.nameOff[i]!) return false;
+      for (let k = names.nameOff[i]!, j = p.nameOff[i]!; k < names.nameOff[i + 1]!; k++, j++) if (names.nameBytes[k] !== p.nameBytes[j]) return false;
+    }
+    const relBase = sym.has('kallsyms_relative_base') ? dump.readU64(sym.get('kallsyms_relative_base')!) : null;
+    if (encoding !== 'place-relative' && relBase === null) return false;
+    const offsetsVa = sym.get('kallsyms_offsets')!;
+    const stextIdx = table.byName('_stext').length ? findName(p.nameOff, p.nameBytes, '_stext') : -1;
+    if (stextIdx < 0) return false;
+    const sample = [stextIdx, num - 1];
+    for (let k = 0; k < 32; k++) sample.push(Math.floor((k * num) / 32));
+    for (const i of sample) {
+      const b = region(dump, offsetsVa + BigInt(i * 4), 4);
+      if (!b) return false;
+      if (addressOf(encoding, b, 0, relBase ?? 0n, offsetsVa + BigInt(i * 4)) !== p.addr[i]) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function findName(nameOff: Uint32Array, nameBytes: Uint8Array, name: string): number {
   const q = Buffer.from(name, 'latin1');
   for (let i = 0; i + 1 < nameOff.length; i++) {

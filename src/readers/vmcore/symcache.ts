@@ -14,7 +14,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unl
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Dump } from './dump.js';
-import { MAX_SYMS, SymbolTable, type KallsymsEncoding, type KallsymsResult } from './kallsyms.js';
+import { MAX_SYMS, SymbolTable, verifyAgainstDump, type KallsymsEncoding, type KallsymsResult } from './kallsyms.js';
 
 const MAGIC = Buffer.from('KTSYMC\x00\x01', 'latin1');
 export const SYMCACHE_VERSION = 1;
@@ -66,7 +66,8 @@ const M64 = (1n << 64n) - 1n;
 /** Writes the table; any failure (read-only home, full disk) is silent: the cache is only an optimisation. */
 export function saveCachedKallsyms(dump: Dump, r: KallsymsResult, dir?: string): string | null {
   const buildId = dump.vmcoreinfo.buildId;
-  if (!buildId || !r.table || !r.encoding) return null;
+  // Only a table decoded cleanly from a dump without warnings (truncated, incomplete, split) is kept.
+  if (!buildId || !r.table || !r.encoding || r.gaps.length || dump.warnings.length) return null;
   const path = symcachePath(buildId, dir);
   if (!path) return null;
   const p = r.table.packed;
@@ -163,10 +164,10 @@ export function loadCachedKallsyms(dump: Dump, dir?: string): KallsymsResult | n
   const absolute = c.header.encoding === 'absolute-percpu' ? abs : null;
   shift(addr, absolute, dump.vmcoreinfo.kernelOffset ?? 0n);
   const table = new SymbolTable({ addr, types, nameOff, nameBytes });
-  // The dump itself must agree: _stext where VMCOREINFO puts it, and the table's symbol count.
+  // The dump itself must agree: _stext where VMCOREINFO puts it, then a sample of names and addresses
+  // decoded from the dump's own tables (a dump of the same build id but damaged kallsyms may have written it).
   const stext = dump.vmcoreinfo.symbols.get('_stext');
-  const numVa = dump.vmcoreinfo.symbols.get('kallsyms_num_syms');
   if (stext === undefined || table.byName('_stext')[0]?.address !== stext) return null;
-  if (numVa !== undefined && dump.readU32(numVa) !== n) return null;
+  if (!verifyAgainstDump(dump, table, c.header.encoding)) return null;
   return { table, encoding: c.header.encoding, gaps: [], from: 'cache', absolute };
 }
