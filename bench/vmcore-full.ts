@@ -1,4 +1,4 @@
-// `npm run bench -- vmcore-full [--runs N] [--mode auto|analyze|job] [--only SCENARIO]`: the whole triage of
+// `npm run bench -- vmcore-full [--runs N] [--mode auto|analyze|job] [--only SCENARIO[,SCENARIO...]]`: the whole triage of
 // each stored lab dump in one run, three ways, each configuration run N times (median reported):
 //  - ktriage without any debuginfo, ONE process doing the full job: `ktriage analyze VMCORE` once analyze
 //    reads the dump's own objects (tasks, every backtrace, modules, syscall table; detected automatically from
@@ -88,7 +88,7 @@ export async function benchVmcoreFull(args: string[]): Promise<string> {
   const drgnScript = join(lab, '..', 'tools', 'drgn-triage.py');
   const load0 = loadavg();
   const started = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const scenarios = ['oops-null-module', 'rootkit-hidden-module', 'softlockup-rcu-module', 'sysrq-c'].filter((s) => !only || s === only);
+  const scenarios = ['oops-null-module', 'rootkit-hidden-module', 'softlockup-rcu-module', 'sysrq-c'].filter((s) => !only || only.split(',').includes(s));
   const files = scenarios.map((s) => ({ s, z: join(lab, s, 'vmcore.zst') })).filter((x) => existsSync(x.z)).map((x) => ({ s: x.s, file: unzstd(x.z) }));
   if (mode === 'auto' && files.length) {
     const probe = timed(process.execPath, [cli, 'analyze', '--json', files[0]!.file], { KTRIAGE_NO_CACHE: '1' });
