@@ -447,7 +447,7 @@ function addressOf(e: KallsymsEncoding, offsets: Buffer, i: number, relBase: big
  * Every address in one loop of 32-bit halves written into the BigUint64Array's words (no BigInt per symbol):
  * base + a non-negative 32-bit addend, with the carry into the high word.
  */
-function decodeAddresses(e: KallsymsEncoding, offsets: Buffer, num: number, relBase: bigint, offsetsVa: bigint): { addr: BigUint64Array; absolute: Uint8Array | null } {
+export function decodeAddresses(e: KallsymsEncoding, offsets: Buffer, num: number, relBase: bigint, offsetsVa: bigint): { addr: BigUint64Array; absolute: Uint8Array | null } {
   const addr = new BigUint64Array(num);
   const w = new Uint32Array(addr.buffer);
   const ov = new DataView(offsets.buffer, offsets.byteOffset, num * 4);
