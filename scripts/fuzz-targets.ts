@@ -1151,7 +1151,7 @@ function kallsymsSeeds(): Buffer[] {
       try {
         const vi = d.vmcoreinfo.symbols;
         const t = readKallsyms(d).table!;
-        const n = t.symbols.findIndex((x) => x.name === '_stext') + 200;
+        const n = t.all().findIndex((x) => x.name === '_stext') + 200;
         // Names of the first n symbols: walk the length bytes.
         const big = d.readVirt(vi.get('kallsyms_names')!, 64 << 10).data;
         let p = 0;

@@ -24,7 +24,9 @@ if (chosen.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...chosen], { stdio: 'inherit' });
+// Tests decode kallsyms themselves: the user's symbol cache is neither read nor written (symcache.test.ts
+// tests the cache in its own directory).
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...chosen], { stdio: 'inherit', env: { KTRIAGE_NO_CACHE: '1', ...process.env } });
 if (typeErrors) console.error('run-tests: the type check failed (see above)');
 if (bundleFailed) console.error('run-tests: bundling the CLI failed (see above)');
 process.exit(typeErrors || bundleFailed ? 1 : (r.status ?? 1));

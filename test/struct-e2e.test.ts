@@ -31,7 +31,7 @@ function files(): { btf: string; map: string } {
     writeFileSync(btf, d.readVirt(s, Number(e - s)).data);
     const off = d.vmcoreinfo.kernelOffset!;
     const map = join(tempDir(), 'struct-e2e.System.map');
-    writeFileSync(map, t.symbols.map((x) => `${(x.address >= 0xffff800000000000n ? x.address - off : x.address).toString(16).padStart(16, '0')} ${x.type} ${x.name}\n`).join(''));
+    writeFileSync(map, t.all().map((x) => `${(x.address >= 0xffff800000000000n ? x.address - off : x.address).toString(16).padStart(16, '0')} ${x.type} ${x.name}\n`).join(''));
     derived = { btf, map };
     return derived;
   } finally {

@@ -17,7 +17,14 @@ const io: CliIO = {
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
 });
-main(process.argv.slice(2), io).then(
+// --no-cache (any command): do not read or write the symbol cache of vmcores (src/readers/vmcore/symcache.ts).
+const argv = process.argv.slice(2);
+const nc = argv.indexOf('--no-cache');
+if (nc >= 0 && argv.indexOf('--') < 0) {
+  argv.splice(nc, 1);
+  process.env.KTRIAGE_NO_CACHE = '1';
+}
+main(argv, io).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => { process.exitCode = fail(io, err); },
 );

@@ -5,8 +5,9 @@ import type { Dump } from './dump.js';
 import { KernelContext, hex } from './kernel.js';
 import { moduleAt } from './modules.js';
 import type { KernelObjects } from './objects.js';
-import { orcVersionForRelease, readOrc, type OrcUnwindData } from './orc.js';
+import { orcVersionOf, readOrc, type OrcUnwindData } from './orc.js';
 import type { KernelTask } from './tasks.js';
+import { phase } from './profile.js';
 import {
   IRQ_STACK_SIZE, PT_REGS, THREAD_SIZE, type StackRange, type UnwindEnv, type UnwindFrame, type UnwindResult,
   callTarget, toBacktrace, unwind,
@@ -38,10 +39,10 @@ export class Unwinder {
   constructor(readonly dump: Dump, readonly objs: KernelObjects) {
     if (!objs.symbols || !objs.btf) throw new Error('backtraces need the dump\'s kallsyms and BTF');
     this.k = new KernelContext(dump, objs.symbols, objs.btf);
-    const version = orcVersionForRelease(dump.vmcoreinfo.osrelease);
-    if (version === null) this.k.gap(`ORC: the layout of release ${dump.vmcoreinfo.osrelease ?? '(unknown)'} is not known (frame pointers and stack scan only)`);
-    else if (this.k.sym('__start_orc_header') !== null && version < 3) this.k.gap('ORC: the kernel has an ORC header this reader does not check');
+    const { version, why } = orcVersionOf(this.k, dump.vmcoreinfo.osrelease);
+    if (why) this.k.gap(why);
     this.orc = version === null ? null : readOrc(this.k, version, objs.modules);
+    phase('other');
     const st = this.k.sym('_stext') ?? this.k.sym('_text');
     const et = this.k.sym('_etext');
     this.text = st !== null && et !== null && et > st ? { lo: st, hi: et } : null;
@@ -114,6 +115,13 @@ export class Unwinder {
   }
 
   backtrace(task: KernelTask): TaskBacktrace {
+    phase('other');
+    const t = this.backtraceOf(task);
+    phase('unwind');
+    return t;
+  }
+
+  private backtraceOf(task: KernelTask): TaskBacktrace {
     const env = this.env(task);
     const empty = (why: string): TaskBacktrace => {
       const result: UnwindResult = { frames: [], stopped: why, gaps: [{ source: this.dump.path, what: `backtrace of pid ${task.pid}: ${why}` }] };

@@ -7,6 +7,7 @@ import { type ElfCore, ElfMemory, isElf64, parseElfCore } from './elf.js';
 import { FlatFile, isFlattened } from './flat.js';
 import { DUMP_DH_COMPRESSED_INCOMPLETE, type KdumpHeader, KdumpMemory, isKdump, parseKdumpHeader } from './kdump.js';
 import { X86_64Translator } from './x86_64.js';
+import { phase, phaseStart } from './profile.js';
 
 export type DumpFormat = 'kdump' | 'flattened' | 'elf';
 
@@ -19,6 +20,7 @@ export interface VirtRead {
 const MAX_NOTE_BYTES = 16 << 20;
 const ELF_MACHINES: Record<number, string> = { 3: 'i386', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390x', 40: 'arm', 62: 'x86_64', 183: 'aarch64', 243: 'riscv64', 258: 'loongarch64' };
 const MAX_VIRT_READ = 256 << 20;
+const BULK_READ = 64 << 10;
 
 export class Dump {
   readonly format: DumpFormat;
@@ -36,6 +38,7 @@ export class Dump {
   private base: RandomAccess;
 
   constructor(readonly path: string, opts: { onProgress?: (done: number, total: number) => void } = {}) {
+    phaseStart();
     const base = new CachedFile(path);
     this.base = base;
     try {
@@ -98,6 +101,7 @@ export class Dump {
       const isX86 = this.kdump ? kmachine === 'x86_64' || (kmachine === '' && this.vmcoreinfo.symbols.has('init_top_pgt')) : machine === 62;
       this.arch = isX86 ? 'x86_64' : kmachine || ELF_MACHINES[machine] || `ELF machine ${machine}`;
       this.translator = isX86 ? new X86_64Translator(this.pages, pageSize, this.vmcoreinfo, this.kdump?.sub.physBase ?? null) : null;
+      phase('open');
     } catch (err) {
       base.close();
       throw err;
@@ -130,6 +134,8 @@ export class Dump {
     const data = Buffer.alloc(len);
     const bad: VirtRead['bad'] = [];
     const ps = this.mem.pageSize;
+    // A bulk read (kallsyms, BTF) does not fill the page cache (memory.ts).
+    const keep = len <= BULK_READ;
     let done = 0;
     while (done < len) {
       const cur = va + BigInt(done);
@@ -140,7 +146,7 @@ export class Dump {
         bad.push({ offset: done, status: 'unmapped', why: t.error });
       } else {
         const pfn = Math.floor(t.pa / ps);
-        const p = this.pages.get(pfn);
+        const p = this.pages.get(pfn, keep);
         if (p.data) p.data.copy(data, done, t.pa - pfn * ps, t.pa - pfn * ps + n);
         else bad.push({ offset: done, status: p.status, why: p.why ?? `page ${pfn.toString(16)} is ${p.status === 'absent' ? 'not in the dump' : p.status}` });
       }

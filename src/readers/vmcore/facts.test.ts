@@ -330,7 +330,7 @@ test('analyze a dump whose VMCOREINFO has no kallsyms (derived copy) with --syst
     const t = readKallsyms(d).table!;
     const off = d.vmcoreinfo.kernelOffset!;
     map = join(tempDir(), 'facts.System.map');
-    writeFileSync(map, t.symbols.map((x) => `${(x.address >= 0xffff800000000000n ? x.address - off : x.address).toString(16).padStart(16, '0')} ${x.type} ${x.name}\n`).join(''));
+    writeFileSync(map, t.all().map((x) => `${(x.address >= 0xffff800000000000n ? x.address - off : x.address).toString(16).padStart(16, '0')} ${x.type} ${x.name}\n`).join(''));
   } finally {
     d.close();
   }

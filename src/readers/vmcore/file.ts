@@ -1,6 +1,7 @@
 // Positional, cached reads of a dump file: the file is never loaded whole. A RandomAccess is anything
 // that can fill a buffer from an offset; the flattened format and tests supply their own.
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { IO } from './profile.js';
 
 export interface RandomAccess {
   /** Total size in bytes. */
@@ -13,7 +14,7 @@ export interface RandomAccess {
 }
 
 const BLOCK = 64 * 1024;
-const MAX_BLOCKS = 256; // 16 MiB of cache at most
+const MAX_BLOCKS = 32; // 2 MiB of cache at most: page data is read in file order, the decoded pages have their own cache
 
 /** A file opened by descriptor with an LRU cache of 64 KiB blocks. */
 export class CachedFile implements RandomAccess {
@@ -51,6 +52,8 @@ export class CachedFile implements RandomAccess {
       got += n;
     }
     this.bytesRead += got;
+    IO.bytesRead += got;
+    IO.fileReads++;
     const b = got === len ? buf : buf.subarray(0, got);
     this.cache.set(index, b);
     if (this.cache.size > MAX_BLOCKS) {
@@ -73,6 +76,8 @@ export class CachedFile implements RandomAccess {
         got += n;
       }
       this.bytesRead += got;
+      IO.bytesRead += got;
+      IO.fileReads++;
       return buf.subarray(0, got);
     }
     const first = Math.floor(offset / BLOCK);

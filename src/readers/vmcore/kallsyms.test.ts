@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dump } from './dump.js';
-import { readKallsyms, formatSymbol, SymbolTable } from './kallsyms.js';
+import { readKallsyms, formatSymbol, SymbolTable, decodeAddresses } from './kallsyms.js';
 import { LAB, labPresent, unzstd } from './testkit.js';
 
 const FRAME = /^\s*#\d+ \[[0-9a-f]+\] (\S+) at ([0-9a-f]{16})(?: \[(\S+)\])?$/;
@@ -66,4 +66,39 @@ test('SymbolTable (hand-made): aliases give the first name, sizes from the next 
   assert.equal(t.lookup(0x1030n + (1n << 20n)), null); // past the cap: not inside c
   assert.equal(t.lookup(0x1040n)!.size, 1n << 20n);
   assert.equal(t.lookup(0x1030n + (1n << 21n) + 5n)!.size, null);
+});
+
+test('kallsyms address decoding (hand-made kallsyms_offsets): the 32-bit-halves loop equals the BigInt formulas of kernel/kallsyms.c', () => {
+  const vals = [0, 1, 0x1fb80, 0x7fffffff, -1, -2, -0x80000000, -0x12345678, 0x0fffffff];
+  const offsets = Buffer.alloc(vals.length * 4);
+  vals.forEach((v, i) => offsets.writeInt32LE(v, i * 4));
+  const M64 = (1n << 64n) - 1n;
+  // Bases whose low word is near 2^32 so that the additions carry into the high word.
+  for (const relBase of [0xffffffff81000000n, 0xffffffff8bbbdab0n, 0xfffffffffffff000n, 0x00000000fffffff0n]) {
+    const abs = decodeAddresses('absolute-percpu', offsets, vals.length, relBase, 0n);
+    assert.deepEqual([...abs.addr], vals.map((v) => (v >= 0 ? BigInt(v) : (relBase - 1n - BigInt(v)) & M64)));
+    assert.deepEqual([...abs.absolute!], vals.map((v) => (v >= 0 ? 1 : 0)));
+    const rel = decodeAddresses('base-relative', offsets, vals.length, relBase, 0n);
+    assert.deepEqual([...rel.addr], vals.map((_, i) => (relBase + BigInt(offsets.readUInt32LE(i * 4))) & M64));
+    const place = decodeAddresses('place-relative', offsets, vals.length, 0n, relBase);
+    assert.deepEqual([...place.addr], vals.map((v, i) => (relBase + BigInt(i * 4) + BigInt(v)) & M64));
+  }
+});
+
+test('SymbolTable (hand-made, unsorted as System.map may be): sorted lookups, byName in table order with repeats', () => {
+  const t = new SymbolTable([
+    { name: 'zeta', type: 't', address: 0x3000n },
+    { name: 'dup', type: 't', address: 0x2000n },
+    { name: 'alpha', type: 'T', address: 0x1000n },
+    { name: 'dup', type: 'd', address: 0x1800n },
+  ]);
+  assert.equal(formatSymbol(t.lookup(0x1804n)!), 'dup+0x4/0x800');
+  assert.equal(formatSymbol(t.lookup(0x2fffn)!), 'dup+0xfff/0x1000');
+  assert.equal(t.lookup(0x3001n)!.name, 'zeta');
+  assert.deepEqual(t.byName('dup'), [{ name: 'dup', type: 't', address: 0x2000n }, { name: 'dup', type: 'd', address: 0x1800n }]);
+  assert.deepEqual(t.byName('nope'), []);
+  assert.deepEqual(t.byName('alph'), []);
+  // A caller changing what it got does not change the table.
+  t.byName('dup').pop();
+  assert.equal(t.byName('dup').length, 2);
 });

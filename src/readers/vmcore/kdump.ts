@@ -179,10 +179,25 @@ export class KdumpMemory implements PhysMemory {
     if (this.bitmapOff + bitmapLen > f.size) throw new Error('kdump file truncated: bitmaps extend past end of file');
   }
 
+  /** 4 KiB chunks of the two bitmaps read so far (copied: O(pages looked up), not the whole bitmap). */
+  private bm = new Map<number, Buffer>();
+
+  private bitmapChunk(which: 1 | 2, chunk: number): Buffer {
+    const key = which === 2 ? -1 - chunk : chunk;
+    let b = this.bm.get(key);
+    if (!b) {
+      b = Buffer.from(this.f.read(this.bitmapOff + (which === 2 ? this.bitmapHalf : 0) + chunk * RANK_CHUNK, RANK_CHUNK));
+      this.bm.set(key, b);
+    }
+    return b;
+  }
+
   private bit(which: 1 | 2, pfn: number): boolean {
-    const off = this.bitmapOff + (which === 2 ? this.bitmapHalf : 0) + (pfn >> 3);
-    const b = this.f.read(off, 1);
-    return b.length === 1 && ((b[0]! >> (pfn & 7)) & 1) === 1;
+    const byte = pfn >> 3;
+    const chunk = Math.floor(byte / RANK_CHUNK);
+    const b = this.bitmapChunk(which, chunk);
+    const i = byte - chunk * RANK_CHUNK;
+    return i < b.length && ((b[i]! >> (pfn & 7)) & 1) === 1;
   }
 
   /** Number of dumped pages before pfn (index of its page descriptor). */
@@ -196,11 +211,10 @@ export class KdumpMemory implements PhysMemory {
       this.rank.push(this.rank[k]! + popcount(b, 0, b.length));
     }
     let r = this.rank[chunk]!;
-    const start = chunk * RANK_CHUNK;
+    const b = this.bitmapChunk(2, chunk);
     let fine = this.fine.get(chunk);
     if (!fine) {
       // Counts at every 64 bytes of this chunk, so a lookup sums at most 63 bytes.
-      const b = this.f.read(base2 + start, RANK_CHUNK);
       fine = new Uint32Array(RANK_CHUNK / 64);
       let c = 0;
       for (let i = 0; i < b.length; i += 64) {
@@ -209,15 +223,11 @@ export class KdumpMemory implements PhysMemory {
       }
       this.fine.set(chunk, fine);
     }
-    const within = byte - start;
+    const within = byte - chunk * RANK_CHUNK;
     r += fine[within >> 6]!;
-    const from = start + (within & ~63);
-    if (byte > from) {
-      const b = this.f.read(base2 + from, byte - from);
-      r += popcount(b, 0, b.length);
-    }
-    const last = this.f.read(base2 + byte, 1);
-    if (last.length) r += POPCOUNT[last[0]! & ((1 << (pfn & 7)) - 1)]!;
+    const from = within & ~63;
+    for (let i = from; i < within && i < b.length; i++) r += POPCOUNT[b[i]!]!;
+    if (within < b.length) r += POPCOUNT[b[within]! & ((1 << (pfn & 7)) - 1)]!;
     return r;
   }
 

@@ -1,4 +1,5 @@
 // Physical memory of a dump, page by page, whatever the file format.
+import { IO } from './profile.js';
 
 export type PageStatus = 'ok' | 'zero' | 'excluded' | 'absent' | 'corrupt';
 
@@ -49,17 +50,32 @@ export interface PhysMemory {
   readonly pagesRead: number;
 }
 
-/** An LRU cache of decoded pages in front of a PhysMemory. */
+/**
+ * A cache of decoded pages in front of a PhysMemory (first in, first out; 1,024 pages = 4 MiB at most).
+ * Bulk reads (kallsyms, BTF: `keep` false) take what the cache has but do not fill it: their pages are copied
+ * once into the caller's buffer, so memory stays that buffer plus the cache, and the small reads that follow
+ * (page tables, task structs, stacks) keep their pages. Pages decoded a second time are counted (the bench).
+ */
 export class PageCache {
   private map = new Map<number, PageRead>();
+  private decoded = new Set<number>();
   /** Pages read (decoded) from the dump so far, cache misses (bench figures). */
   pagesRead = 0;
-  constructor(private mem: PhysMemory, private max = 2048) {}
-  get(pfn: number): PageRead {
+  /** Pages decoded more than once (evicted, or read in bulk and again later). */
+  redecoded = 0;
+  constructor(private mem: PhysMemory, private max = 1024) {}
+  get(pfn: number, keep = true): PageRead {
+    IO.pageGets++;
     const hit = this.map.get(pfn);
     if (hit) return hit;
     this.pagesRead++;
+    IO.pagesDecoded++;
+    if (this.decoded.has(pfn)) {
+      this.redecoded++;
+      IO.pagesRedecoded++;
+    } else this.decoded.add(pfn);
     const r = this.mem.readPage(pfn);
+    if (!keep) return r;
     this.map.set(pfn, r);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as number);
     return r;

@@ -16,6 +16,7 @@ import { readUtsname, type Utsname } from './utsname.js';
 import { readTaint, type Taint } from './taint.js';
 import { readStats, type SystemStats } from './uptime.js';
 import { scanStrings, type FoundString } from './strings.js';
+import { phase } from './profile.js';
 
 export interface PanicInfo {
   cpu: number | null;
@@ -70,17 +71,21 @@ export function readKernelObjects(dump: Dump, opts: ObjectOptions = {}, core?: S
   }
   if (!table) return emptyObjects(gaps);
   const bt = opts.sources?.btf ? readBtfFile(opts.sources.btf) : readBtf(dump, table);
+  phase('btf');
   gaps.push(...bt.gaps);
   if (!bt.btf) return { ...emptyObjects(gaps), symbols: new KernelSymbols(table, []) };
   const want = { tasks: true, modules: true, syscalls: true, strings: true, ...opts.parts };
   const k0 = new KernelContext(dump, table, bt.btf, { deadlineMs: opts.deadlineMs });
   const modules = want.modules || want.syscalls ? readModules(k0) : [];
+  phase('modules');
   const symbols = new KernelSymbols(table, modules);
   const k = new KernelContext(dump, symbols, bt.btf, { deadlineMs: opts.deadlineMs });
   const nrCpus = cpuCount(k, dump.kdump?.nrCpus ?? (dump.notes.prstatus.length || dump.notes.qemuCpus.length || null));
   const cpus = readCpuTasks(k, nrCpus);
   const tasks = want.tasks ? readTasks(k, cpus) : [];
+  phase('tasks');
   const syscalls = want.syscalls ? readSyscallTable(k, modules) : [];
+  phase('syscalls');
   const strings: FoundString[] = [];
   if (want.strings) {
     for (const m of modules.filter((x) => x.hidden).slice(0, 16)) {
@@ -98,6 +103,7 @@ export function readKernelObjects(dump: Dump, opts: ObjectOptions = {}, core?: S
       reason = 'only CPU note with a task';
     }
   }
+  phase('strings');
   const cur = pcpu !== null ? cpus[pcpu]?.current ?? null : null;
   const ptask = cur !== null ? (tasks.find((t) => t.address === cur) ?? null) : null;
   return {

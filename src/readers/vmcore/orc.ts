@@ -6,13 +6,21 @@
 // keeps.
 //
 // struct orc_entry (arch/x86/include/asm/orc_types.h) is { s16 sp_offset; s16 bp_offset; u16 bits } and the
-// bits changed layout over releases. 6.1 has no `__start_orc_header`, so the layout is chosen by release:
-//   v1 (<= 6.2): sp_reg:4 bp_reg:4 type:2 end:1; types CALL 0, REGS 1, REGS_PARTIAL 2.
-//   v2 (6.3):    as v1 plus signal:1 (bit 11).
-//   v3 (>= 6.4): sp_reg:4 bp_reg:4 type:3 signal:1; types UNDEFINED 0, END_OF_STACK 1, CALL 2, REGS 3,
-//                REGS_PARTIAL 4.
-// A kernel with `__start_orc_header` (the layout's hash, 6.13+) is read with v3 only when the caller says the
-// hash is known; otherwise the unwinder falls back to frame pointers and names the gap.
+// bits changed layout over releases (little-endian bitfields, bit 0 first; checked against the kernel source
+// and the .orc_header hashes below, 2026-12-03):
+//   v1 (4.14 .. 6.2): sp_reg:4 bp_reg:4 type:2 end:1 (bits 0-3, 4-7, 8-9, 10); types CALL 0, REGS 1,
+//                     REGS_PARTIAL 2. No signal bit: REGS and REGS_PARTIAL frames are signal frames. The kernel
+//                     reads `end` only when sp_reg is UNDEFINED: end = end of stack, else a hole.
+//   v2 (6.3):         sp_reg:4 bp_reg:4 type:2 signal:1 end:1 (bits 0-3, 4-7, 8-9, 10, 11); types as v1.
+//   v3 (6.4 ..):      sp_reg:4 bp_reg:4 type:3 signal:1 (bits 0-3, 4-7, 8-10, 11); types UNDEFINED 0,
+//                     END_OF_STACK 1, CALL 2, REGS 3, REGS_PARTIAL 4.
+// Since "x86/unwind/orc: Add ELF section with ORC version identifier" (6.4, backported to 6.3.10) vmlinux has
+// `.orc_header` (`__start_orc_header`): 20 bytes, the SHA-1 that scripts/orc_hash.sh computes over the
+// ORC_REG_/ORC_TYPE_ defines and struct orc_entry of orc_types.h. When the symbol exists the layout is taken
+// from the hash (v3: fe5d32bf..., v2: db84aed4...; both recomputed here from the headers' text with that
+// script's rules); an unknown hash is a layout this reader does not know: no ORC (frame pointers and the
+// marked scan only) and a gap that says so. Without the symbol (6.1 ..) the layout is chosen by release.
+// The newest orc_types.h in the sources read (6.17-era, `__ASSEMBLER__`) is still v3: no later layout is known.
 import { type KernelContext, hex } from './kernel.js';
 
 export type OrcType = 'call' | 'regs' | 'regs-partial' | 'end' | 'undefined';
@@ -47,6 +55,23 @@ export function orcVersionForRelease(release: string | null | undefined): OrcVer
   return 3;
 }
 
+/** The .orc_header hashes of the known layouts (scripts/orc_hash.sh over orc_types.h of 6.4+ and 6.3.10+). */
+export const ORC_HEADER_HASHES: { version: OrcVersion; hash: string }[] = [
+  { version: 3, hash: 'fe5d32bf581bd63b2ca9a5c65ba5a625eab3fe24' },
+  { version: 2, hash: 'db84aed4103b31dd51e017f8f79783ca985c2c51' },
+];
+export const ORC_HEADER_SIZE = 20;
+
+/** The layout named by an .orc_header (20 bytes), or null for a hash this reader does not know. */
+export function orcVersionFromHeader(header: Buffer): OrcVersion | null {
+  if (header.length !== ORC_HEADER_SIZE) return null;
+  const hex = header.toString('hex');
+  return ORC_HEADER_HASHES.find((h) => h.hash === hex)?.version ?? null;
+}
+
+const V3_TYPES = ['undefined', 'end', 'call', 'regs', 'regs-partial'] as const;
+const V1_TYPES = ['call', 'regs', 'regs-partial'] as const;
+
 export function decodeOrcEntry(b: Buffer, off: number, version: OrcVersion): OrcEntry {
   const spOffset = b.readInt16LE(off);
   const bpOffset = b.readInt16LE(off + 2);
@@ -56,17 +81,18 @@ export function decodeOrcEntry(b: Buffer, off: number, version: OrcVersion): Orc
   let type: OrcType;
   let signal: boolean;
   if (version === 3) {
-    const t = (bits >> 8) & 7;
-    type = (['undefined', 'end', 'call', 'regs', 'regs-partial'] as const)[t] ?? 'undefined';
+    type = V3_TYPES[(bits >> 8) & 7] ?? 'undefined';
     signal = ((bits >> 11) & 1) === 1;
+    // A CALL entry with an undefined SP register cannot be followed (the kernel stops: unknown SP base reg).
+    if (type === 'call' && spReg === ORC_REG.UNDEFINED) type = 'undefined';
   } else {
-    const t = (bits >> 8) & 3;
-    const end = ((bits >> 10) & 1) === 1;
-    type = end ? 'end' : ((['call', 'regs', 'regs-partial'] as const)[t] ?? 'undefined');
-    signal = version === 2 && ((bits >> 11) & 1) === 1;
+    const t = V1_TYPES[(bits >> 8) & 3];
+    const end = ((bits >> (version === 2 ? 11 : 10)) & 1) === 1;
+    if (spReg === ORC_REG.UNDEFINED) type = end ? 'end' : 'undefined';
+    else type = t ?? 'undefined';
+    // v2 has the bit; in v1 the REGS types are the signal frames.
+    signal = version === 2 ? ((bits >> 10) & 1) === 1 : type === 'regs' || type === 'regs-partial';
   }
-  // A CALL entry with an undefined SP register is a hole (code objtool could not annotate).
-  if (type === 'call' && spReg === ORC_REG.UNDEFINED) type = 'undefined';
   return { spOffset, bpOffset, spReg, bpReg, type, signal };
 }
 
@@ -144,6 +170,28 @@ export class OrcUnwindData {
     // init sections live; afterwards the addresses no longer hold code, and what is found is only a guess).
     return core.find(ip)?.entry ?? null;
   }
+}
+
+/**
+ * The ORC layout of the dump's kernel: from `__start_orc_header` when the kernel has one (an unknown hash is
+ * `{ version: null }` with the reason), else by release.
+ */
+export function orcVersionOf(k: { sym(name: string): bigint | null; bytes(va: bigint, len: number, what: string): Buffer }, release: string | null | undefined): { version: OrcVersion | null; why: string | null } {
+  const h = k.sym('__start_orc_header');
+  if (h !== null) {
+    let hdr: Buffer;
+    try {
+      hdr = k.bytes(h, ORC_HEADER_SIZE, '__start_orc_header');
+    } catch (e) {
+      return { version: null, why: `ORC: the kernel's .orc_header cannot be read (${(e as Error).message}): frame pointers and stack scan only` };
+    }
+    const v = orcVersionFromHeader(hdr);
+    return v === null
+      ? { version: null, why: `ORC: the kernel's .orc_header ${hdr.toString('hex')} names a layout this reader does not know (frame pointers and stack scan only)` }
+      : { version: v, why: null };
+  }
+  const v = orcVersionForRelease(release);
+  return v === null ? { version: null, why: `ORC: the layout of release ${release ?? '(unknown)'} is not known (frame pointers and stack scan only)` } : { version: v, why: null };
 }
 
 /** Reads the ORC tables of the core kernel and of the given modules (struct module addresses). */

@@ -1,5 +1,6 @@
 // Public API of the native vmcore reader: readVmcore() for `ktriage analyze`, and the pieces `ktriage
 // dmesg` / `ktriage info` print. Works from the dump alone (VMCOREINFO), without the debug vmlinux.
+import { phase } from './profile.js';
 import type { Gap } from '../../model/types.js';
 import { type PageCounts, type Truncation, describeTruncation } from './memory.js';
 import { type CpuState } from './notes.js';
@@ -140,6 +141,7 @@ export function readVmcore(path: string, opts: ReadOptions = {}): VmcoreResult {
     try {
       log = readKernelLog(dump);
       for (const g of log.gaps) gaps.push({ source: path, what: g.what });
+      phase('printk');
     } catch (err) {
       gaps.push({ source: path, what: (err as Error).message });
     }
@@ -151,6 +153,7 @@ export function readVmcore(path: string, opts: ReadOptions = {}): VmcoreResult {
       gaps.push({ source: path, what: `cannot tell whether the file is complete: ${(err as Error).message}` });
     }
     if (truncation) gaps.unshift({ source: path, what: describeTruncation(truncation) });
+    phase('summary');
     if (opts.countPages) {
       info.pages = dump.mem.countPages(opts.onProgress ? (d, t) => opts.onProgress!('counting pages', d, t) : undefined);
       if (dump.mem instanceof KdumpMemory) info.compression = dump.mem.codecs;

@@ -32,8 +32,8 @@ function lines(syms: KernelSymbol[], shift: bigint, extra = ''): string {
 /** Every 97th symbol plus the interesting ones: lookups of their addresses (and +0x10) and of their names. */
 function sameLookups(a: SymbolTable, b: SymbolTable): number {
   let n = 0;
-  for (let i = 0; i < a.symbols.length; i += 97) {
-    const s = a.symbols[i]!;
+  for (let i = 0; i < a.count; i += 97) {
+    const s = a.symbolAt(i);
     for (const addr of [s.address, s.address + 0x10n]) {
       const x = a.lookup(addr);
       const y = b.lookup(addr);
@@ -50,7 +50,7 @@ test('lab System.map (derived from the dump): relocated by SYMBOL(_stext), looku
   const off = dump.vmcoreinfo.kernelOffset!;
   assert.equal(off, 0xda00000n);
   const f = join(tempDir(), 'System.map');
-  writeFileSync(f, lines(table.symbols, off));
+  writeFileSync(f, lines(table.all(), off));
   const r = symbolsFromFile(f, 'system-map', dump.vmcoreinfo);
   assert.deepEqual(r.gaps, []);
   assert.equal(r.shift, off);
@@ -67,7 +67,7 @@ test('lab System.map (derived from the dump): relocated by SYMBOL(_stext), looku
 
 test('lab System.map without _stext: KERNELOFFSET moves it', { skip }, () => {
   const { dump, table } = lab();
-  const p = parseSymbolFile(lines(table.symbols.filter((s) => s.name !== '_stext'), dump.vmcoreinfo.kernelOffset!));
+  const p = parseSymbolFile(lines(table.all().filter((s) => s.name !== '_stext'), dump.vmcoreinfo.kernelOffset!));
   const r = relocate(p, 'System.map', 'system-map', dump.vmcoreinfo);
   assert.equal(r.how, 'KERNELOFFSET');
   assert.deepEqual(r.gaps, []);
@@ -80,7 +80,7 @@ test('lab System.map without _stext: KERNELOFFSET moves it', { skip }, () => {
 
 test('lab System.map of another build: _stext and KERNELOFFSET disagree, named', { skip }, () => {
   const { dump, table } = lab();
-  const p = parseSymbolFile(lines(table.symbols, dump.vmcoreinfo.kernelOffset! + 0x200000n));
+  const p = parseSymbolFile(lines(table.all(), dump.vmcoreinfo.kernelOffset! + 0x200000n));
   const r = relocate(p, 'System.map', 'system-map', dump.vmcoreinfo);
   assert.match(r.gaps[0]!.what, /KERNELOFFSET=da00000 is not SYMBOL\(_stext\): a map of another build/);
 });
@@ -88,7 +88,7 @@ test('lab System.map of another build: _stext and KERNELOFFSET disagree, named',
 test('lab /proc/kallsyms copy (derived): run-time addresses, module lines skipped; a zeroed copy is refused', { skip }, () => {
   const { dump, table } = lab();
   const f = join(tempDir(), 'kallsyms');
-  writeFileSync(f, lines(table.symbols, 0n, 'ffffffffc04f2000 t hidden_fn\t[ktl_rootkit]\nffffffffc04f2100 T other\t[ktl_rootkit]\n'));
+  writeFileSync(f, lines(table.all(), 0n, 'ffffffffc04f2000 t hidden_fn\t[ktl_rootkit]\nffffffffc04f2100 T other\t[ktl_rootkit]\n'));
   const r = symbolsFromFile(f, 'kallsyms', dump.vmcoreinfo);
   assert.deepEqual(r.gaps, []);
   assert.equal(r.shift, 0n);
@@ -96,7 +96,7 @@ test('lab /proc/kallsyms copy (derived): run-time addresses, module lines skippe
   assert.equal(r.table!.byName('hidden_fn').length, 0);
   assert.ok(sameLookups(table, r.table!) > 900);
   const z = join(tempDir(), 'kallsyms-zero');
-  writeFileSync(z, table.symbols.slice(0, 500).map((s) => `0000000000000000 ${s.type} ${s.name}\n`).join(''));
+  writeFileSync(z, table.all().slice(0, 500).map((s) => `0000000000000000 ${s.type} ${s.name}\n`).join(''));
   const rz = symbolsFromFile(z, 'kallsyms', dump.vmcoreinfo);
   assert.equal(rz.table, null);
   assert.match(rz.gaps[0]!.what, /every address is 0 .*copy it as root/);

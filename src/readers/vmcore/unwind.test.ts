@@ -32,7 +32,7 @@ test('ORC entry layouts by release: 6.1 v1 (end bit), 6.4+ v3 (3-bit type)', () 
   assert.equal(orcVersionForRelease('garbage'), null);
   const b = Buffer.from([0x10, 0, 0xf0, 0xff, 0x45, 0x00]); // sp_reg SP (5), bp_reg BP (4), type CALL
   assert.deepEqual(decodeOrcEntry(b, 0, 1), { spOffset: 16, bpOffset: -16, spReg: 5, bpReg: 4, type: 'call', signal: false });
-  assert.equal(decodeOrcEntry(Buffer.from([0, 0, 0, 0, 0x05, 0x04]), 0, 1).type, 'end');
+  assert.equal(decodeOrcEntry(Buffer.from([0, 0, 0, 0, 0x00, 0x04]), 0, 1).type, 'end'); // sp_reg UNDEFINED + end (orc.test.ts has the rest)
   assert.equal(decodeOrcEntry(Buffer.from([0, 0, 0, 0, 0x05, 0x02]), 0, 3).type, 'call');
   assert.equal(decodeOrcEntry(Buffer.from([0, 0, 0, 0, 0x05, 0x01]), 0, 3).type, 'end');
   assert.equal(decodeOrcEntry(Buffer.from([0, 0, 0, 0, 0x00, 0x00]), 0, 1).type, 'undefined');
@@ -43,7 +43,7 @@ test('ORC CALL frames: sp + sp_offset, return address below it, symbolised as ip
   const { ipTable, orc } = orcTables([
     { ip: SYN_TEXT + 64n, sp: 16, spReg: 5, type: 0 },
     { ip: SYN_TEXT + 128n, sp: 8, spReg: 5, type: 0 },
-    { ip: SYN_TEXT + 192n, sp: 0, spReg: 5, type: 4 /* end bit */ },
+    { ip: SYN_TEXT + 192n, sp: 0, spReg: 0, type: 4 /* sp_reg UNDEFINED + end bit: end of stack */ },
     { ip: SYN_TEXT + 256n, sp: 0, spReg: 0, type: 0 },
   ]);
   const stack = Buffer.alloc(16384);
