@@ -19,7 +19,7 @@ const TOKEN = 'bench-token-0123';
 const BIN = join(repoRoot(), 'dist', 'src', 'cli', 'bin.js');
 
 async function serve(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', '--ingest-token', TOKEN, '--max-inflight', '512', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...(process.env.KTRIAGE_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'serve', '--listen', '127.0.0.1:0', '--ingest-token', TOKEN, '--max-inflight', '512', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stderr!.on('data', (d: Buffer) => {
@@ -51,6 +51,9 @@ export async function benchFleet(argv: string[]): Promise<string> {
   const days = Number(arg('--days', '30'));
   const hosts = Number(arg('--hosts', String(Math.max(100, Math.round(crashes / days / 0.3)))));
   const which = arg('--store', 'both');
+  // --only ingest: the two ingest runs alone (no simulated fleet, no queries).
+  const only = arg('--only', 'all');
+  const amount = Number(arg('--amount', '20000'));
   const pgUrl = process.env.KTRIAGE_BENCH_DATABASE_URL ?? '';
   const out: string[] = [`bench/fleet: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at start; autocannon from this process, the server in another, loopback only`];
   const report = JSON.stringify(analyze([join(sharedDir(), 'lab', 'out', 'oops-null-module', 'console.log')]));
@@ -75,7 +78,7 @@ export async function benchFleet(argv: string[]): Promise<string> {
       out.push('', `== ${store} ==`);
       let n = 0;
       const ingest = await cannon(`ingest JSON report (${(report.length / 1024).toFixed(0)} KB)`, {
-        url, amount: 20_000,
+        url, amount,
         requests: [{ method: 'POST', path: '/api/v1/reports?host=x', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: report,
           setupRequest: (req) => ({ ...req, path: `/api/v1/reports?host=bench-${n++ % 5000}&time=${new Date(Date.UTC(2026, 10, 1) + n * 1000).toISOString()}` }) }],
       });
@@ -87,6 +90,7 @@ export async function benchFleet(argv: string[]): Promise<string> {
         requests: [{ method: 'POST', path: '/api/v1/reports?host=raw', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: raw,
           setupRequest: (req) => ({ ...req, path: `/api/v1/reports?host=raw-${n++}` }) }],
       })));
+      if (only === 'ingest') continue;
       // The simulated fleet through the API (the simulator's own pusher), then the queries on it.
       const t0 = Date.now();
       const f = simulate({ hosts, days, seed: 7, rate: crashes / hosts / days });

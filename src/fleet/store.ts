@@ -101,6 +101,7 @@ export class Store {
   private knownBuckets = new Set<string>();
   private queue: { row: PendingRow; body: string; resolve?: (r: { id: number; created: boolean }) => void; reject?: (e: unknown) => void }[] = [];
   private writing = 0;
+  private pumpScheduled = false;
   /** Group commit of concurrent ingests (off for a Store bound to one transaction). */
   batching = true;
   private aggregating: Promise<number> | null = null;
@@ -147,6 +148,21 @@ export class Store {
   private enqueue(row: PendingRow, body: string): Promise<{ id: number; created: boolean }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, body, resolve, reject });
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * A batch starts on the event loop's check phase (setImmediate), after the poll phase handed over every
+   * request whose bytes had arrived: a batch then holds all the requests that came in together. Started at
+   * once, the first request of a burst would go alone, and PGlite (which runs in this thread) would keep
+   * the loop from reading the others until it finished.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }
@@ -160,7 +176,7 @@ export class Store {
         .then((rs) => batch.forEach((x, i) => x.resolve!(rs[i]!)), (err) => batch.forEach((x) => x.reject!(err)))
         .finally(() => {
           this.writing--;
-          this.pump();
+          this.schedulePump();
         });
     }
   }
