@@ -16,7 +16,8 @@ import { simulate, evaluate } from '../src/fleet/simulate.js';
 import type { Pattern } from '../src/fleet/patterns.js';
 
 const TOKEN = 'bench-token-0123';
-const BIN = join(repoRoot(), 'dist', 'src', 'cli', 'bin.js');
+// KTRIAGE_BENCH_BIN: another build's bin.js (to compare two versions of the server with one bench).
+const BIN = process.env.KTRIAGE_BENCH_BIN ?? join(repoRoot(), 'dist', 'src', 'cli', 'bin.js');
 
 async function serve(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, [...(process.env.KTRIAGE_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'serve', '--listen', '127.0.0.1:0', '--ingest-token', TOKEN, '--max-inflight', '512', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -30,6 +31,16 @@ async function serve(args: string[]): Promise<{ proc: ChildProcess; url: string 
     proc.once('exit', (c) => reject(new Error(`serve exited ${c}: ${err}`)));
   });
   return { proc, url };
+}
+
+/** CPU time (user + system, ms) a process used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 const stop = (p: ChildProcess) => new Promise<void>((r) => { p.once('exit', () => r()); p.kill('SIGTERM'); });
@@ -77,14 +88,16 @@ export async function benchFleet(argv: string[]): Promise<string> {
     try {
       out.push('', `== ${store} ==`);
       let n = 0;
+      const cpu0 = cpuMs(proc.pid);
       const ingest = await cannon(`ingest JSON report (${(report.length / 1024).toFixed(0)} KB)`, {
         url, amount,
         requests: [{ method: 'POST', path: '/api/v1/reports?host=x', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: report,
           setupRequest: (req) => ({ ...req, path: `/api/v1/reports?host=bench-${n++ % 5000}&time=${new Date(Date.UTC(2026, 10, 1) + n * 1000).toISOString()}` }) }],
       });
       out.push(row(ingest));
+      const cpu1 = cpuMs(proc.pid);
       const stored = (await (await fetch(`${url}/metrics`)).text()).match(/^ktriage_fleet_reports_ingested_total (\d+)$/m)?.[1];
-      out.push(`  acknowledged ${ingest.reqs - ingest.non2xx}, stored ${stored}`);
+      out.push(`  acknowledged ${ingest.reqs - ingest.non2xx}, stored ${stored}; server CPU ${((cpu1 - cpu0) / ingest.reqs).toFixed(2)} ms per report (PGlite included; load-independent)`);
       out.push(row(await cannon(`ingest raw log, analysed by the server (${(raw.length / 1024).toFixed(0)} KB)`, {
         url, amount: 400, connections: 4,
         requests: [{ method: 'POST', path: '/api/v1/reports?host=raw', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: raw,

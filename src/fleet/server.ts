@@ -116,6 +116,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   const metrics = { ingested: 0, duplicates: 0, rejected429: 0, rejected503: 0, errors: 0, analyses: 0, vmcores: 0, jobsDone: 0 };
   let inflight = 0;
   let analyses = 0;
+  const rawJson = new WeakMap<object, string>();
 
   const app = Fastify({
     logger: o.logger ?? false,
@@ -133,6 +134,18 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
       info: { title: 'ktriage fleet API', version: VERSION, description: 'Crash reports of a fleet: ingest, buckets, hosts, patterns.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
+  });
+  // JSON bodies are parsed once, and a report's own text is what the store keeps (never serialised again).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxReport }, (req, body, done) => {
+    try {
+      const text = body as string;
+      const v = parseJsonBody(text);
+      rawJson.set(req, text);
+      done(null, v);
+    } catch (err) {
+      done(new HttpError(400, (err as Error).message.split('\n')[0]!.slice(0, 200)), undefined);
+    }
   });
   app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: maxReport }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
@@ -218,7 +231,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
       const ct = String(req.headers['content-type'] ?? '');
       if (ct.startsWith('application/json')) {
         report = asBadRequest(() => checkReport(req.body));
-        body = JSON.stringify(report);
+        body = rawJson.get(req) ?? JSON.stringify(report);
         source = 'json';
       } else if (ct.startsWith('text/plain')) {
         if (typeof req.body !== 'string' || req.body.length === 0) throw new HttpError(400, 'empty report');
@@ -462,6 +475,28 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
       await o.db.close();
     },
   };
+}
+
+/**
+ * JSON.parse, refusing what Fastify's own parser refuses (prototype poisoning: a `__proto__` key, or a
+ * `constructor` key holding a `prototype`). The tree is walked only when the text may spell one of them.
+ */
+export function parseJsonBody(text: string): unknown {
+  const v: unknown = JSON.parse(text);
+  if (text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) {
+    const stack: unknown[] = [v];
+    while (stack.length > 0) {
+      const o = stack.pop();
+      if (!o || typeof o !== 'object') continue;
+      if (Object.prototype.hasOwnProperty.call(o, '__proto__')) throw new Error('Object contains forbidden prototype property');
+      const c = (o as Record<string, unknown>).constructor;
+      if (Object.prototype.hasOwnProperty.call(o, 'constructor') && c && typeof c === 'object' && Object.prototype.hasOwnProperty.call(c, 'prototype')) {
+        throw new Error('Object contains forbidden prototype property');
+      }
+      for (const x of Object.values(o)) if (x && typeof x === 'object') stack.push(x);
+    }
+  }
+  return v;
 }
 
 function asBadRequest<T>(f: () => T): T {

@@ -185,22 +185,26 @@ export class Store {
     const bodies = new Map<string, string>();
     for (const x of batch) bodies.set(x.row.report_sha, x.body);
     const shas = [...bodies.keys()];
+    // Each distinct body is one bind parameter of its own (sent as it is: no array or JSON escaping of
+    // 10-100 KB of text); the crash rows, small, go as one JSON array.
+    const values = shas.map((_, i) => `($${3 + 3 * i}, $${4 + 3 * i}, $${5 + 3 * i}::int)`).join(', ');
+    const params: unknown[] = [JSON.stringify(batch.map((x) => x.row)), [...new Set(batch.map((x) => x.row.ident))]];
+    for (const k of shas) params.push(k, bodies.get(k)!, Buffer.byteLength(bodies.get(k)!));
     const rows = await this.db.query<{ id: string | number; ident: string; created: boolean }>(
-      `WITH r AS (INSERT INTO reports (sha256, body, bytes)
-                  SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING),
+      `WITH r AS (INSERT INTO reports (sha256, body, bytes) VALUES ${values} ON CONFLICT DO NOTHING),
        c AS (INSERT INTO crashes (ident, host, time_ms, received_ms, kernel, kernel_version, title, kind, bucket1, bucket2,
                grouping_version, modules, third_party, findings, labels, report_sha, source)
              SELECT x.ident, x.host, x.time_ms, x.received_ms, x.kernel, x.kernel_version, x.title, x.kind, x.bucket1, x.bucket2,
                x.grouping_version, ARRAY(SELECT jsonb_array_elements_text(x.modules)), ARRAY(SELECT jsonb_array_elements_text(x.third_party)),
                ARRAY(SELECT jsonb_array_elements_text(x.findings)), x.labels, x.report_sha, x.source
-             FROM jsonb_to_recordset($4::jsonb) AS x(ident text, host text, time_ms bigint, received_ms bigint, kernel text,
+             FROM jsonb_to_recordset($1::jsonb) AS x(ident text, host text, time_ms bigint, received_ms bigint, kernel text,
                kernel_version text, title text, kind text, bucket1 text, bucket2 text, grouping_version integer, modules jsonb,
                third_party jsonb, findings jsonb, labels jsonb, report_sha text, source text)
-             ON CONFLICT (ident) DO NOTHING RETURNING id, ident)
+             ON CONFLICT (ident) DO NOTHING RETURNING id, ident),
+       q AS (INSERT INTO agg_pending (id) SELECT id FROM c)
        SELECT id, ident, true AS created FROM c
-       UNION ALL SELECT id, ident, false AS created FROM crashes WHERE ident = ANY($5::text[]) AND ident NOT IN (SELECT ident FROM c)`,
-      [shas, shas.map((k) => bodies.get(k)!), shas.map((k) => Buffer.byteLength(bodies.get(k)!)), JSON.stringify(batch.map((x) => x.row)),
-        [...new Set(batch.map((x) => x.row.ident))]],
+       UNION ALL SELECT id, ident, false AS created FROM crashes WHERE ident = ANY($2::text[]) AND ident NOT IN (SELECT ident FROM c)`,
+      params,
     );
     const byIdent = new Map(rows.map((r) => [r.ident, r]));
     const first = new Set<string>();
@@ -227,7 +231,7 @@ export class Store {
   }
 
   /** Folds crashes not yet aggregated into the bucket and host aggregates; returns how many it folded. */
-  aggregate(batch = 20_000): Promise<number> {
+  aggregate(batch = this.db.kind === 'pglite' ? 2000 : 10_000): Promise<number> {
     if (this.aggregating) return this.aggregating.then(() => this.aggregate(batch));
     this.aggregating = this.aggregateAll(batch).finally(() => {
       this.aggregating = null;
@@ -244,47 +248,51 @@ export class Store {
     }
   }
 
+  /**
+   * One short transaction: takes up to `batch` queued crash ids and folds them into every aggregate in a
+   * single statement (no temporary tables, one round trip). A bucket's host count grows by the
+   * (bucket, host) pairs this batch inserted (`xmax = 0`: inserted, not updated), so its cost does not
+   * grow with the store.
+   */
   private async aggregateOnce(batch: number): Promise<number> {
     return this.db.tx(async (q) => {
       // One aggregator at a time across all serve processes sharing the database.
       const lock = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(4242002) AS ok');
       if (!lock[0]?.ok) return 0;
-      await q.query(`CREATE TEMP TABLE agg_batch (host text, time_ms bigint, kernel text, kernel_version text, modules text[],
-        bucket1 text, bucket2 text, labels jsonb) ON COMMIT DROP`);
-      await q.query(`WITH b AS (UPDATE crashes SET aggregated = true WHERE id IN (
-          SELECT id FROM crashes WHERE NOT aggregated ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-          RETURNING host, time_ms, kernel, kernel_version, modules, bucket1, bucket2, labels)
-        INSERT INTO agg_batch SELECT * FROM b`, [batch]);
-      const n = Number((await q.query<{ n: string | number }>('SELECT count(*) AS n FROM agg_batch'))[0]?.n ?? 0);
-      if (n === 0) return 0;
-      await q.query(`CREATE TEMP TABLE agg_lv ON COMMIT DROP AS
-        SELECT bucket1 AS bucket, host, time_ms, kernel_version, modules FROM agg_batch WHERE bucket1 IS NOT NULL
-        UNION ALL SELECT bucket2, host, time_ms, kernel_version, modules FROM agg_batch WHERE bucket2 IS NOT NULL`);
-      await q.query(`INSERT INTO bucket_hosts (bucket, host, first_seen, last_seen, crashes)
-        SELECT bucket, host, min(time_ms), max(time_ms), count(*) FROM agg_lv GROUP BY bucket, host
-        ON CONFLICT (bucket, host) DO UPDATE SET first_seen = least(bucket_hosts.first_seen, EXCLUDED.first_seen),
-          last_seen = greatest(bucket_hosts.last_seen, EXCLUDED.last_seen), crashes = bucket_hosts.crashes + EXCLUDED.crashes`);
-      await q.query(`INSERT INTO bucket_days (bucket, day, crashes)
-        SELECT bucket, floor(time_ms / ${DAY_MS})::int, count(*) FROM agg_lv GROUP BY 1, 2
-        ON CONFLICT (bucket, day) DO UPDATE SET crashes = bucket_days.crashes + EXCLUDED.crashes`);
-      await q.query(`INSERT INTO bucket_attrs (bucket, attr, value, crashes)
-        SELECT bucket, 'kernel', kernel_version, count(*) FROM agg_lv WHERE kernel_version IS NOT NULL GROUP BY 1, 3
-        UNION ALL SELECT bucket, 'module', m, count(*) FROM agg_lv, unnest(modules) AS m GROUP BY 1, 3
-        ON CONFLICT (bucket, attr, value) DO UPDATE SET crashes = bucket_attrs.crashes + EXCLUDED.crashes`);
-      await q.query(`UPDATE buckets b SET crashes = b.crashes + d.n, first_seen = least(b.first_seen, d.f),
-          last_seen = greatest(b.last_seen, d.l), hosts = (SELECT count(*) FROM bucket_hosts h WHERE h.bucket = b.id)
-        FROM (SELECT bucket, count(*) AS n, min(time_ms) AS f, max(time_ms) AS l FROM agg_lv GROUP BY bucket) d
-        WHERE b.id = d.bucket`);
-      await q.query(`INSERT INTO hosts (name, first_seen, last_seen, crashes, kernel, labels)
-        SELECT a.host, a.f, a.l, a.n, z.kernel, z.labels FROM
-          (SELECT host, min(time_ms) AS f, max(time_ms) AS l, count(*) AS n FROM agg_batch GROUP BY host) a
-          JOIN (SELECT DISTINCT ON (host) host, kernel, labels, time_ms FROM agg_batch ORDER BY host, time_ms DESC) z ON z.host = a.host
-        ON CONFLICT (name) DO UPDATE SET first_seen = least(hosts.first_seen, EXCLUDED.first_seen),
-          crashes = hosts.crashes + EXCLUDED.crashes,
-          kernel = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.kernel ELSE hosts.kernel END,
-          labels = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.labels ELSE hosts.labels END,
-          last_seen = greatest(hosts.last_seen, EXCLUDED.last_seen)`);
-      return n;
+      const r = await q.query<{ n: string | number }>(`
+        WITH p AS (DELETE FROM agg_pending WHERE id IN (SELECT id FROM agg_pending ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id),
+        b AS (SELECT c.host, c.time_ms, c.kernel, c.kernel_version, c.modules, c.bucket1, c.bucket2, c.labels
+              FROM crashes c JOIN p ON c.id = p.id),
+        lv AS (SELECT bucket1 AS bucket, host, time_ms, kernel_version, modules FROM b WHERE bucket1 IS NOT NULL
+               UNION ALL SELECT bucket2, host, time_ms, kernel_version, modules FROM b WHERE bucket2 IS NOT NULL),
+        bh AS (INSERT INTO bucket_hosts (bucket, host, first_seen, last_seen, crashes)
+               SELECT bucket, host, min(time_ms), max(time_ms), count(*) FROM lv GROUP BY bucket, host
+               ON CONFLICT (bucket, host) DO UPDATE SET first_seen = least(bucket_hosts.first_seen, EXCLUDED.first_seen),
+                 last_seen = greatest(bucket_hosts.last_seen, EXCLUDED.last_seen), crashes = bucket_hosts.crashes + EXCLUDED.crashes
+               RETURNING bucket, (xmax = 0) AS inserted),
+        bd AS (INSERT INTO bucket_days (bucket, day, crashes)
+               SELECT bucket, floor(time_ms / ${DAY_MS})::int, count(*) FROM lv GROUP BY 1, 2
+               ON CONFLICT (bucket, day) DO UPDATE SET crashes = bucket_days.crashes + EXCLUDED.crashes),
+        ba AS (INSERT INTO bucket_attrs (bucket, attr, value, crashes)
+               SELECT bucket, 'kernel', kernel_version, count(*) FROM lv WHERE kernel_version IS NOT NULL GROUP BY 1, 3
+               UNION ALL SELECT bucket, 'module', m, count(*) FROM lv, unnest(modules) AS m GROUP BY 1, 3
+               ON CONFLICT (bucket, attr, value) DO UPDATE SET crashes = bucket_attrs.crashes + EXCLUDED.crashes),
+        bu AS (UPDATE buckets bk SET crashes = bk.crashes + d.n, first_seen = least(bk.first_seen, d.f),
+                 last_seen = greatest(bk.last_seen, d.l), hosts = bk.hosts + coalesce(nh.k, 0)
+               FROM (SELECT bucket, count(*) AS n, min(time_ms) AS f, max(time_ms) AS l FROM lv GROUP BY bucket) d
+                 LEFT JOIN (SELECT bucket, count(*) AS k FROM bh WHERE inserted GROUP BY bucket) nh ON nh.bucket = d.bucket
+               WHERE bk.id = d.bucket),
+        h AS (INSERT INTO hosts (name, first_seen, last_seen, crashes, kernel, labels)
+              SELECT a.host, a.f, a.l, a.n, z.kernel, z.labels FROM
+                (SELECT host, min(time_ms) AS f, max(time_ms) AS l, count(*) AS n FROM b GROUP BY host) a
+                JOIN (SELECT DISTINCT ON (host) host, kernel, labels, time_ms FROM b ORDER BY host, time_ms DESC) z ON z.host = a.host
+              ON CONFLICT (name) DO UPDATE SET first_seen = least(hosts.first_seen, EXCLUDED.first_seen),
+                crashes = hosts.crashes + EXCLUDED.crashes,
+                kernel = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.kernel ELSE hosts.kernel END,
+                labels = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.labels ELSE hosts.labels END,
+                last_seen = greatest(hosts.last_seen, EXCLUDED.last_seen))
+        SELECT count(*) AS n FROM p`, [batch]);
+      return Number(r[0]?.n ?? 0);
     });
   }
 
@@ -312,7 +320,7 @@ export class Store {
       const first = (await this.db.query<{ t: string | number }>('SELECT min(time_ms) AS t FROM crashes WHERE report_sha = $1', [report_sha]))[0];
       if (b) await this.ensureBuckets(b, Number(first?.t ?? Date.now()));
       const r = await this.db.query<{ n: string | number }>(
-        `WITH u AS (UPDATE crashes SET bucket1 = $2, bucket2 = $3, grouping_version = $4, aggregated = false
+        `WITH u AS (UPDATE crashes SET bucket1 = $2, bucket2 = $3, grouping_version = $4
            WHERE report_sha = $1 AND grouping_version = $5 RETURNING 1) SELECT count(*) AS n FROM u`,
         [report_sha, b?.level1.id ?? null, b?.level2.id ?? null, gv, prev],
       );
@@ -326,7 +334,8 @@ export class Store {
       await q.query(`DELETE FROM buckets WHERE grouping_version <> $1`, [gv]);
       // Host aggregates are rebuilt from scratch with the buckets.
       await q.query(`DELETE FROM hosts`);
-      await q.query(`UPDATE crashes SET aggregated = false`);
+      await q.query(`DELETE FROM agg_pending`);
+      await q.query(`INSERT INTO agg_pending (id) SELECT id FROM crashes ON CONFLICT DO NOTHING`);
       await q.query(`INSERT INTO meta (key, value) VALUES ('grouping_version', $1)
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(gv)]);
     });
