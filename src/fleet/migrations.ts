@@ -101,7 +101,7 @@ CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
   },
   {
     version: 2,
-    name: 'aggregation queue instead of a flag on every crash',
+    name: 'aggregation queue instead of a flag on every crash; crashes by report (re-bucketing)',
     // Marking a crash aggregated rewrote its row and every index entry (the flag is in an index's
     // predicate, so the update is never HOT), for every crash: a narrow queue of ids does it with one
     // small insert (in the ingest statement) and one delete (in the aggregator's).
@@ -110,6 +110,7 @@ CREATE TABLE agg_pending (id bigint PRIMARY KEY);
 INSERT INTO agg_pending SELECT id FROM crashes WHERE NOT aggregated;
 DROP INDEX crashes_pending;
 ALTER TABLE crashes DROP COLUMN aggregated;
+CREATE INDEX crashes_report ON crashes (report_sha);
 `,
   },
 ];

@@ -374,6 +374,47 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     return { id: Number(j.id), kind: j.kind, state: j.state, attempts: Number(j.attempts), worker: j.worker, result: typeof j.result === 'string' ? JSON.parse(j.result) : j.result, error: j.error };
   });
 
+  // Re-bucketing as a job (`ktriage fleet rebucket --server`): a worker claims it and drives it step by
+  // step under its lease; each step (up to 100 distinct reports) commits with the job's cursor, so a job
+  // whose worker died resumes where it stopped, and the last step ends the job in its own transaction.
+  app.post('/api/v1/admin/rebucket', { schema: { summary: 'Queue a re-bucketing of every crash (a worker runs it)', security: [{ bearer: [] }] }, preHandler: [needIngest] }, async (_req, reply) => {
+    const open = await o.db.query<{ id: unknown }>(`SELECT id FROM jobs WHERE kind = 'rebucket' AND state IN ('queued', 'running') ORDER BY id LIMIT 1`);
+    if (open[0]) return reply.code(202).send({ job: Number(open[0].id), queued: false });
+    const v = store.rebucketVersions();
+    const rows = await o.db.query<{ id: unknown }>(`INSERT INTO jobs (kind, payload, created_ms) VALUES ('rebucket', $1, $2) RETURNING id`,
+      [JSON.stringify({ from: v.from, to: v.to, after: '', crashes: 0 }), Date.now()]);
+    return reply.code(202).send({ job: Number(rows[0]!.id), queued: true });
+  });
+  app.post('/api/v1/jobs/:id/step', { schema: { summary: 'Run the next step of a rebucket job (the lease holder only)', security: [{ bearer: [] }] }, preHandler: [needIngest] }, async (req) => {
+    const id = Number((req.params as { id: string }).id);
+    const lease = String((req.body as { lease?: string } | undefined)?.lease ?? '');
+    const limit = Math.min(1000, Math.max(1, Math.floor(Number((req.body as { limit?: number } | undefined)?.limit ?? 100)) || 100));
+    let finished = false;
+    const r = await o.db.tx(async (q) => {
+      const j = await q.query<{ payload: unknown; kind: string }>(`SELECT payload, kind FROM jobs WHERE id = $1 AND lease_token = $2 AND state = 'running' FOR UPDATE`, [id, lease]);
+      if (!j[0]) throw new HttpError(409, 'the lease of this job is not yours (expired or done)');
+      if (j[0].kind !== 'rebucket') throw new HttpError(400, 'not a rebucket job');
+      const p = (typeof j[0].payload === 'string' ? JSON.parse(j[0].payload) : j[0].payload) as { from: number; to: number; after: string; crashes: number };
+      const st = await store.rebucketStep(q, p.from, p.to, p.after, limit);
+      const next = { ...p, after: st.last ?? p.after, crashes: p.crashes + st.crashes };
+      if (st.last === null) {
+        await store.rebucketFinishTx(q, p.from, p.to);
+        await q.query(`UPDATE jobs SET state = 'done', finished_ms = $2, payload = $3, result = $3 WHERE id = $1`, [id, Date.now(), JSON.stringify(next)]);
+        finished = true;
+      } else {
+        await q.query(`UPDATE jobs SET payload = $2, lease_until = $3 WHERE id = $1`, [id, JSON.stringify(next), Date.now() + leaseMs]);
+      }
+      return { done: st.last === null, crashes: next.crashes, reports: st.reports, groupingVersion: p.to };
+    });
+    if (finished) {
+      patternCache = null;
+      const a = await store.afterRebucket();
+      metrics.jobsDone++;
+      return { ...r, buckets: a.buckets };
+    }
+    return r;
+  });
+
   app.post('/api/v1/admin/aggregate', { schema: { summary: 'Fold pending crashes into the aggregates now', security: [{ bearer: [] }] }, preHandler: [needIngest] }, async () => ({ folded: await flush() }));
 
   // Read API.

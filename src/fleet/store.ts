@@ -239,13 +239,15 @@ export class Store {
     });
   }
 
-  private async ensureBuckets(b: NonNullable<ReturnType<typeof bucketKeys>>, timeMs: number, q: Sql = this.db): Promise<void> {
+  private async ensureBuckets(b: NonNullable<ReturnType<typeof bucketKeys>>, timeMs: number, q: Sql = this.db, gv = this.groupingVersion): Promise<void> {
     if (this.knownBuckets.has(b.level2.id) && this.knownBuckets.has(b.level1.id)) return;
     await q.query(
       `INSERT INTO buckets (id, grouping_version, level, parent, title, frames, first_seen, last_seen)
        VALUES ($1, $3, 1, NULL, $4, '{}', $6, $6), ($2, $3, 2, $1, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING`,
-      [b.level1.id, b.level2.id, this.groupingVersion, b.level1.title, b.level2.frames, timeMs],
+      [b.level1.id, b.level2.id, gv, b.level1.title, b.level2.frames, timeMs],
     );
+    // Only a committed bucket may be remembered (a re-bucketing step's transaction may roll back).
+    if (q !== this.db) return;
     if (this.knownBuckets.size > 100_000) this.knownBuckets.clear();
     this.knownBuckets.add(b.level1.id);
     this.knownBuckets.add(b.level2.id);
@@ -322,46 +324,91 @@ export class Store {
    * aggregates (`ktriage fleet rebucket`, after a change of the rules in buckets.ts or src/title/).
    */
   async rebucket(onProgress?: (done: number) => void): Promise<{ crashes: number; groupingVersion: number; buckets: number }> {
-    const gv = GROUPING_VERSION > this.groupingVersion ? GROUPING_VERSION : this.groupingVersion + 1;
-    const prev = this.groupingVersion;
-    this.groupingVersion = gv;
-    this.knownBuckets.clear();
+    const { from, to } = this.rebucketVersions();
     let done = 0;
-    // Reports are content-addressed: each distinct body is parsed once.
-    const shas = await this.db.query<{ report_sha: string }>(`SELECT DISTINCT report_sha FROM crashes WHERE grouping_version = $1`, [prev]);
+    let after = '';
+    for (;;) {
+      const r = await this.db.tx((q) => this.rebucketStep(q, from, to, after));
+      done += r.crashes;
+      onProgress?.(done);
+      if (r.last === null) break;
+      after = r.last;
+    }
+    return { crashes: done, ...(await this.rebucketFinish(from, to)) };
+  }
+
+  /** The grouping versions a re-bucketing goes from and to. */
+  rebucketVersions(): { from: number; to: number } {
+    const from = this.groupingVersion;
+    return { from, to: GROUPING_VERSION > from ? GROUPING_VERSION : from + 1 };
+  }
+
+  /**
+   * One step of a re-bucketing, in the caller's transaction: up to `limit` distinct reports (content
+   * address after `after`, in order) of crashes still on grouping version `from` get their keys under `to`.
+   * Resumable: a step done twice finds its crashes already moved. Returns the last address (null: none left).
+   */
+  async rebucketStep(q: Sql, from: number, to: number, after: string, limit = 100): Promise<{ last: string | null; crashes: number; reports: number }> {
+    const shas = await q.query<{ report_sha: string }>(
+      `SELECT DISTINCT report_sha FROM crashes WHERE grouping_version = $1 AND report_sha > $2 ORDER BY report_sha LIMIT $3`, [from, after, limit]);
+    let crashes = 0;
     for (const { report_sha } of shas) {
-      const body = (await this.db.query<{ body: string }>('SELECT body FROM reports WHERE sha256 = $1', [report_sha]))[0]?.body;
-      if (body === undefined) continue;
+      const body = (await q.query<{ body: string }>('SELECT body FROM reports WHERE sha256 = $1', [report_sha]))[0]?.body;
       let b: ReturnType<typeof bucketKeys> = null;
       try {
-        b = bucketKeys(checkReport(JSON.parse(body)), gv);
+        if (body !== undefined) b = bucketKeys(checkReport(JSON.parse(body)), to);
       } catch {
         b = null;
       }
-      const first = (await this.db.query<{ t: string | number }>('SELECT min(time_ms) AS t FROM crashes WHERE report_sha = $1', [report_sha]))[0];
-      if (b) await this.ensureBuckets(b, Number(first?.t ?? Date.now()));
-      const r = await this.db.query<{ n: string | number }>(
+      const first = (await q.query<{ t: string | number }>('SELECT min(time_ms) AS t FROM crashes WHERE report_sha = $1', [report_sha]))[0];
+      if (b) await this.ensureBuckets(b, Number(first?.t ?? Date.now()), q, to);
+      const r = await q.query<{ n: string | number }>(
         `WITH u AS (UPDATE crashes SET bucket1 = $2, bucket2 = $3, grouping_version = $4
            WHERE report_sha = $1 AND grouping_version = $5 RETURNING 1) SELECT count(*) AS n FROM u`,
-        [report_sha, b?.level1.id ?? null, b?.level2.id ?? null, gv, prev],
+        [report_sha, b?.level1.id ?? null, b?.level2.id ?? null, to, from],
       );
-      done += Number(r[0]?.n ?? 0);
-      onProgress?.(done);
+      crashes += Number(r[0]?.n ?? 0);
     }
-    await this.db.tx(async (q) => {
-      await q.query(`DELETE FROM bucket_hosts WHERE bucket IN (SELECT id FROM buckets WHERE grouping_version <> $1)`, [gv]);
-      await q.query(`DELETE FROM bucket_days WHERE bucket IN (SELECT id FROM buckets WHERE grouping_version <> $1)`, [gv]);
-      await q.query(`DELETE FROM bucket_attrs WHERE bucket IN (SELECT id FROM buckets WHERE grouping_version <> $1)`, [gv]);
-      await q.query(`DELETE FROM buckets WHERE grouping_version <> $1`, [gv]);
-      // Host aggregates are rebuilt from scratch with the buckets.
-      await q.query(`DELETE FROM hosts`);
-      await q.query(`DELETE FROM agg_pending`);
-      await q.query(`INSERT INTO agg_pending (id) SELECT id FROM crashes ON CONFLICT DO NOTHING`);
-      await q.query(`INSERT INTO meta (key, value) VALUES ('grouping_version', $1)
-        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(gv)]);
-    });
+    return { last: shas.length < limit ? null : shas[shas.length - 1]!.report_sha, crashes, reports: shas.length };
+  }
+
+  /**
+   * Ends a re-bucketing: crashes stored on `from` meanwhile are moved too, the old buckets and every
+   * aggregate are dropped, the grouping version switches, and the aggregator folds everything again.
+   */
+  async rebucketFinish(from: number, to: number): Promise<{ groupingVersion: number; buckets: number }> {
+    await this.db.tx((q) => this.rebucketFinishTx(q, from, to));
+    return this.afterRebucket();
+  }
+
+  /** rebucketFinish's transaction (the rebucket job runs it with the job's own end). */
+  async rebucketFinishTx(t: Sql, from: number, to: number): Promise<void> {
+    // No aggregator runs meanwhile (they take this lock too), so no increment survives the reset.
+    await t.query('SELECT pg_advisory_xact_lock(4242002)');
+    for (let after = ''; ;) {
+      const r = await this.rebucketStep(t, from, to, after);
+      if (r.last === null) break;
+      after = r.last;
+    }
+    await t.query(`DELETE FROM bucket_hosts`);
+    await t.query(`DELETE FROM bucket_days`);
+    await t.query(`DELETE FROM bucket_attrs`);
+    await t.query(`DELETE FROM buckets WHERE grouping_version <> $1`, [to]);
+    // The new buckets' aggregates and the hosts are rebuilt from scratch by the aggregator.
+    await t.query(`UPDATE buckets SET crashes = 0, hosts = 0`);
+    await t.query(`DELETE FROM hosts`);
+    await t.query(`INSERT INTO agg_pending (id) SELECT id FROM crashes ON CONFLICT DO NOTHING`);
+    await t.query(`INSERT INTO meta (key, value) VALUES ('grouping_version', $1)
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(to)]);
+  }
+
+  /** After the transaction that finished a re-bucketing committed: this process's version, aggregates. */
+  async afterRebucket(): Promise<{ groupingVersion: number; buckets: number }> {
+    const m = await this.db.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'grouping_version'`);
+    if (m[0]) this.groupingVersion = Number(m[0].value);
+    this.knownBuckets.clear();
     await this.aggregate();
-    const nb = await this.db.query<{ n: string | number }>('SELECT count(*) AS n FROM buckets');
-    return { crashes: done, groupingVersion: gv, buckets: Number(nb[0]?.n ?? 0) };
+    const nb = await this.db.query<{ n: string | number }>('SELECT count(*) AS n FROM buckets WHERE grouping_version = $1', [this.groupingVersion]);
+    return { groupingVersion: this.groupingVersion, buckets: Number(nb[0]?.n ?? 0) };
   }
 }
