@@ -254,6 +254,7 @@ async function benchFleetBulk(argv: string[]): Promise<string> {
         await fetch(url + path).then((r) => r.arrayBuffer());
         out.push(await sequential(label, url + path, n));
       }
+      if (argv.includes('--no-patterns')) return out.join('\n');
       const pt = Date.now();
       const ps = ((await (await fetch(`${url}/api/v1/patterns?from=${new Date(f.startMs).toISOString()}&to=${new Date(f.endMs).toISOString()}`)).json()) as { patterns: Pattern[] }).patterns;
       out.push(`patterns over ${f.crashes.length} crashes: ${((Date.now() - pt) / 1000).toFixed(1)} s (uncached)`);

@@ -451,7 +451,10 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   let patternCache: { key: string; at: number; patterns: Pattern[] } | null = null;
   /** Patterns over [from, to) (default: the `days` before the latest crash), cached until a crash arrives. */
   const patterns = async (days: number, fromMs?: number, toMs?: number): Promise<Pattern[]> => {
-    const st = await o.db.query<{ n: unknown; m: unknown; t: unknown }>('SELECT count(*) AS n, max(id) AS m, max(time_ms) AS t FROM crashes');
+    // The cache key reads indexes and the small buckets table, never counts the crashes (0.1-0.7 s at
+    // 1,000,000): the newest id and time, and the crashes aggregated so far (moves within a second of any).
+    const st = await o.db.query<{ n: unknown; m: unknown; t: unknown }>(
+      `SELECT (SELECT coalesce(sum(crashes), 0) FROM buckets WHERE level = 1) AS n, max(id) AS m, max(time_ms) AS t FROM crashes`);
     const to = toMs ?? Number(st[0]?.t ?? 0) + 1;
     const from = fromMs ?? to - days * DAY_MS;
     const key = `${st[0]?.n}/${st[0]?.m}/${from}/${to}/${store.groupingVersion}`;
