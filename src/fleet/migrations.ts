@@ -125,6 +125,18 @@ CREATE INDEX bucket_hosts_first ON bucket_hosts (bucket, first_seen) INCLUDE (ho
 CREATE INDEX crashes_report ON crashes (report_sha);
 `,
   },
+  {
+    version: 4,
+    name: 'timeline of one bucket: its hosts from the index',
+    // The same 1,000,000 crashes: one day of the largest bucket read its rows from the heap for their
+    // host (p95 52 ms); with the host in the index the scan is index-only. Same number of indexes.
+    sql: `
+CREATE INDEX crashes_b1_time_host ON crashes (bucket1, time_ms) INCLUDE (host);
+DROP INDEX crashes_b1_time;
+CREATE INDEX crashes_b2_time_host ON crashes (bucket2, time_ms) INCLUDE (host);
+DROP INDEX crashes_b2_time;
+`,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */
