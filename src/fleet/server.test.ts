@@ -94,12 +94,24 @@ for (const s of testStores()) {
         [{ ...auth, 'content-type': 'text/plain' }, '/api/v1/reports?host=h&label=nokey', body, 400],
         [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":{}}', 400],
         [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":[],', 400],
+        // Prototype poisoning, plain and spelled with escapes, refused as Fastify's own parser refuses it.
+        [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":[],"crash":null,"x":{"__proto__":{"polluted":1}}}', 400],
+        [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":[],"crash":null,"\\u005f_proto__":{}}', 400],
+        [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":[],"crash":null,"constructor":{"prototype":{"polluted":1}}}', 400],
+        [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '', 400],
       ];
       for (const [headers, url, b, code] of cases) {
         const r = await fleet.app.inject({ method: 'POST', url, headers, body: b });
         assert.equal(r.statusCode, code, `${url} ${headers['content-type']}: ${r.body.slice(0, 200)}`);
         assert.ok(typeof r.json().error === 'string' && !r.json().error.includes('\n'));
       }
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      // A report whose text holds escapes and the word constructor is stored as it was sent.
+      const report = JSON.stringify({ ...analyze([join(LAB, 'sysrq-c', 'console.log')]), note: 'constructor \u001b[31m' });
+      const ok = await fleet.app.inject({ method: 'POST', url: '/api/v1/reports?host=escapes-1&time=2026-11-02T00:00:00Z', headers: { ...auth, 'content-type': 'application/json' }, body: report });
+      assert.equal(ok.statusCode, 202, ok.body);
+      const full = (await fleet.app.inject({ url: `/api/v1/crashes/${ok.json().id}` })).json();
+      assert.equal(full.report.note, 'constructor \u001b[31m');
     });
 
     test('OpenAPI describes the versioned routes', async () => {
