@@ -13,13 +13,18 @@ import { repoRoot, sharedDir } from './util.js';
 import { analyze } from '../src/analyze.js';
 import { openDb } from '../src/fleet/db.js';
 import { simulate, evaluate } from '../src/fleet/simulate.js';
+import { migrate } from '../src/fleet/migrations.js';
+import { Store, crashFacts, type CrashFacts } from '../src/fleet/store.js';
+import type { Report } from '../src/model/types.js';
 import type { Pattern } from '../src/fleet/patterns.js';
 
 const TOKEN = 'bench-token-0123';
-const BIN = join(repoRoot(), 'dist', 'src', 'cli', 'bin.js');
+const DAY = 86_400_000;
+// KTRIAGE_BENCH_BIN: another build's bin.js (to compare two versions of the server with one bench).
+const BIN = process.env.KTRIAGE_BENCH_BIN ?? join(repoRoot(), 'dist', 'src', 'cli', 'bin.js');
 
 async function serve(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', '--ingest-token', TOKEN, '--max-inflight', '512', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...(process.env.KTRIAGE_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'serve', '--listen', '127.0.0.1:0', '--ingest-token', TOKEN, '--max-inflight', '512', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stderr!.on('data', (d: Buffer) => {
@@ -30,6 +35,16 @@ async function serve(args: string[]): Promise<{ proc: ChildProcess; url: string 
     proc.once('exit', (c) => reject(new Error(`serve exited ${c}: ${err}`)));
   });
   return { proc, url };
+}
+
+/** CPU time (user + system, ms) a process used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 const stop = (p: ChildProcess) => new Promise<void>((r) => { p.once('exit', () => r()); p.kill('SIGTERM'); });
@@ -46,11 +61,15 @@ function row(r: Run): string {
 }
 
 export async function benchFleet(argv: string[]): Promise<string> {
+  if (argv.includes('--bulk')) return benchFleetBulk(argv);
   const arg = (k: string, d: string) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1]! : d; };
   const crashes = Number(arg('--crashes', '100000'));
   const days = Number(arg('--days', '30'));
   const hosts = Number(arg('--hosts', String(Math.max(100, Math.round(crashes / days / 0.3)))));
   const which = arg('--store', 'both');
+  // --only ingest: the two ingest runs alone (no simulated fleet, no queries).
+  const only = arg('--only', 'all');
+  const amount = Number(arg('--amount', '20000'));
   const pgUrl = process.env.KTRIAGE_BENCH_DATABASE_URL ?? '';
   const out: string[] = [`bench/fleet: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at start; autocannon from this process, the server in another, loopback only`];
   const report = JSON.stringify(analyze([join(sharedDir(), 'lab', 'out', 'oops-null-module', 'console.log')]));
@@ -74,19 +93,22 @@ export async function benchFleet(argv: string[]): Promise<string> {
     try {
       out.push('', `== ${store} ==`);
       let n = 0;
+      const cpu0 = cpuMs(proc.pid);
       const ingest = await cannon(`ingest JSON report (${(report.length / 1024).toFixed(0)} KB)`, {
-        url, amount: 20_000,
+        url, amount,
         requests: [{ method: 'POST', path: '/api/v1/reports?host=x', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: report,
           setupRequest: (req) => ({ ...req, path: `/api/v1/reports?host=bench-${n++ % 5000}&time=${new Date(Date.UTC(2026, 10, 1) + n * 1000).toISOString()}` }) }],
       });
       out.push(row(ingest));
+      const cpu1 = cpuMs(proc.pid);
       const stored = (await (await fetch(`${url}/metrics`)).text()).match(/^ktriage_fleet_reports_ingested_total (\d+)$/m)?.[1];
-      out.push(`  acknowledged ${ingest.reqs - ingest.non2xx}, stored ${stored}`);
+      out.push(`  acknowledged ${ingest.reqs - ingest.non2xx}, stored ${stored}; server CPU ${((cpu1 - cpu0) / ingest.reqs).toFixed(2)} ms per report (PGlite included; load-independent)`);
       out.push(row(await cannon(`ingest raw log, analysed by the server (${(raw.length / 1024).toFixed(0)} KB)`, {
         url, amount: 400, connections: 4,
         requests: [{ method: 'POST', path: '/api/v1/reports?host=raw', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: raw,
           setupRequest: (req) => ({ ...req, path: `/api/v1/reports?host=raw-${n++}` }) }],
       })));
+      if (only === 'ingest') continue;
       // The simulated fleet through the API (the simulator's own pusher), then the queries on it.
       const t0 = Date.now();
       const f = simulate({ hosts, days, seed: 7, rate: crashes / hosts / days });
@@ -124,5 +146,131 @@ export async function benchFleet(argv: string[]): Promise<string> {
     }
   }
   out.push('', `load average ${loadavg()[0]!.toFixed(1)} at the end`);
+  return out.join('\n');
+}
+
+/** p50/p95/max of `n` sequential GETs (one connection, from this process: the server is another). */
+async function sequential(label: string, url: string, n: number): Promise<string> {
+  const ms: number[] = [];
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = await fetch(url);
+    await r.arrayBuffer();
+    if (r.status !== 200) bad++;
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  const q = (p: number) => ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]!.toFixed(1);
+  return `${label.padEnd(44)} ${String(n).padStart(5)} sequential  p50 ${q(0.5).padStart(6)} ms  p95 ${q(0.95).padStart(6)} ms  max ${q(1).padStart(6)} ms  non-200 ${bad}`;
+}
+
+/**
+ * `fleet --bulk --crashes N [--hosts H] [--days D] [--keep]`: the query figures at fleet scale. The simulated
+ * fleet is written straight into PostgreSQL (KTRIAGE_BENCH_DATABASE_URL, a fresh database) with the
+ * ingest's own multi-row statement, 5,000 crashes per statement, NOT through HTTP (a load through the API
+ * is what the ingest figures measure); the aggregator then folds them as the service would. Then
+ * `ktriage serve` on that database answers the bucket list, bucket pages and timeline, measured from here.
+ */
+async function benchFleetBulk(argv: string[]): Promise<string> {
+  const arg = (k: string, d: string) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1]! : d; };
+  const crashes = Number(arg('--crashes', '1000000'));
+  const hosts = Number(arg('--hosts', '10000'));
+  const days = Number(arg('--days', '30'));
+  const n = Number(arg('--requests', '100'));
+  const pgUrl = process.env.KTRIAGE_BENCH_DATABASE_URL ?? '';
+  if (!pgUrl) return 'bench fleet --bulk: set KTRIAGE_BENCH_DATABASE_URL (a PostgreSQL server)';
+  const out: string[] = [`bench/fleet --bulk: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at start`];
+  const dbName = arg('--database', `ktbench_${randomBytes(5).toString('hex')}`);
+  const u = new URL(pgUrl);
+  u.pathname = `/${dbName}`;
+  const dbUrl = u.toString();
+  const reuse = argv.includes('--reuse');
+  if (!reuse) {
+    const a = await openDb({ url: pgUrl, poolSize: 1 });
+    await a.query(`CREATE DATABASE ${dbName}`);
+    await a.close();
+  }
+  const f = simulate({ hosts, days, seed: 7, rate: crashes / hosts / days });
+  try {
+    if (!reuse) {
+      const db = await openDb({ url: dbUrl, poolSize: 4 });
+      await migrate(db);
+      const store = new Store(db);
+      await store.init();
+      store.batching = false;
+      const facts = new Map<string, CrashFacts>();
+      const t0 = Date.now();
+      let done = 0;
+      const CHUNK = 5000;
+      const chunks: number[] = [];
+      for (let i = 0; i < f.crashes.length; i += CHUNK) chunks.push(i);
+      // Two statements in flight (the machine has 2 cores).
+      const worker = async () => {
+        for (let i = chunks.shift(); i !== undefined; i = chunks.shift()) {
+          const items = f.crashes.slice(i, i + CHUNK).map((c) => {
+            const body = f.body(c);
+            const key = `${c.template}/${c.kernel}`;
+            let x = facts.get(key);
+            if (!x) facts.set(key, (x = crashFacts(JSON.parse(body) as Report)));
+            return { facts: x, body, meta: { host: c.host, timeMs: c.timeMs, labels: c.labels, source: 'json' as const } };
+          });
+          // Buckets first (the ingest path does this per request).
+          for (const x of items) if (x.facts.buckets) await (store as unknown as { ensureBuckets(b: unknown, t: number): Promise<void> }).ensureBuckets(x.facts.buckets, x.meta.timeMs);
+          const created = await store.ingestMany(items);
+          done += created;
+          if (done % 100_000 < CHUNK) process.stderr.write(`  loaded ${done} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+        }
+      };
+      await Promise.all([worker(), worker()]);
+      const loadS = (Date.now() - t0) / 1000;
+      out.push(`loaded ${done} crashes (${f.crashes.length} simulated, ${hosts} hosts, ${days} days) in ${loadS.toFixed(0)} s (${(done / loadS).toFixed(0)}/s, multi-row INSERT straight into the store, not HTTP)`);
+      const t1 = Date.now();
+      const folded = await store.aggregate();
+      out.push(`aggregated ${folded} in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+      await db.query('ANALYZE');
+      await db.close();
+    }
+    const { proc, url } = await serve(['--database', dbUrl]);
+    try {
+      const buckets = (await (await fetch(`${url}/api/v1/buckets?level=2&sort=crashes&limit=5`)).json()) as { buckets: { id: string; crashes: number; hosts: number; parent: string }[] };
+      const top = buckets.buckets[0]!;
+      out.push(`largest level-2 bucket: ${top.crashes} crashes on ${top.hosts} hosts`);
+      const day = new Date(f.startMs + Math.floor(days / 2) * DAY);
+      const dayEnd = new Date(day.getTime() + DAY).toISOString();
+      const tests: [string, string][] = [
+        ['GET /api/v1/buckets (level 2, by crashes)', '/api/v1/buckets?level=2&sort=crashes'],
+        ['GET /api/v1/buckets (level 1, by last seen)', '/api/v1/buckets?level=1'],
+        ['GET /api/v1/buckets/{largest level 2}', `/api/v1/buckets/${top.id}`],
+        ['GET /api/v1/buckets/{its level 1}', `/api/v1/buckets/${top.parent}`],
+        ['GET /api/v1/timeline (one day)', `/api/v1/timeline?from=${day.toISOString()}&to=${dayEnd}`],
+        ['GET /api/v1/timeline (one day, largest bucket)', `/api/v1/timeline?from=${day.toISOString()}&to=${dayEnd}&bucket=${top.id}`],
+        ['GET /buckets (HTML)', '/buckets'],
+        ['GET /buckets/{largest} (HTML)', `/buckets/${top.id}`],
+        ['GET /timeline (HTML, one day)', `/timeline?from=${day.toISOString()}&to=${dayEnd}`],
+        ['GET /api/v1/crashes (newest 50)', '/api/v1/crashes?limit=50'],
+      ];
+      for (const [label, path] of tests) {
+        await fetch(url + path).then((r) => r.arrayBuffer());
+        out.push(await sequential(label, url + path, n));
+      }
+      if (argv.includes('--no-patterns')) return out.join('\n');
+      const pt = Date.now();
+      const ps = ((await (await fetch(`${url}/api/v1/patterns?from=${new Date(f.startMs).toISOString()}&to=${new Date(f.endMs).toISOString()}`)).json()) as { patterns: Pattern[] }).patterns;
+      out.push(`patterns over ${f.crashes.length} crashes: ${((Date.now() - pt) / 1000).toFixed(1)} s (uncached)`);
+      const ev = evaluate(ps, f.episodes);
+      for (const r of ev.rows) out.push(`  ${String(r.episode).padEnd(3)} ${r.pattern.padEnd(20)} ${(r.found.join(',') || '-').padEnd(37)} ${r.ok ? 'yes' : 'NO '}  ${r.what}`);
+      out.push(`  false patterns: ${ev.falsePatterns.length}${ev.falsePatterns.map((p) => `\n    ${p.id}: ${p.summary.slice(0, 160)}`).join('')}`);
+    } finally {
+      await stop(proc);
+    }
+  } finally {
+    if (!argv.includes('--keep')) {
+      const a = await openDb({ url: pgUrl, poolSize: 1 });
+      await a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+      await a.close();
+    } else out.push(`database kept: ${dbUrl}`);
+  }
+  out.push(`load average ${loadavg()[0]!.toFixed(1)} at the end`);
   return out.join('\n');
 }

@@ -3,10 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { type CliIO, usageError, fail } from './io.js';
 import { parseArgs, one } from './fleet-args.js';
 
-export const USAGE = `usage: ktriage fleet rebucket [--database URL | --data-dir DIR]
+export const USAGE = `usage: ktriage fleet rebucket [--database URL | --data-dir DIR | --server URL --token T]
        ktriage fleet simulate --hosts N --days D [--seed S] [--server URL --token T] [--truth FILE]
 
-rebucket: recompute every crash's bucket after a rule change (grouping_version).
+rebucket: recompute every crash's bucket after a rule change (grouping_version); with --server, queue it
+as a job that a \`ktriage worker\` runs (resumable, under a lease) and print the job id.
 simulate: a reproducible synthetic fleet (lab and corpus reports with hosts, times, labels, kernels) with
 injected simultaneous, spreading, compromise and regression episodes and their ground truth (docs/fleet.md).
 `;
@@ -21,9 +22,22 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 async function rebucket(argv: string[], io: CliIO): Promise<number> {
   let p;
   try {
-    p = parseArgs(argv, ['--database', '--data-dir']);
+    p = parseArgs(argv, ['--database', '--data-dir', '--server', '--token']);
   } catch (err) {
     return usageError(io, (err as Error).message);
+  }
+  const server = one(p, '--server');
+  if (server) {
+    const { request } = await import('../fleet/client.js');
+    try {
+      const r = await request({ server, token: one(p, '--token') ?? process.env.KTRIAGE_INGEST_TOKEN }, 'POST', '/api/v1/admin/rebucket');
+      if (r.status !== 202) return fail(io, new Error(`rebucket refused: ${r.status} ${JSON.stringify(r.json).slice(0, 200)}`));
+      const j = r.json as { job: number; queued: boolean };
+      io.stdout.write(`rebucket job ${j.job} ${j.queued ? 'queued' : 'already queued'}: a \`ktriage worker\` runs it\n`);
+      return 0;
+    } catch (err) {
+      return fail(io, err);
+    }
   }
   const { openDb } = await import('../fleet/db.js');
   const { migrate } = await import('../fleet/migrations.js');

@@ -46,11 +46,23 @@ export function meaningfulFrames(report: Pick<Report, 'crash' | 'events'>, n = T
   return out;
 }
 
+// A fleet sees the same few titles again and again: normalised titles are kept (normalizeTitle is pure).
+const titleCache = new Map<string, string>();
+function normalizedTitle(raw: string): string {
+  let t = titleCache.get(raw);
+  if (t === undefined) {
+    t = normalizeTitle(raw);
+    if (titleCache.size >= 10_000) titleCache.clear();
+    if (raw.length <= 4096) titleCache.set(raw, t);
+  }
+  return t;
+}
+
 /** Bucket keys of a report's primary crash, or null when it holds no crash. */
 export function bucketKeys(report: Pick<Report, 'crash' | 'events'>, groupingVersion = GROUPING_VERSION): BucketKeys | null {
   const raw = report.crash?.title;
   if (typeof raw !== 'string' || raw.length === 0) return null;
-  const title = normalizeTitle(raw);
+  const title = normalizedTitle(raw);
   const frames = meaningfulFrames(report);
   const key2 = [title, ...frames].join('\n');
   return {

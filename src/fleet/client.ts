@@ -122,6 +122,21 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     o.log?.(`job ${job.id} (${job.kind}) claimed`);
     const dir = mkdtempSync(join(tmpdir(), 'ktriage-worker-'));
     try {
+      if (job.kind === 'rebucket') {
+        // The server does each step under this worker's lease; a step commits with the job's cursor.
+        for (;;) {
+          const st = await request(o, 'POST', `/api/v1/jobs/${job.id}/step`, { type: 'application/json', data: JSON.stringify({ lease: job.leaseToken }) });
+          if (st.status !== 200) throw new Error(`rebucket step of job ${job.id} failed: ${st.status} ${JSON.stringify(st.json).slice(0, 200)}`);
+          const j = st.json as { done: boolean; crashes: number };
+          if (j.done) {
+            o.log?.(`job ${job.id}: rebucketed ${j.crashes} crashes`);
+            break;
+          }
+        }
+        done++;
+        idleSince = Date.now();
+        continue;
+      }
       if (job.kind !== 'vmcore') {
         await request(o, 'POST', `/api/v1/jobs/${job.id}/complete`, { type: 'application/json', data: JSON.stringify({ lease: job.leaseToken, error: `unknown job kind ${job.kind}` }) });
         continue;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { benjaminiHochberg, binomialSf, poissonSf } from './stats.js';
 import { branchOf, compareFleetVersions } from './versions.js';
+import { compareVersions } from '../knowledge/version.js';
 import { DAY_MS, INTEGRITY_FINDINGS } from './store.js';
 
 export interface PatternCrash {
@@ -286,8 +287,14 @@ function compromise(inc: PatternCrash[]): Pattern[] {
   });
 }
 
-/** Host-days per kernel version: each host runs the version of its nearest crash (changes halfway between two). */
-export function hostDays(inc: PatternCrash[]): Map<string, number> {
+/** Label key prefix of a module's version on a host: `module.NAME=VERSION` (docs/fleet.md). */
+export const MODULE_LABEL = 'module.';
+
+/**
+ * Host-days per version of one dimension: each host runs, between two of its crashes, the version of the
+ * nearer one (it changes halfway between them), from the data's first crash to its last.
+ */
+export function hostDays(inc: PatternCrash[], versionOf: (c: PatternCrash) => string | null = (c) => c.kernelVersion, sinceMs = -Infinity): Map<string, number> {
   const t0 = inc[0]!.timeMs;
   const t1 = inc[inc.length - 1]!.timeMs;
   const out = new Map<string, number>();
@@ -296,48 +303,95 @@ export function hostDays(inc: PatternCrash[]): Map<string, number> {
     for (let i = 0; i < cs.length; i++) {
       const c = cs[i]!;
       const to = i + 1 < cs.length ? (c.timeMs + cs[i + 1]!.timeMs) / 2 : t1;
-      if (c.kernelVersion) out.set(c.kernelVersion, (out.get(c.kernelVersion) ?? 0) + (to - from) / DAY_MS);
+      const v = versionOf(c);
+      const a = Math.max(from, sinceMs);
+      if (v && to > a) out.set(v, (out.get(v) ?? 0) + (to - a) / DAY_MS);
       from = to;
     }
   }
   return out;
 }
 
+/** A versioned dimension the regression test runs over: the kernel, or one module's versions. */
+interface Dimension {
+  kind: 'kernel' | 'module';
+  module: string | null;
+  versionOf: (c: PatternCrash) => string | null;
+  /** The ordered series of versions (kernel: one per branch; a module: one). */
+  series: (versions: string[]) => string[][];
+}
+
+function kernelDimension(): Dimension {
+  return {
+    kind: 'kernel', module: null, versionOf: (c) => c.kernelVersion,
+    series(vs) {
+      const branches = new Map<string, string[]>();
+      for (const v of vs) {
+        const b = branchOf(v);
+        if (!b) continue;
+        if (!branches.has(b)) branches.set(b, []);
+        branches.get(b)!.push(v);
+      }
+      return [...branches.values()].map((l) => l.sort(compareFleetVersions));
+    },
+  };
+}
+
+/** Module versions (MODULE_VERSION strings such as 1.4.2, 2.0-rc1) are ordered as dpkg orders versions. */
+function moduleDimension(name: string): Dimension {
+  const key = MODULE_LABEL + name;
+  return {
+    kind: 'module', module: name, versionOf: (c) => c.labels[key] ?? null,
+    series: (vs) => [[...vs].sort((a, b) => compareVersions('debian', a, b))],
+  };
+}
+
 /**
- * fleet-regression: within a kernel branch, a bucket's incidents per host-day rise on version v against the
- * branch's earlier versions: conditional on the bucket's n incidents on v and before, the x on v are tested
- * against Binomial(n, hostdays(v) / hostdays(<= v)); at least 5 incidents on 3 hosts on v; Benjamini-Hochberg
- * over every (bucket, version) tested.
+ * fleet-regression: a bucket's incidents per host-day rise on version v of a dimension (a kernel branch,
+ * or one module's versions from the `module.NAME` labels) against the earlier versions over the same time
+ * (from v's first crash on): conditional on the bucket's n incidents on v and earlier versions then, the
+ * x on v are tested against Binomial(n, hostdays(v) / hostdays(<= v)); at least 5 incidents on 3 hosts on
+ * v; Benjamini-Hochberg over every (bucket, dimension, version) tested.
  */
 function regression(inc: PatternCrash[], opt: PatternOptions): Pattern[] {
   const q = opt.fdr ?? 0.001;
-  const hd = hostDays(inc);
-  const branches = new Map<string, string[]>();
-  for (const v of hd.keys()) {
-    const b = branchOf(v);
-    if (!b) continue;
-    if (!branches.has(b)) branches.set(b, []);
-    branches.get(b)!.push(v);
-  }
-  for (const vs of branches.values()) vs.sort(compareFleetVersions);
-  interface T { bucket: string; version: string; earlier: string[]; x: number; n: number; p0: number; p: number; hostsOn: number; cs: PatternCrash[]; rate: number; rateBefore: number }
+  const modules = new Set<string>();
+  for (const c of inc) for (const k of Object.keys(c.labels)) if (k.startsWith(MODULE_LABEL) && k.length > MODULE_LABEL.length) modules.add(k.slice(MODULE_LABEL.length));
+  const dims = [kernelDimension(), ...[...modules].sort().map(moduleDimension)];
+  interface T { dim: Dimension; bucket: string; version: string; earlier: string[]; x: number; n: number; p0: number; p: number; hostsOn: number; cs: PatternCrash[]; rate: number; rateBefore: number }
   const tests: T[] = [];
-  for (const [bucket, cs] of groupBy(inc.filter((c) => c.bucket && c.kernelVersion), (c) => c.bucket!)) {
-    const byV = groupBy(cs, (c) => c.kernelVersion!);
-    for (const vs of branches.values()) {
-      for (let i = 1; i < vs.length; i++) {
-        const v = vs[i]!;
-        const on = byV.get(v) ?? [];
-        const hostsOn = new Set(on.map((c) => c.host)).size;
-        if (on.length < 5 || hostsOn < 3) continue;
-        const earlier = vs.slice(0, i);
-        const before = earlier.reduce((s, u) => s + (byV.get(u)?.length ?? 0), 0);
-        const hdBefore = earlier.reduce((s, u) => s + (hd.get(u) ?? 0), 0);
-        const hdV = hd.get(v) ?? 0;
-        if (hdBefore <= 0 || hdV <= 0) continue;
-        const n = on.length + before;
-        const p0 = hdV / (hdV + hdBefore);
-        tests.push({ bucket, version: v, earlier, x: on.length, n, p0, p: binomialSf(on.length, n, p0), hostsOn, cs: on, rate: on.length / hdV, rateBefore: before / hdBefore });
+  const withBucket = inc.filter((c) => c.bucket);
+  for (const dim of dims) {
+    // Version v is compared with the earlier ones over the same time: from v's first crash in the fleet
+    // on. Otherwise a rate that changed over time for another reason (another rollout, another episode)
+    // would count for or against v merely because v came late.
+    const firstOn = new Map<string, number>();
+    for (const c of inc) {
+      const v = dim.versionOf(c);
+      if (v && !firstOn.has(v)) firstOn.set(v, c.timeMs);
+    }
+    const series = dim.series([...firstOn.keys()]);
+    const hdSince = new Map<string, Map<string, number>>();
+    for (const [bucket, cs] of groupBy(withBucket.filter((c) => dim.versionOf(c)), (c) => c.bucket!)) {
+      for (const vs of series) {
+        for (let i = 1; i < vs.length; i++) {
+          const v = vs[i]!;
+          const since = firstOn.get(v)!;
+          const byV = groupBy(cs.filter((c) => c.timeMs >= since), (c) => dim.versionOf(c)!);
+          const on = byV.get(v) ?? [];
+          const hostsOn = new Set(on.map((c) => c.host)).size;
+          if (on.length < 5 || hostsOn < 3) continue;
+          let hd = hdSince.get(v);
+          if (!hd) hdSince.set(v, (hd = hostDays(inc, dim.versionOf, since)));
+          const earlier = vs.slice(0, i);
+          const before = earlier.reduce((s, u) => s + (byV.get(u)?.length ?? 0), 0);
+          const hdBefore = earlier.reduce((s, u) => s + (hd.get(u) ?? 0), 0);
+          const hdV = hd.get(v) ?? 0;
+          if (hdBefore <= 0 || hdV <= 0) continue;
+          const n = on.length + before;
+          const p0 = hdV / (hdV + hdBefore);
+          tests.push({ dim, bucket, version: v, earlier, x: on.length, n, p0, p: binomialSf(on.length, n, p0), hostsOn, cs: on, rate: on.length / hdV, rateBefore: before / hdBefore });
+        }
       }
     }
   }
@@ -346,14 +400,15 @@ function regression(inc: PatternCrash[], opt: PatternOptions): Pattern[] {
     const start = t.cs[0]!.timeMs;
     const end = t.cs[t.cs.length - 1]!.timeMs;
     const ratio = t.rateBefore > 0 ? t.rate / t.rateBefore : Infinity;
+    const what = t.dim.kind === 'kernel' ? `kernel ${t.version}` : `module ${t.dim.module} ${t.version}`;
     return {
-      id: 'fleet-regression' as const, key: keyOf('regression', t.bucket, t.version), severity: 'high' as const,
-      summary: `${t.cs[0]!.title || t.bucket} rose on kernel ${t.version}: ${t.rate.toFixed(4)} crashes per host-day against ` +
+      id: 'fleet-regression' as const, key: keyOf('regression', t.bucket, t.dim.module, t.version), severity: 'high' as const,
+      summary: `${t.cs[0]!.title || t.bucket} rose on ${what}: ${t.rate.toFixed(4)} crashes per host-day against ` +
         `${t.rateBefore.toFixed(4)} on ${t.earlier.join(', ')} (${Number.isFinite(ratio) ? ratio.toFixed(1) + 'x' : 'new'}; ` +
         `${t.x} crashes on ${t.hostsOn} hosts; p = ${t.p.toExponential(2)})`,
       start: iso(start), end: iso(end), startMs: start, endMs: end,
       hosts: uniq(t.cs.map((c) => c.host)).sort(), buckets: bucketsOf(t.cs), labels: commonLabels(t.cs),
-      statistics: { version: t.version, earlierVersions: t.earlier.join(','), crashesOnVersion: t.x, crashesInBranch: t.n,
+      statistics: { dimension: t.dim.kind, module: t.dim.module, version: t.version, earlierVersions: t.earlier.join(','), crashesOnVersion: t.x, crashesInBranch: t.n,
         expectedShare: Number(t.p0.toFixed(6)), ratePerHostDay: Number(t.rate.toFixed(6)), rateBefore: Number(t.rateBefore.toFixed(6)),
         rateRatio: Number.isFinite(ratio) ? Number(ratio.toFixed(3)) : null, p: t.p, testsInFamily: tests.length, fdr: q },
       evidence: evidenceOf(t.cs), crashCount: t.cs.length,

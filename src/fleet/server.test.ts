@@ -94,12 +94,24 @@ for (const s of testStores()) {
         [{ ...auth, 'content-type': 'text/plain' }, '/api/v1/reports?host=h&label=nokey', body, 400],
         [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":{}}', 400],
         [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":[],', 400],
+        // Prototype poisoning, plain and spelled with escapes, refused as Fastify's own parser refuses it.
+        [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":[],"crash":null,"x":{"__proto__":{"polluted":1}}}', 400],
+        [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":[],"crash":null,"\\u005f_proto__":{}}', 400],
+        [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '{"schemaVersion":"1.0","events":[],"crash":null,"constructor":{"prototype":{"polluted":1}}}', 400],
+        [{ ...auth, 'content-type': 'application/json' }, '/api/v1/reports?host=h', '', 400],
       ];
       for (const [headers, url, b, code] of cases) {
         const r = await fleet.app.inject({ method: 'POST', url, headers, body: b });
         assert.equal(r.statusCode, code, `${url} ${headers['content-type']}: ${r.body.slice(0, 200)}`);
         assert.ok(typeof r.json().error === 'string' && !r.json().error.includes('\n'));
       }
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      // A report whose text holds escapes and the word constructor is stored as it was sent.
+      const report = JSON.stringify({ ...analyze([join(LAB, 'sysrq-c', 'console.log')]), note: 'constructor \u001b[31m' });
+      const ok = await fleet.app.inject({ method: 'POST', url: '/api/v1/reports?host=escapes-1&time=2026-11-02T00:00:00Z', headers: { ...auth, 'content-type': 'application/json' }, body: report });
+      assert.equal(ok.statusCode, 202, ok.body);
+      const full = (await fleet.app.inject({ url: `/api/v1/crashes/${ok.json().id}` })).json();
+      assert.equal(full.report.note, 'constructor \u001b[31m');
     });
 
     test('OpenAPI describes the versioned routes', async () => {
@@ -156,6 +168,46 @@ for (const s of testStores()) {
       assert.equal(after.reduce((a: number, b: { crashes: number }) => a + b.crashes, 0), total);
       assert.deepEqual(after.map((b: { title: string }) => b.title).sort(), before.map((b: { title: string }) => b.title).sort());
       assert.ok(after.every((b: { groupingVersion: number; id: string }) => b.groupingVersion === r.groupingVersion && !before.some((x: { id: string }) => x.id === b.id)));
+    });
+
+    test('rebucket as a job: claimed with a lease, resumed after its worker died, finished once by ktriage worker', async () => {
+      await fleet.flush();
+      const before = (await fleet.app.inject({ url: '/api/v1/buckets?level=1&limit=500' })).json().buckets;
+      const total = before.reduce((a: number, b: { crashes: number }) => a + b.crashes, 0);
+      const crashes = Number((await fleet.store.db.query<{ n: unknown }>('SELECT count(*) AS n FROM crashes'))[0]!.n);
+      const reports = Number((await fleet.store.db.query<{ n: unknown }>('SELECT count(DISTINCT report_sha) AS n FROM crashes'))[0]!.n);
+      assert.ok(reports > 4, String(reports));
+      const q1 = (await fleet.app.inject({ method: 'POST', url: '/api/v1/admin/rebucket', headers: auth })).json();
+      const q2 = (await fleet.app.inject({ method: 'POST', url: '/api/v1/admin/rebucket', headers: auth })).json();
+      assert.deepEqual([q1.queued, q2.queued, q2.job], [true, false, q1.job]);
+      const claim = async (w: string) => (await fleet.app.inject({ method: 'POST', url: '/api/v1/jobs/claim', headers: { ...auth, 'content-type': 'application/json' }, payload: { worker: w } })).json();
+      const step = (lease: string, limit?: number) => fleet.app.inject({ method: 'POST', url: `/api/v1/jobs/${q1.job}/step`, headers: auth, payload: { lease, limit } });
+      const w1 = await claim('w1');
+      assert.deepEqual([w1.id, w1.kind, w1.attempts], [q1.job, 'rebucket', 1]);
+      const s1 = (await step(w1.leaseToken, 2)).json();
+      assert.deepEqual([s1.done, s1.reports], [false, 2]);
+      assert.ok(s1.crashes > 0 && s1.crashes < crashes);
+      // w1 dies: its lease runs out, w2 takes the job over from w1's cursor; w1's lease is refused.
+      await fleet.store.db.query('UPDATE jobs SET lease_until = 0 WHERE id = $1', [q1.job]);
+      const w2 = await claim('w2');
+      assert.deepEqual([w2.id, w2.attempts], [q1.job, 2]);
+      assert.equal((await step(w1.leaseToken)).statusCode, 409);
+      const s2 = (await step(w2.leaseToken, 2)).json();
+      assert.deepEqual([s2.done, s2.reports], [false, 2]);
+      assert.ok(s2.crashes > s1.crashes);
+      // w2 dies too; a real worker (the client `ktriage worker` runs) finishes the job over HTTP.
+      await fleet.store.db.query('UPDATE jobs SET lease_until = 0 WHERE id = $1', [q1.job]);
+      const url = await fleet.app.listen({ host: '127.0.0.1', port: 0 });
+      const { runWorker } = await import('./client.js');
+      assert.equal(await runWorker({ server: url, token: TOKEN, name: 'w3', maxJobs: 1, pollMs: 50, idleExitMs: 2000 }), 1);
+      const job = (await fleet.app.inject({ url: `/api/v1/jobs/${q1.job}` })).json();
+      assert.deepEqual([job.state, job.attempts, job.result.crashes], ['done', 3, crashes]);
+      assert.equal((await step(w2.leaseToken)).statusCode, 409);
+      const after = (await fleet.app.inject({ url: '/api/v1/buckets?level=1&limit=500' })).json().buckets;
+      assert.equal(after.reduce((a: number, b: { crashes: number }) => a + b.crashes, 0), total);
+      assert.deepEqual(after.map((b: { title: string }) => b.title).sort(), before.map((b: { title: string }) => b.title).sort());
+      assert.ok(after.every((b: { groupingVersion: number }) => b.groupingVersion === before[0].groupingVersion + 1));
+      assert.equal(fleet.store.groupingVersion, before[0].groupingVersion + 1);
     });
 
     test('a simulated fleet: every injected episode is found, no false pattern', async () => {

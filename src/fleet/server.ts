@@ -116,6 +116,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   const metrics = { ingested: 0, duplicates: 0, rejected429: 0, rejected503: 0, errors: 0, analyses: 0, vmcores: 0, jobsDone: 0 };
   let inflight = 0;
   let analyses = 0;
+  const rawJson = new WeakMap<object, string>();
 
   const app = Fastify({
     logger: o.logger ?? false,
@@ -133,6 +134,18 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
       info: { title: 'ktriage fleet API', version: VERSION, description: 'Crash reports of a fleet: ingest, buckets, hosts, patterns.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
+  });
+  // JSON bodies are parsed once, and a report's own text is what the store keeps (never serialised again).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxReport }, (req, body, done) => {
+    try {
+      const text = body as string;
+      const v = parseJsonBody(text);
+      rawJson.set(req, text);
+      done(null, v);
+    } catch (err) {
+      done(new HttpError(400, (err as Error).message.split('\n')[0]!.slice(0, 200)), undefined);
+    }
   });
   app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: maxReport }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
@@ -218,7 +231,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
       const ct = String(req.headers['content-type'] ?? '');
       if (ct.startsWith('application/json')) {
         report = asBadRequest(() => checkReport(req.body));
-        body = JSON.stringify(report);
+        body = rawJson.get(req) ?? JSON.stringify(report);
         source = 'json';
       } else if (ct.startsWith('text/plain')) {
         if (typeof req.body !== 'string' || req.body.length === 0) throw new HttpError(400, 'empty report');
@@ -361,6 +374,47 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     return { id: Number(j.id), kind: j.kind, state: j.state, attempts: Number(j.attempts), worker: j.worker, result: typeof j.result === 'string' ? JSON.parse(j.result) : j.result, error: j.error };
   });
 
+  // Re-bucketing as a job (`ktriage fleet rebucket --server`): a worker claims it and drives it step by
+  // step under its lease; each step (up to 100 distinct reports) commits with the job's cursor, so a job
+  // whose worker died resumes where it stopped, and the last step ends the job in its own transaction.
+  app.post('/api/v1/admin/rebucket', { schema: { summary: 'Queue a re-bucketing of every crash (a worker runs it)', security: [{ bearer: [] }] }, preHandler: [needIngest] }, async (_req, reply) => {
+    const open = await o.db.query<{ id: unknown }>(`SELECT id FROM jobs WHERE kind = 'rebucket' AND state IN ('queued', 'running') ORDER BY id LIMIT 1`);
+    if (open[0]) return reply.code(202).send({ job: Number(open[0].id), queued: false });
+    const v = store.rebucketVersions();
+    const rows = await o.db.query<{ id: unknown }>(`INSERT INTO jobs (kind, payload, created_ms) VALUES ('rebucket', $1, $2) RETURNING id`,
+      [JSON.stringify({ from: v.from, to: v.to, after: '', crashes: 0 }), Date.now()]);
+    return reply.code(202).send({ job: Number(rows[0]!.id), queued: true });
+  });
+  app.post('/api/v1/jobs/:id/step', { schema: { summary: 'Run the next step of a rebucket job (the lease holder only)', security: [{ bearer: [] }] }, preHandler: [needIngest] }, async (req) => {
+    const id = Number((req.params as { id: string }).id);
+    const lease = String((req.body as { lease?: string } | undefined)?.lease ?? '');
+    const limit = Math.min(1000, Math.max(1, Math.floor(Number((req.body as { limit?: number } | undefined)?.limit ?? 100)) || 100));
+    let finished = false;
+    const r = await o.db.tx(async (q) => {
+      const j = await q.query<{ payload: unknown; kind: string }>(`SELECT payload, kind FROM jobs WHERE id = $1 AND lease_token = $2 AND state = 'running' FOR UPDATE`, [id, lease]);
+      if (!j[0]) throw new HttpError(409, 'the lease of this job is not yours (expired or done)');
+      if (j[0].kind !== 'rebucket') throw new HttpError(400, 'not a rebucket job');
+      const p = (typeof j[0].payload === 'string' ? JSON.parse(j[0].payload) : j[0].payload) as { from: number; to: number; after: string; crashes: number };
+      const st = await store.rebucketStep(q, p.from, p.to, p.after, limit);
+      const next = { ...p, after: st.last ?? p.after, crashes: p.crashes + st.crashes };
+      if (st.last === null) {
+        await store.rebucketFinishTx(q, p.from, p.to);
+        await q.query(`UPDATE jobs SET state = 'done', finished_ms = $2, payload = $3, result = $3 WHERE id = $1`, [id, Date.now(), JSON.stringify(next)]);
+        finished = true;
+      } else {
+        await q.query(`UPDATE jobs SET payload = $2, lease_until = $3 WHERE id = $1`, [id, JSON.stringify(next), Date.now() + leaseMs]);
+      }
+      return { done: st.last === null, crashes: next.crashes, reports: st.reports, groupingVersion: p.to };
+    });
+    if (finished) {
+      patternCache = null;
+      const a = await store.afterRebucket();
+      metrics.jobsDone++;
+      return { ...r, buckets: a.buckets };
+    }
+    return r;
+  });
+
   app.post('/api/v1/admin/aggregate', { schema: { summary: 'Fold pending crashes into the aggregates now', security: [{ bearer: [] }] }, preHandler: [needIngest] }, async () => ({ folded: await flush() }));
 
   // Read API.
@@ -397,7 +451,10 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   let patternCache: { key: string; at: number; patterns: Pattern[] } | null = null;
   /** Patterns over [from, to) (default: the `days` before the latest crash), cached until a crash arrives. */
   const patterns = async (days: number, fromMs?: number, toMs?: number): Promise<Pattern[]> => {
-    const st = await o.db.query<{ n: unknown; m: unknown; t: unknown }>('SELECT count(*) AS n, max(id) AS m, max(time_ms) AS t FROM crashes');
+    // The cache key reads indexes and the small buckets table, never counts the crashes (0.1-0.7 s at
+    // 1,000,000): the newest id and time, and the crashes aggregated so far (moves within a second of any).
+    const st = await o.db.query<{ n: unknown; m: unknown; t: unknown }>(
+      `SELECT (SELECT coalesce(sum(crashes), 0) FROM buckets WHERE level = 1) AS n, max(id) AS m, max(time_ms) AS t FROM crashes`);
     const to = toMs ?? Number(st[0]?.t ?? 0) + 1;
     const from = fromMs ?? to - days * DAY_MS;
     const key = `${st[0]?.n}/${st[0]?.m}/${from}/${to}/${store.groupingVersion}`;
@@ -462,6 +519,28 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
       await o.db.close();
     },
   };
+}
+
+/**
+ * JSON.parse, refusing what Fastify's own parser refuses (prototype poisoning: a `__proto__` key, or a
+ * `constructor` key holding a `prototype`). The tree is walked only when the text may spell one of them.
+ */
+export function parseJsonBody(text: string): unknown {
+  const v: unknown = JSON.parse(text);
+  if (text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) {
+    const stack: unknown[] = [v];
+    while (stack.length > 0) {
+      const o = stack.pop();
+      if (!o || typeof o !== 'object') continue;
+      if (Object.prototype.hasOwnProperty.call(o, '__proto__')) throw new Error('Object contains forbidden prototype property');
+      const c = (o as Record<string, unknown>).constructor;
+      if (Object.prototype.hasOwnProperty.call(o, 'constructor') && c && typeof c === 'object' && Object.prototype.hasOwnProperty.call(c, 'prototype')) {
+        throw new Error('Object contains forbidden prototype property');
+      }
+      for (const x of Object.values(o)) if (x && typeof x === 'object') stack.push(x);
+    }
+  }
+  return v;
 }
 
 function asBadRequest<T>(f: () => T): T {

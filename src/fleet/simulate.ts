@@ -9,7 +9,7 @@ import type { Report } from '../model/types.js';
 import { sharedDir } from '../util/repo.js';
 import { bucketKeys } from './buckets.js';
 import { crashFacts, DAY_MS, INTEGRITY_FINDINGS } from './store.js';
-import type { Pattern, PatternCrash } from './patterns.js';
+import { MODULE_LABEL, type Pattern, type PatternCrash } from './patterns.js';
 
 export interface SimOptions {
   hosts: number;
@@ -42,6 +42,8 @@ export interface Episode {
   title: string | null;
   label?: string;
   version?: string;
+  /** fleet-regression on a module's version: the module (version is then the module's). */
+  module?: string;
   /** Patterns that this episode may also raise without counting as false (a rootkit also spreads). */
   alsoAllowed?: Pattern['id'][];
 }
@@ -59,6 +61,9 @@ export const SIM_KERNELS = [
   { release: '6.1.0-56-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-09-20)' },
   { release: '6.1.0-58-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.199-1 (2026-11-05)' },
 ];
+
+/** The simulated out-of-tree module: its two versions in order, and the lab scenario that crashes in it. */
+export const SIM_MODULE = { name: 'ktl_bug', versions: ['1.2.4', '1.3.0'] as const, scenario: 'bug-module' };
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -152,6 +157,18 @@ export function simulate(o: SimOptions): SimFleet {
   const upgrade = hosts.map(() => (rnd() < 0.3 ? upgradeAt + rnd() * DAY_MS : Infinity));
   const baseKernel = hosts.map(() => (rnd() < 0.5 ? 0 : 1));
   const kernelAt = (h: number, t: number) => (t >= upgrade[h]! ? 2 : baseKernel[h]!);
+  // Every host runs the out-of-tree module SIM_MODULE (its version as the `module.NAME` label, as pushes
+  // carry it); from day 0.25 of the period 40 % of the hosts move from the old version to the new one over
+  // a day, independently of the kernel upgrade.
+  const modUpgradeAt = startMs + Math.floor(days * 0.25) * DAY_MS;
+  const modUpgrade = hosts.map(() => (rnd() < 0.4 ? modUpgradeAt + rnd() * DAY_MS : Infinity));
+  const modLabel = MODULE_LABEL + SIM_MODULE.name;
+  const labelSets = hosts.map((h) => [
+    { ...h.labels, [modLabel]: SIM_MODULE.versions[0] },
+    { ...h.labels, [modLabel]: SIM_MODULE.versions[1] },
+  ] as const);
+  const moduleAt = (h: number, t: number) => (t >= modUpgrade[h]! ? 1 : 0);
+  const labelsAt = (h: number, t: number) => labelSets[h]![moduleAt(h, t)]!;
 
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const normal = templates.map((t, i) => ({ t, i })).filter((x) => !x.t.integrity);
@@ -160,6 +177,8 @@ export function simulate(o: SimOptions): SimFleet {
   // Reserved templates: one only for spreading (never in the background), one for the regression.
   const spreadT = normal.find((x) => x.t.name.includes('list-corruption'))?.i ?? normal[normal.length - 1]!.i;
   const regressT = normal.find((x) => x.t.name.includes('hung-task') && x.t.name.startsWith('lab/'))?.i ?? normal[0]!.i;
+  // The module regression's bucket: a crash in the simulated module (the lab's BUG() in its own module).
+  const moduleT = normal.find((x) => x.t.name === `lab/${SIM_MODULE.scenario}`)?.i ?? normal.find((x) => x.i !== regressT && x.i !== spreadT)!.i;
   const background = normal.filter((x) => x.i !== spreadT);
   // Zipf-like weights over the background templates (common crashes and a tail of rarer ones), each at
   // least 1/4 of the average, so every background bucket shows up from the first day.
@@ -177,6 +196,7 @@ export function simulate(o: SimOptions): SimFleet {
   const rate = o.rate ?? 0.3;
   const total = Math.round(rate * nHosts * days);
   const regressShareV2 = 8; // the regression bucket's rate multiplier on the newest kernel
+  const regressShareModule = 8; // the module bucket's rate multiplier on the module's new version
   for (let n = 0; n < total; n++) {
     const h = Math.floor(rnd() * nHosts);
     const t = startMs + Math.floor(rnd() * (endMs - startMs));
@@ -184,11 +204,13 @@ export function simulate(o: SimOptions): SimFleet {
     let template = drawTemplate();
     // The regression: on the new kernel, extra crashes of the regression bucket.
     if (k === 2 && template !== regressT && rnd() < (regressShareV2 - 1) * (weights[background.findIndex((x) => x.i === regressT)]! / wsum)) template = regressT;
-    crashes.push({ host: hosts[h]!.name, timeMs: t, labels: hosts[h]!.labels, template, kernel: k, episode: null });
+    // The module regression: on the module's new version, extra crashes of the module's bucket.
+    else if (moduleAt(h, t) === 1 && template !== moduleT && rnd() < (regressShareModule - 1) * (weights[background.findIndex((x) => x.i === moduleT)]! / wsum)) template = moduleT;
+    crashes.push({ host: hosts[h]!.name, timeMs: t, labels: labelsAt(h, t), template, kernel: k, episode: null });
   }
   const episodes: Episode[] = [];
   const at = (h: number, t: number, template: number, episode: number) =>
-    crashes.push({ host: hosts[h]!.name, timeMs: Math.floor(t), labels: hosts[h]!.labels, template, kernel: kernelAt(h, t), episode });
+    crashes.push({ host: hosts[h]!.name, timeMs: Math.floor(t), labels: labelsAt(h, t), template, kernel: kernelAt(h, t), episode });
   const distinctHosts = (n: number, avoid = new Set<number>()) => {
     const s = new Set<number>();
     while (s.size < n) {
@@ -250,6 +272,13 @@ export function simulate(o: SimOptions): SimFleet {
       hosts: [...new Set(onV2.map((c) => c.host))], startMs: upgradeAt, endMs, title: templates[regressT]!.title,
       version: `debian:${/Debian (\S+)/.exec(SIM_KERNELS[2]!.version)![1]}` });
   }
+  // 5b. Module regression: the module's bucket at 8x its rate on the module's new version.
+  {
+    const onNew = crashes.filter((c) => c.template === moduleT && c.labels[modLabel] === SIM_MODULE.versions[1]);
+    episodes.push({ index: episodes.length, pattern: 'fleet-regression', what: `${templates[moduleT]!.title} at ${regressShareModule}x on module ${SIM_MODULE.name} ${SIM_MODULE.versions[1]}`,
+      hosts: [...new Set(onNew.map((c) => c.host))], startMs: modUpgradeAt, endMs, title: templates[moduleT]!.title,
+      version: SIM_MODULE.versions[1], module: SIM_MODULE.name });
+  }
   // 6. Noise that must raise nothing: one host in a crash loop (20 crashes within an hour).
   {
     const h = Math.floor(rnd() * nHosts);
@@ -306,7 +335,7 @@ export function evaluate(patterns: Pattern[], episodes: Episode[]): Evaluation {
       if (p.id !== e.pattern && !(e.alsoAllowed ?? []).includes(p.id) && e.pattern !== 'crash-loop') return false;
       const overlap = p.hosts.filter((h) => hs.has(h)).length;
       const timeOk = p.startMs <= e.endMs + 3_600_000 && p.endMs >= e.startMs - 3_600_000;
-      return overlap >= Math.max(1, Math.ceil(hs.size / 2)) && timeOk && (e.version ? p.statistics.version === e.version : true);
+      return overlap >= Math.max(1, Math.ceil(hs.size / 2)) && timeOk && (e.version ? p.statistics.version === e.version && (p.statistics.module ?? null) === (e.module ?? null) : true);
     });
     for (const m of matches) used.add(m);
     const found = matches.map((m) => m.id);

@@ -101,6 +101,9 @@ export class Store {
   private knownBuckets = new Set<string>();
   private queue: { row: PendingRow; body: string; resolve?: (r: { id: number; created: boolean }) => void; reject?: (e: unknown) => void }[] = [];
   private writing = 0;
+  private pumpScheduled = false;
+  private lastBody = '';
+  private lastSha = '';
   /** Group commit of concurrent ingests (off for a Store bound to one transaction). */
   batching = true;
   private aggregating: Promise<number> | null = null;
@@ -121,22 +124,38 @@ export class Store {
    */
   async ingest(report: Report, body: string, meta: IngestMeta): Promise<IngestResult> {
     const facts = crashFacts(report);
+    const row = await this.rowOf(facts, body, meta);
+    const r = this.batching ? await this.enqueue(row, body) : (await this.writeBatch([{ row, body }]))[0]!;
+    return { id: r.id, created: r.created, title: facts.title, bucket1: row.bucket1, bucket2: row.bucket2 };
+  }
+
+  /**
+   * Bulk load without HTTP (the bench's large fleets): the ingest's own statement over many rows at once,
+   * with the facts of each distinct report computed once by the caller. Returns how many were created.
+   */
+  async ingestMany(items: { facts: CrashFacts; body: string; meta: IngestMeta }[]): Promise<number> {
+    const batch: { row: PendingRow; body: string }[] = [];
+    for (const x of items) batch.push({ row: await this.rowOf(x.facts, x.body, x.meta), body: x.body });
+    return (await this.writeBatch(batch)).filter((r) => r.created).length;
+  }
+
+  private async rowOf(facts: CrashFacts, body: string, meta: IngestMeta): Promise<PendingRow> {
     const now = Date.now();
     const timeMs = facts.wallclockMs ?? meta.timeMs ?? now;
     const labels = meta.labels ?? {};
-    const reportSha = sha256(body);
+    const reportSha = body === this.lastBody ? this.lastSha : sha256(body);
+    this.lastBody = body;
+    this.lastSha = reportSha;
     const identity = facts.title ? facts.identity : reportSha;
     const ident = sha256(JSON.stringify([meta.host, identity, facts.wallclockMs === null ? meta.timeMs ?? null : null]));
     const b = facts.buckets;
     if (b) await this.ensureBuckets(b, timeMs);
-    const row: PendingRow = {
+    return {
       ident, host: meta.host, time_ms: timeMs, received_ms: now, kernel: facts.kernel, kernel_version: facts.kernelVersion,
       title: facts.title, kind: facts.kind, bucket1: b?.level1.id ?? null, bucket2: b?.level2.id ?? null,
       grouping_version: this.groupingVersion, modules: facts.modules, third_party: facts.thirdParty, findings: facts.findings,
       labels, report_sha: reportSha, source: meta.source,
     };
-    const r = this.batching ? await this.enqueue(row, body) : (await this.writeBatch([{ row, body }]))[0]!;
-    return { id: r.id, created: r.created, title: facts.title, bucket1: row.bucket1, bucket2: row.bucket2 };
   }
 
   /**
@@ -147,6 +166,21 @@ export class Store {
   private enqueue(row: PendingRow, body: string): Promise<{ id: number; created: boolean }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, body, resolve, reject });
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * A batch starts on the event loop's check phase (setImmediate), after the poll phase handed over every
+   * request whose bytes had arrived: a batch then holds all the requests that came in together. Started at
+   * once, the first request of a burst would go alone, and PGlite (which runs in this thread) would keep
+   * the loop from reading the others until it finished.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }
@@ -160,7 +194,7 @@ export class Store {
         .then((rs) => batch.forEach((x, i) => x.resolve!(rs[i]!)), (err) => batch.forEach((x) => x.reject!(err)))
         .finally(() => {
           this.writing--;
-          this.pump();
+          this.schedulePump();
         });
     }
   }
@@ -168,23 +202,30 @@ export class Store {
   private async writeBatch(batch: { row: PendingRow; body: string }[]): Promise<{ id: number; created: boolean }[]> {
     const bodies = new Map<string, string>();
     for (const x of batch) bodies.set(x.row.report_sha, x.body);
-    const shas = [...bodies.keys()];
+    // Rows in key order (reports by content address, crashes by identity): two batches in flight that
+    // share keys then wait on one another in the same order, never in a deadlock.
+    const shas = [...bodies.keys()].sort();
+    const sorted = [...batch].sort((a, b) => (a.row.ident < b.row.ident ? -1 : a.row.ident > b.row.ident ? 1 : 0));
+    // Each distinct body is one bind parameter of its own (sent as it is: no array or JSON escaping of
+    // 10-100 KB of text); the crash rows, small, go as one JSON array.
+    const values = shas.map((_, i) => `($${3 + 3 * i}, $${4 + 3 * i}, $${5 + 3 * i}::int)`).join(', ');
+    const params: unknown[] = [JSON.stringify(sorted.map((x) => x.row)), [...new Set(sorted.map((x) => x.row.ident))]];
+    for (const k of shas) params.push(k, bodies.get(k)!, Buffer.byteLength(bodies.get(k)!));
     const rows = await this.db.query<{ id: string | number; ident: string; created: boolean }>(
-      `WITH r AS (INSERT INTO reports (sha256, body, bytes)
-                  SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) ON CONFLICT DO NOTHING),
+      `WITH r AS (INSERT INTO reports (sha256, body, bytes) VALUES ${values} ON CONFLICT DO NOTHING),
        c AS (INSERT INTO crashes (ident, host, time_ms, received_ms, kernel, kernel_version, title, kind, bucket1, bucket2,
                grouping_version, modules, third_party, findings, labels, report_sha, source)
              SELECT x.ident, x.host, x.time_ms, x.received_ms, x.kernel, x.kernel_version, x.title, x.kind, x.bucket1, x.bucket2,
                x.grouping_version, ARRAY(SELECT jsonb_array_elements_text(x.modules)), ARRAY(SELECT jsonb_array_elements_text(x.third_party)),
                ARRAY(SELECT jsonb_array_elements_text(x.findings)), x.labels, x.report_sha, x.source
-             FROM jsonb_to_recordset($4::jsonb) AS x(ident text, host text, time_ms bigint, received_ms bigint, kernel text,
+             FROM jsonb_to_recordset($1::jsonb) AS x(ident text, host text, time_ms bigint, received_ms bigint, kernel text,
                kernel_version text, title text, kind text, bucket1 text, bucket2 text, grouping_version integer, modules jsonb,
                third_party jsonb, findings jsonb, labels jsonb, report_sha text, source text)
-             ON CONFLICT (ident) DO NOTHING RETURNING id, ident)
+             ON CONFLICT (ident) DO NOTHING RETURNING id, ident),
+       q AS (INSERT INTO agg_pending (id) SELECT id FROM c)
        SELECT id, ident, true AS created FROM c
-       UNION ALL SELECT id, ident, false AS created FROM crashes WHERE ident = ANY($5::text[]) AND ident NOT IN (SELECT ident FROM c)`,
-      [shas, shas.map((k) => bodies.get(k)!), shas.map((k) => Buffer.byteLength(bodies.get(k)!)), JSON.stringify(batch.map((x) => x.row)),
-        [...new Set(batch.map((x) => x.row.ident))]],
+       UNION ALL SELECT id, ident, false AS created FROM crashes WHERE ident = ANY($2::text[]) AND ident NOT IN (SELECT ident FROM c)`,
+      params,
     );
     const byIdent = new Map(rows.map((r) => [r.ident, r]));
     const first = new Set<string>();
@@ -198,20 +239,22 @@ export class Store {
     });
   }
 
-  private async ensureBuckets(b: NonNullable<ReturnType<typeof bucketKeys>>, timeMs: number, q: Sql = this.db): Promise<void> {
+  private async ensureBuckets(b: NonNullable<ReturnType<typeof bucketKeys>>, timeMs: number, q: Sql = this.db, gv = this.groupingVersion): Promise<void> {
     if (this.knownBuckets.has(b.level2.id) && this.knownBuckets.has(b.level1.id)) return;
     await q.query(
       `INSERT INTO buckets (id, grouping_version, level, parent, title, frames, first_seen, last_seen)
        VALUES ($1, $3, 1, NULL, $4, '{}', $6, $6), ($2, $3, 2, $1, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING`,
-      [b.level1.id, b.level2.id, this.groupingVersion, b.level1.title, b.level2.frames, timeMs],
+      [b.level1.id, b.level2.id, gv, b.level1.title, b.level2.frames, timeMs],
     );
+    // Only a committed bucket may be remembered (a re-bucketing step's transaction may roll back).
+    if (q !== this.db) return;
     if (this.knownBuckets.size > 100_000) this.knownBuckets.clear();
     this.knownBuckets.add(b.level1.id);
     this.knownBuckets.add(b.level2.id);
   }
 
   /** Folds crashes not yet aggregated into the bucket and host aggregates; returns how many it folded. */
-  aggregate(batch = 20_000): Promise<number> {
+  aggregate(batch = this.db.kind === 'pglite' ? 2000 : 10_000): Promise<number> {
     if (this.aggregating) return this.aggregating.then(() => this.aggregate(batch));
     this.aggregating = this.aggregateAll(batch).finally(() => {
       this.aggregating = null;
@@ -228,47 +271,51 @@ export class Store {
     }
   }
 
+  /**
+   * One short transaction: takes up to `batch` queued crash ids and folds them into every aggregate in a
+   * single statement (no temporary tables, one round trip). A bucket's host count grows by the
+   * (bucket, host) pairs this batch inserted (`xmax = 0`: inserted, not updated), so its cost does not
+   * grow with the store.
+   */
   private async aggregateOnce(batch: number): Promise<number> {
     return this.db.tx(async (q) => {
       // One aggregator at a time across all serve processes sharing the database.
       const lock = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(4242002) AS ok');
       if (!lock[0]?.ok) return 0;
-      await q.query(`CREATE TEMP TABLE agg_batch (host text, time_ms bigint, kernel text, kernel_version text, modules text[],
-        bucket1 text, bucket2 text, labels jsonb) ON COMMIT DROP`);
-      await q.query(`WITH b AS (UPDATE crashes SET aggregated = true WHERE id IN (
-          SELECT id FROM crashes WHERE NOT aggregated ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-          RETURNING host, time_ms, kernel, kernel_version, modules, bucket1, bucket2, labels)
-        INSERT INTO agg_batch SELECT * FROM b`, [batch]);
-      const n = Number((await q.query<{ n: string | number }>('SELECT count(*) AS n FROM agg_batch'))[0]?.n ?? 0);
-      if (n === 0) return 0;
-      await q.query(`CREATE TEMP TABLE agg_lv ON COMMIT DROP AS
-        SELECT bucket1 AS bucket, host, time_ms, kernel_version, modules FROM agg_batch WHERE bucket1 IS NOT NULL
-        UNION ALL SELECT bucket2, host, time_ms, kernel_version, modules FROM agg_batch WHERE bucket2 IS NOT NULL`);
-      await q.query(`INSERT INTO bucket_hosts (bucket, host, first_seen, last_seen, crashes)
-        SELECT bucket, host, min(time_ms), max(time_ms), count(*) FROM agg_lv GROUP BY bucket, host
-        ON CONFLICT (bucket, host) DO UPDATE SET first_seen = least(bucket_hosts.first_seen, EXCLUDED.first_seen),
-          last_seen = greatest(bucket_hosts.last_seen, EXCLUDED.last_seen), crashes = bucket_hosts.crashes + EXCLUDED.crashes`);
-      await q.query(`INSERT INTO bucket_days (bucket, day, crashes)
-        SELECT bucket, floor(time_ms / ${DAY_MS})::int, count(*) FROM agg_lv GROUP BY 1, 2
-        ON CONFLICT (bucket, day) DO UPDATE SET crashes = bucket_days.crashes + EXCLUDED.crashes`);
-      await q.query(`INSERT INTO bucket_attrs (bucket, attr, value, crashes)
-        SELECT bucket, 'kernel', kernel_version, count(*) FROM agg_lv WHERE kernel_version IS NOT NULL GROUP BY 1, 3
-        UNION ALL SELECT bucket, 'module', m, count(*) FROM agg_lv, unnest(modules) AS m GROUP BY 1, 3
-        ON CONFLICT (bucket, attr, value) DO UPDATE SET crashes = bucket_attrs.crashes + EXCLUDED.crashes`);
-      await q.query(`UPDATE buckets b SET crashes = b.crashes + d.n, first_seen = least(b.first_seen, d.f),
-          last_seen = greatest(b.last_seen, d.l), hosts = (SELECT count(*) FROM bucket_hosts h WHERE h.bucket = b.id)
-        FROM (SELECT bucket, count(*) AS n, min(time_ms) AS f, max(time_ms) AS l FROM agg_lv GROUP BY bucket) d
-        WHERE b.id = d.bucket`);
-      await q.query(`INSERT INTO hosts (name, first_seen, last_seen, crashes, kernel, labels)
-        SELECT a.host, a.f, a.l, a.n, z.kernel, z.labels FROM
-          (SELECT host, min(time_ms) AS f, max(time_ms) AS l, count(*) AS n FROM agg_batch GROUP BY host) a
-          JOIN (SELECT DISTINCT ON (host) host, kernel, labels, time_ms FROM agg_batch ORDER BY host, time_ms DESC) z ON z.host = a.host
-        ON CONFLICT (name) DO UPDATE SET first_seen = least(hosts.first_seen, EXCLUDED.first_seen),
-          crashes = hosts.crashes + EXCLUDED.crashes,
-          kernel = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.kernel ELSE hosts.kernel END,
-          labels = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.labels ELSE hosts.labels END,
-          last_seen = greatest(hosts.last_seen, EXCLUDED.last_seen)`);
-      return n;
+      const r = await q.query<{ n: string | number }>(`
+        WITH p AS (DELETE FROM agg_pending WHERE id IN (SELECT id FROM agg_pending ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id),
+        b AS (SELECT c.host, c.time_ms, c.kernel, c.kernel_version, c.modules, c.bucket1, c.bucket2, c.labels
+              FROM crashes c JOIN p ON c.id = p.id),
+        lv AS (SELECT bucket1 AS bucket, host, time_ms, kernel_version, modules FROM b WHERE bucket1 IS NOT NULL
+               UNION ALL SELECT bucket2, host, time_ms, kernel_version, modules FROM b WHERE bucket2 IS NOT NULL),
+        bh AS (INSERT INTO bucket_hosts (bucket, host, first_seen, last_seen, crashes)
+               SELECT bucket, host, min(time_ms), max(time_ms), count(*) FROM lv GROUP BY bucket, host
+               ON CONFLICT (bucket, host) DO UPDATE SET first_seen = least(bucket_hosts.first_seen, EXCLUDED.first_seen),
+                 last_seen = greatest(bucket_hosts.last_seen, EXCLUDED.last_seen), crashes = bucket_hosts.crashes + EXCLUDED.crashes
+               RETURNING bucket, (xmax = 0) AS inserted),
+        bd AS (INSERT INTO bucket_days (bucket, day, crashes)
+               SELECT bucket, floor(time_ms / ${DAY_MS})::int, count(*) FROM lv GROUP BY 1, 2
+               ON CONFLICT (bucket, day) DO UPDATE SET crashes = bucket_days.crashes + EXCLUDED.crashes),
+        ba AS (INSERT INTO bucket_attrs (bucket, attr, value, crashes)
+               SELECT bucket, 'kernel', kernel_version, count(*) FROM lv WHERE kernel_version IS NOT NULL GROUP BY 1, 3
+               UNION ALL SELECT bucket, 'module', m, count(*) FROM lv, unnest(modules) AS m GROUP BY 1, 3
+               ON CONFLICT (bucket, attr, value) DO UPDATE SET crashes = bucket_attrs.crashes + EXCLUDED.crashes),
+        bu AS (UPDATE buckets bk SET crashes = bk.crashes + d.n, first_seen = least(bk.first_seen, d.f),
+                 last_seen = greatest(bk.last_seen, d.l), hosts = bk.hosts + coalesce(nh.k, 0)
+               FROM (SELECT bucket, count(*) AS n, min(time_ms) AS f, max(time_ms) AS l FROM lv GROUP BY bucket) d
+                 LEFT JOIN (SELECT bucket, count(*) AS k FROM bh WHERE inserted GROUP BY bucket) nh ON nh.bucket = d.bucket
+               WHERE bk.id = d.bucket),
+        h AS (INSERT INTO hosts (name, first_seen, last_seen, crashes, kernel, labels)
+              SELECT a.host, a.f, a.l, a.n, z.kernel, z.labels FROM
+                (SELECT host, min(time_ms) AS f, max(time_ms) AS l, count(*) AS n FROM b GROUP BY host) a
+                JOIN (SELECT DISTINCT ON (host) host, kernel, labels, time_ms FROM b ORDER BY host, time_ms DESC) z ON z.host = a.host
+              ON CONFLICT (name) DO UPDATE SET first_seen = least(hosts.first_seen, EXCLUDED.first_seen),
+                crashes = hosts.crashes + EXCLUDED.crashes,
+                kernel = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.kernel ELSE hosts.kernel END,
+                labels = CASE WHEN EXCLUDED.last_seen >= hosts.last_seen THEN EXCLUDED.labels ELSE hosts.labels END,
+                last_seen = greatest(hosts.last_seen, EXCLUDED.last_seen))
+        SELECT count(*) AS n FROM p`, [batch]);
+      return Number(r[0]?.n ?? 0);
     });
   }
 
@@ -277,45 +324,91 @@ export class Store {
    * aggregates (`ktriage fleet rebucket`, after a change of the rules in buckets.ts or src/title/).
    */
   async rebucket(onProgress?: (done: number) => void): Promise<{ crashes: number; groupingVersion: number; buckets: number }> {
-    const gv = GROUPING_VERSION > this.groupingVersion ? GROUPING_VERSION : this.groupingVersion + 1;
-    const prev = this.groupingVersion;
-    this.groupingVersion = gv;
-    this.knownBuckets.clear();
+    const { from, to } = this.rebucketVersions();
     let done = 0;
-    // Reports are content-addressed: each distinct body is parsed once.
-    const shas = await this.db.query<{ report_sha: string }>(`SELECT DISTINCT report_sha FROM crashes WHERE grouping_version = $1`, [prev]);
+    let after = '';
+    for (;;) {
+      const r = await this.db.tx((q) => this.rebucketStep(q, from, to, after));
+      done += r.crashes;
+      onProgress?.(done);
+      if (r.last === null) break;
+      after = r.last;
+    }
+    return { crashes: done, ...(await this.rebucketFinish(from, to)) };
+  }
+
+  /** The grouping versions a re-bucketing goes from and to. */
+  rebucketVersions(): { from: number; to: number } {
+    const from = this.groupingVersion;
+    return { from, to: GROUPING_VERSION > from ? GROUPING_VERSION : from + 1 };
+  }
+
+  /**
+   * One step of a re-bucketing, in the caller's transaction: up to `limit` distinct reports (content
+   * address after `after`, in order) of crashes still on grouping version `from` get their keys under `to`.
+   * Resumable: a step done twice finds its crashes already moved. Returns the last address (null: none left).
+   */
+  async rebucketStep(q: Sql, from: number, to: number, after: string, limit = 100): Promise<{ last: string | null; crashes: number; reports: number }> {
+    const shas = await q.query<{ report_sha: string }>(
+      `SELECT DISTINCT report_sha FROM crashes WHERE grouping_version = $1 AND report_sha > $2 ORDER BY report_sha LIMIT $3`, [from, after, limit]);
+    let crashes = 0;
     for (const { report_sha } of shas) {
-      const body = (await this.db.query<{ body: string }>('SELECT body FROM reports WHERE sha256 = $1', [report_sha]))[0]?.body;
-      if (body === undefined) continue;
+      const body = (await q.query<{ body: string }>('SELECT body FROM reports WHERE sha256 = $1', [report_sha]))[0]?.body;
       let b: ReturnType<typeof bucketKeys> = null;
       try {
-        b = bucketKeys(checkReport(JSON.parse(body)), gv);
+        if (body !== undefined) b = bucketKeys(checkReport(JSON.parse(body)), to);
       } catch {
         b = null;
       }
-      const first = (await this.db.query<{ t: string | number }>('SELECT min(time_ms) AS t FROM crashes WHERE report_sha = $1', [report_sha]))[0];
-      if (b) await this.ensureBuckets(b, Number(first?.t ?? Date.now()));
-      const r = await this.db.query<{ n: string | number }>(
-        `WITH u AS (UPDATE crashes SET bucket1 = $2, bucket2 = $3, grouping_version = $4, aggregated = false
+      const first = (await q.query<{ t: string | number }>('SELECT min(time_ms) AS t FROM crashes WHERE report_sha = $1', [report_sha]))[0];
+      if (b) await this.ensureBuckets(b, Number(first?.t ?? Date.now()), q, to);
+      const r = await q.query<{ n: string | number }>(
+        `WITH u AS (UPDATE crashes SET bucket1 = $2, bucket2 = $3, grouping_version = $4
            WHERE report_sha = $1 AND grouping_version = $5 RETURNING 1) SELECT count(*) AS n FROM u`,
-        [report_sha, b?.level1.id ?? null, b?.level2.id ?? null, gv, prev],
+        [report_sha, b?.level1.id ?? null, b?.level2.id ?? null, to, from],
       );
-      done += Number(r[0]?.n ?? 0);
-      onProgress?.(done);
+      crashes += Number(r[0]?.n ?? 0);
     }
-    await this.db.tx(async (q) => {
-      await q.query(`DELETE FROM bucket_hosts WHERE bucket IN (SELECT id FROM buckets WHERE grouping_version <> $1)`, [gv]);
-      await q.query(`DELETE FROM bucket_days WHERE bucket IN (SELECT id FROM buckets WHERE grouping_version <> $1)`, [gv]);
-      await q.query(`DELETE FROM bucket_attrs WHERE bucket IN (SELECT id FROM buckets WHERE grouping_version <> $1)`, [gv]);
-      await q.query(`DELETE FROM buckets WHERE grouping_version <> $1`, [gv]);
-      // Host aggregates are rebuilt from scratch with the buckets.
-      await q.query(`DELETE FROM hosts`);
-      await q.query(`UPDATE crashes SET aggregated = false`);
-      await q.query(`INSERT INTO meta (key, value) VALUES ('grouping_version', $1)
-        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(gv)]);
-    });
+    return { last: shas.length < limit ? null : shas[shas.length - 1]!.report_sha, crashes, reports: shas.length };
+  }
+
+  /**
+   * Ends a re-bucketing: crashes stored on `from` meanwhile are moved too, the old buckets and every
+   * aggregate are dropped, the grouping version switches, and the aggregator folds everything again.
+   */
+  async rebucketFinish(from: number, to: number): Promise<{ groupingVersion: number; buckets: number }> {
+    await this.db.tx((q) => this.rebucketFinishTx(q, from, to));
+    return this.afterRebucket();
+  }
+
+  /** rebucketFinish's transaction (the rebucket job runs it with the job's own end). */
+  async rebucketFinishTx(t: Sql, from: number, to: number): Promise<void> {
+    // No aggregator runs meanwhile (they take this lock too), so no increment survives the reset.
+    await t.query('SELECT pg_advisory_xact_lock(4242002)');
+    for (let after = ''; ;) {
+      const r = await this.rebucketStep(t, from, to, after);
+      if (r.last === null) break;
+      after = r.last;
+    }
+    await t.query(`DELETE FROM bucket_hosts`);
+    await t.query(`DELETE FROM bucket_days`);
+    await t.query(`DELETE FROM bucket_attrs`);
+    await t.query(`DELETE FROM buckets WHERE grouping_version <> $1`, [to]);
+    // The new buckets' aggregates and the hosts are rebuilt from scratch by the aggregator.
+    await t.query(`UPDATE buckets SET crashes = 0, hosts = 0`);
+    await t.query(`DELETE FROM hosts`);
+    await t.query(`INSERT INTO agg_pending (id) SELECT id FROM crashes ON CONFLICT DO NOTHING`);
+    await t.query(`INSERT INTO meta (key, value) VALUES ('grouping_version', $1)
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(to)]);
+  }
+
+  /** After the transaction that finished a re-bucketing committed: this process's version, aggregates. */
+  async afterRebucket(): Promise<{ groupingVersion: number; buckets: number }> {
+    const m = await this.db.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'grouping_version'`);
+    if (m[0]) this.groupingVersion = Number(m[0].value);
+    this.knownBuckets.clear();
     await this.aggregate();
-    const nb = await this.db.query<{ n: string | number }>('SELECT count(*) AS n FROM buckets');
-    return { crashes: done, groupingVersion: gv, buckets: Number(nb[0]?.n ?? 0) };
+    const nb = await this.db.query<{ n: string | number }>('SELECT count(*) AS n FROM buckets WHERE grouping_version = $1', [this.groupingVersion]);
+    return { groupingVersion: this.groupingVersion, buckets: Number(nb[0]?.n ?? 0) };
   }
 }

@@ -3,7 +3,18 @@
 // (`debian:6.1`): a bucket is resolved or regressed by version order, not by time.
 import { compareVersions, kernelVersionOf, seriesOf, type VersionScheme } from '../knowledge/version.js';
 
+const versionCache = new Map<string, string | null>();
 export function fleetVersion(release: string | null, version: string | null): string | null {
+  const key = `${release}\0${version}`;
+  const hit = versionCache.get(key);
+  if (hit !== undefined || versionCache.has(key)) return hit ?? null;
+  const v = fleetVersionOf(release, version);
+  if (versionCache.size >= 10_000) versionCache.clear();
+  versionCache.set(key, v);
+  return v;
+}
+
+function fleetVersionOf(release: string | null, version: string | null): string | null {
   const kv = kernelVersionOf(release, version);
   if (!kv) return release ? `release:${release}` : null;
   return `${kv.line}:${kv.full}`;
