@@ -45,3 +45,10 @@ export function moduleHolding(draft: Draft, address: string | null | undefined):
 export function hiddenModules(draft: Draft): LoadedModule[] {
   return (draft.dump?.loadedModules ?? []).filter((m) => m.hidden === true);
 }
+
+/** True when the dump found the module only off the module list (hidden), never on it. */
+export function isHiddenModule(draft: Draft, name: string | null | undefined): boolean {
+  if (!name) return false;
+  const ms = (draft.dump?.loadedModules ?? []).filter((m) => m.name === name);
+  return ms.length > 0 && ms.every((m) => m.hidden === true);
+}
