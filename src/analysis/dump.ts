@@ -29,7 +29,26 @@ export function hiddenModuleAt(draft: Draft, address: string): LoadedModule | nu
   return holding(draft, address, true);
 }
 
+/**
+ * The module whose memory holds the address, listed ones first, then hidden ones (marked), when the dump
+ * facts give bases and sizes; null when none does (a crash session's `mod` never lists a hidden module).
+ */
+export function moduleHolding(draft: Draft, address: string | null | undefined): { name: string; hidden: boolean } | null {
+  if (!address) return null;
+  const listed = holding(draft, address, false);
+  if (listed) return { name: listed.name, hidden: false };
+  const hid = holding(draft, address, true);
+  return hid ? { name: hid.name, hidden: true } : null;
+}
+
 /** Modules of the dump that are hidden from the module list. */
 export function hiddenModules(draft: Draft): LoadedModule[] {
   return (draft.dump?.loadedModules ?? []).filter((m) => m.hidden === true);
+}
+
+/** True when the dump found the module only off the module list (hidden), never on it. */
+export function isHiddenModule(draft: Draft, name: string | null | undefined): boolean {
+  if (!name) return false;
+  const ms = (draft.dump?.loadedModules ?? []).filter((m) => m.name === name);
+  return ms.length > 0 && ms.every((m) => m.hidden === true);
 }

@@ -15,6 +15,7 @@
 import type { ModuleInfo } from '../model/types.js';
 import type { Draft } from './evidence.js';
 import { isInTreeModule, outOfTreeFamily } from '../knowledge/out-of-tree.js';
+import { moduleHolding } from './dump.js';
 
 export type ThirdPartyBasis = 'flags' | 'known' | 'taint' | 'unloaded';
 
@@ -88,8 +89,12 @@ export function crashPathModules(draft: Draft): { all: string[]; innermost: stri
     if (typeof lead === 'string' && !stack.some((m) => m)) stack.push(lead);
     addStack(stack);
   }
-  for (const bt of draft.dump?.backtraces ?? []) {
-    addStack([...bt.exceptions.map((x) => x.rip.module), ...bt.frames.map((f) => f.module)]);
+  // The dump's stacks: a code address no symbol names (a hidden module keeps no symtab) is on the path of the
+  // module whose memory holds it (dump facts with base and size); guessed (`?`) frames do not count.
+  const owner = (l: { function: string | null; module: string | null; address: string | null }, sure: boolean) =>
+    l.module ?? (sure && !l.function ? moduleHolding(draft, l.address)?.name ?? null : null);
+  for (const bt of (draft.dump?.backtraces ?? []).slice(0, 10000)) {
+    addStack([...bt.exceptions.map((x) => owner(x.rip, true)), ...bt.frames.map((f) => owner(f, f.reliable))]);
   }
   return { all, innermost };
 }

@@ -8,6 +8,7 @@ import type {
 import { runRules, type RuleOptions } from '../rules/index.js';
 import { type Draft, headerEvidence, frameEvidence, derived, stacksOf, type StackView } from '../analysis/evidence.js';
 import { baseName, isMachinery, moduleFlags, pickCulprit, thirdPartyModules, type CulpritPick } from '../analysis/frames.js';
+import { moduleHolding } from '../analysis/dump.js';
 import { recommend } from './recommend.js';
 import { nextSteps } from './next-steps.js';
 import { KNOWN_ISSUES } from '../knowledge/issues/index.js';
@@ -211,6 +212,19 @@ function diagnoseUnsafe(draft: Draft, opts: RuleOptions): Diagnosis {
   const panicBt = stacks.find((s) => s.bt)?.bt ?? null;
   const reliableBt = rootEv ? stackReliable(rootEv) : pickStack?.bt ? stackReliable(null, pickStack.bt.pid) : panicBt ? stackReliable(null, panicBt.pid) : true;
   // A panic that reports configuration or user space (no root filesystem, init died): no kernel code is at fault.
+  // Code no symbol names (a bare RIP, stack-protector's `corrupted in: ADDR`, a bare frame) whose address
+  // lies in a module's memory by the dump facts (base, size; hidden modules too): that module.
+  let owner: { name: string; hidden: boolean } | null = null;
+  if (pick && !pick.function && !pick.module) {
+    const spAddr = sp && (rootEv ? rootEv.kind === 'stack-protector' && sp.events.includes(rootEv.index) : true) ? sp.data.address as string | null : null;
+    const addr = pick.frame?.address ?? spAddr ?? (pick.why === 'rip' ? rootEv?.rip?.address ?? null : null);
+    owner = moduleHolding(draft, addr);
+    if (owner && addr) {
+      const at = (f: Frame) => !f.function && f.address?.toLowerCase() === addr.toLowerCase();
+      const frame = pick.frame ?? rootEv?.frames.find((f) => at(f) && f.reliable) ?? pickStack?.frames.find((f) => at(f) && f.reliable) ?? null;
+      pick = { ...pick, module: owner.name, frame: frame ? { ...frame, module: owner.name } : null };
+    }
+  }
   // Code no symbol names (a bare RIP) in a kernel tainted by a module that is no longer loaded: that module.
   if (pick && !pick.function && !pick.module && pick.why === 'rip') {
     const gone = [...tpMap.values()].find((m) => m.basis === 'unloaded');
@@ -252,7 +266,8 @@ function diagnoseUnsafe(draft: Draft, opts: RuleOptions): Diagnosis {
       summary: `${rootkit.summary}${sp && sp.data.function === null ? ` The stack-protector panic at ${sp.data.address ? '0x' + sp.data.address : 'an unknown address'} is in that hidden code.` : ''}`,
       confidence: conf === 'low' ? 'medium' : conf, event: rootEv ? ref(rootEv) : null, evidence,
     };
-    if (culprit) culprit = { ...culprit, function: null, module: null, moduleFlags: null, thirdParty: true, reason: 'code hidden from the module list (no symbol, no module owns it)' };
+    if (culprit && owner) culprit = { ...culprit, function: null, thirdParty: true, reason: owner.hidden ? `code of ${owner.name}, a module hidden from the module list (no symbol names it)` : `code of module ${owner.name} (no symbol names it)` };
+    else if (culprit) culprit = { ...culprit, function: null, module: null, moduleFlags: null, thirdParty: true, reason: 'code hidden from the module list (no symbol, no module owns it)' };
   } else if (hw) {
     rootCause = {
       kind: 'hardware', function: null, module: null, summary: hw.summary, confidence: 'medium',

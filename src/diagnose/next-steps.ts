@@ -6,6 +6,7 @@
 
 import type { CrashEvent, Culprit, Finding, Recommendation, RootCause } from '../model/types.js';
 import type { Draft } from './evidence.js';
+import { isHiddenModule } from '../analysis/dump.js';
 
 type Distro = 'debian' | 'ubuntu' | 'rhel' | 'suse' | null;
 
@@ -128,7 +129,7 @@ export function nextSteps(draft: Draft, findings: Finding[], root: RootCause | n
   }
 
   // 3. Whose module it is.
-  if (culprit?.module && culprit.thirdParty) {
+  if (culprit?.module && culprit.thirdParty && !isHiddenModule(draft, culprit.module)) {
     const m = safe(culprit.module, '<MODULE>');
     const owner = distroOf(k.release, k.version) === 'rhel' || distroOf(k.release, k.version) === 'suse' ? `rpm -qf $(modinfo -n ${m})` : `dpkg -S $(modinfo -n ${m})`;
     out.push({

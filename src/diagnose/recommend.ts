@@ -4,6 +4,7 @@
 import type { Culprit, Finding, KnownIssueMatch, Recommendation, RootCause } from '../model/types.js';
 import type { Draft } from './evidence.js';
 import type { Setting } from '../rules/capture-settings.js';
+import { isHiddenModule } from '../analysis/dump.js';
 
 export function recommend(
   draft: Draft, findings: Finding[], known: KnownIssueMatch[], root: RootCause | null, culprit: Culprit | null,
@@ -29,6 +30,8 @@ export function recommend(
   const tpOnStack = findings.filter((f) => f.id === 'third-party-module' && f.data.onStack === true);
   for (const f of tpOnStack) {
     const mod = f.data.module as string;
+    // A module that hid itself from the module list is no vendor's product to report: incident response covers it.
+    if (isHiddenModule(draft, mod)) continue;
     const atFault = culprit?.module === mod || root?.module === mod;
     add(`module-${mod}`, atFault ? 1 : 2,
       `${atFault ? 'Remove' : 'Consider removing'} or update the third-party module ${mod} (${(f.data.flags as string) || 'third-party'}) and contact its vendor with this report; ` +

@@ -127,6 +127,20 @@ export function fmtFuncModule(fn: string | null | undefined, mod: string | null 
   return [f, m].filter(Boolean).join(' ');
 }
 
+/**
+ * The culprit's location as printed: its frame or `function [module]`, with `[module, hidden]` when the dump
+ * found the module only outside the module list. Not escaped.
+ */
+export function fmtCulpritLoc(r: Report): string {
+  const cul = r.diagnosis.culprit;
+  if (!cul) return '';
+  const loc = cul.frame ? fmtLoc(cul.frame) : fmtFuncModule(cul.function, cul.module);
+  const hidden = !!cul.module && (r.dump?.loadedModules ?? []).some((m) => m.name === cul.module && m.hidden === true) &&
+    !(r.dump?.loadedModules ?? []).some((m) => m.name === cul.module && m.hidden !== true);
+  const tag = cul.module ? `[${clip(str(cul.module), LIMIT.name)}]` : '';
+  return hidden && tag && loc.endsWith(tag) ? `${loc.slice(0, -1)}, hidden]` : loc;
+}
+
 /** Whether `f` is the culprit's frame (same function and module). */
 export function isCulpritFrame(f: CodeLocation | null | undefined, c: Culprit | null | undefined): boolean {
   if (!f || !c || !c.function) return false;

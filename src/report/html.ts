@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { CrashEvent, EventRef, Report } from '../model/types.js';
 import { clip, escapeHtml, expandTabs, safeHttpUrl, str } from '../util/escape.js';
 import {
-  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows, dumpObjectRows,
+  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtCulpritLoc, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows, dumpObjectRows,
   displayTitle, eventTitle, fmtParts, incidentReport, reportDamaged, isCulpritFrame, normalizeReport, roleLabels, shownFrames, sortedFindings, verdictOf, type EventRole,
 } from './common.js';
 
@@ -234,7 +234,7 @@ function verdict(r: Report): string {
     out.push(`<div class="rc">${r.events.length ? 'Root cause not determined' : 'No crash found in the input'}</div>`);
   }
   if (cul) {
-    const loc = cul.frame ? fmtLoc(cul.frame) : fmtFuncModule(cul.function, cul.module);
+    const loc = fmtCulpritLoc(r);
     const mod = cul.module
       ? `module <code>${h(cul.module, LIMIT.name)}</code>${cul.moduleFlags ? ` ${badge('third', h(fmtModuleFlags(cul.moduleFlags), 80))}` : ''}${cul.thirdParty ? ` ${badge('third', 'third-party')}` : ''}`
       : 'core kernel';

@@ -5,7 +5,7 @@
 import type { CrashEvent, Frame, Report } from '../model/types.js';
 import { clip, escapeMarkdown, expandTabs, mdCode, mdFence, safeHttpUrl, str } from '../util/escape.js';
 import {
-  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows, dumpObjectRows,
+  LIMIT, MAX_LINES, eventRoles, fmtFuncModule, fmtCulpritLoc, fmtLoc, fmtModuleFlags, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows, dumpObjectRows,
   displayTitle, eventTitle, fmtParts, incidentReport, isCulpritFrame, normalizeReport, reportDamaged, roleLabels, shownFrames, sortedFindings, verdictOf,
 } from './common.js';
 
@@ -94,7 +94,7 @@ function incidentBody(out: string[], r: Report, h2: string, h3: string): void {
   } else out.push(r.events.length ? '**Root cause:** not determined' : 'No crash report was found in the input.', '');
   if (v.title) out.push(`**syzbot title:** ${c(v.title)}`, '');
   if (cul) {
-    const loc = cul.frame ? fmtLoc(cul.frame) : fmtFuncModule(cul.function, cul.module);
+    const loc = fmtCulpritLoc(r);
     const mod = cul.module
       ? `module ${c(cul.module, LIMIT.name)}${cul.moduleFlags ? ` (${p(fmtModuleFlags(cul.moduleFlags))})` : ''}${cul.thirdParty ? ', **third-party**' : ''}`
       : 'core kernel';

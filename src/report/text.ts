@@ -5,7 +5,7 @@
 import type { CrashEvent, Report } from '../model/types.js';
 import { clip, escapeTerminal, expandTabs, str } from '../util/escape.js';
 import {
-  LIMIT, eventRoles, fmtFuncModule, fmtLoc, fmtModuleFlags, fmtParts, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows, dumpObjectRows,
+  LIMIT, eventRoles, fmtFuncModule, fmtCulpritLoc, fmtLoc, fmtModuleFlags, fmtParts, fmtSource, fmtTaintRaw, fmtTask, fmtTime, taintText, vmcoreRows, dumpObjectRows,
   displayTitle, eventTitle, gapText, taintAtPanic, incidentReport, sinceText, isCulpritFrame, reportDamaged, normalizeReport, roleLabels, shownFrames, sortedFindings, summaryRest, verdictOf,
 } from './common.js';
 
@@ -100,7 +100,7 @@ function verdict(o: Out, r: Report): void {
   if (v.confidence) o.field('Confidence', t(v.confidence, LIMIT.name), CONFIDENCE_STYLE[v.confidence]);
   if (v.title) o.field('syzbot title', t(v.title, LIMIT.line));
   if (cul) {
-    const loc = cul.frame ? fmtLoc(cul.frame) : fmtFuncModule(cul.function, cul.module);
+    const loc = fmtCulpritLoc(r);
     const parts = [t(loc || '?')];
     if (cul.module) {
       const flags = fmtModuleFlags(cul.moduleFlags);

@@ -7,6 +7,7 @@
 import type { CrashEvent, Disassembly, Evidence, Finding } from '../model/types.js';
 import { derived, headerEvidence, normHex, refEvidence, type Draft, type StackView } from '../analysis/evidence.js';
 import { baseName } from '../analysis/frames.js';
+import { moduleHolding } from '../analysis/dump.js';
 import { dumpSourceName, finding, MAX_FINDINGS_PER_RULE, type Rule, type RuleContext } from './types.js';
 
 const CORRUPTED_IN = /stack-protector: Kernel stack is corrupted in: *([^\s].*?)\s*$/;
@@ -135,9 +136,13 @@ export const rule: Rule = {
       const coreKernel = fn !== null && mod === null && tpOnStack.length === 0;
       const canary = fn ? checkCanary(ctx.draft, fn) : null;
       if (canary) evidence.push(...canary.evidence);
+      // No symbol names the address, but the dump facts may place it in a module's memory (a hidden one too).
+      const holder = fn ? null : moduleHolding(ctx.draft, target.address);
       const where = fn
         ? `${fn}${mod ? ` [${mod}]` : ''}`
-        : `${target.text}, an address no symbol${ctx.draft.dump ? ' or module' : ''} owns`;
+        : holder
+          ? `${target.text}, in the memory of module ${holder.name}${holder.hidden ? ', hidden from the module list' : ''} (no symbol names it)`
+          : `${target.text}, an address no symbol${ctx.draft.dump ? ' or module' : ''} owns`;
       let summary = `Stack corruption detected by the stack protector in ${where}`;
       if (coreKernel) summary += ': a core-kernel function, no third-party module on the stack';
       else if (modThirdParty) summary += `: code of the third-party module ${mod}`;

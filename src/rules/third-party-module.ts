@@ -3,7 +3,8 @@
 // ONE finding for the modules with code on the crash path (a vendor family such as zfs/spl/znvpair counts
 // as one suspect), the first suspects; ONE low-severity finding for third-party modules merely loaded.
 
-import type { Evidence } from '../model/types.js';
+import type { Evidence, Frame } from '../model/types.js';
+import { moduleHolding } from '../analysis/dump.js';
 import { btFrameEvidence, derived, eventLine, findLine, refEvidence } from '../analysis/evidence.js';
 import { crashPathModules, familyOf, type ThirdPartyModule } from '../analysis/modules.js';
 import { taintMeaning } from '../model/taint.js';
@@ -58,8 +59,10 @@ function evidenceOf(ctx: RuleContext, name: string, events: Set<number>): Eviden
     }
     if (evidence.length >= 8) break;
   }
+  // A dump frame in the module: tagged with it, or a bare address in its memory (dump facts' base and size).
+  const inModule = (x: Frame) => x.module === name || (x.reliable && !x.function && !x.module && moduleHolding(ctx.draft, x.address)?.name === name);
   for (const bt of ctx.draft.dump?.backtraces ?? []) {
-    const f = bt.frames.find((x) => x.module === name);
+    const f = bt.frames.find(inModule);
     if (f) { evidence.push(btFrameEvidence(bt, f)); break; }
   }
   const dm = ctx.draft.dump?.loadedModules.find((m) => m.name === name);

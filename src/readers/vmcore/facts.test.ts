@@ -227,6 +227,33 @@ test('analyze rootkit-hidden-module vmcore alone: hooked read/open, the hidden m
   assert.deepEqual(uc.data.addresses, ['ffffffffc04f2116', 'ffffffffc04f2300', 'ffffffffc04f2000', 'ffffffffc04f2020']);
 });
 
+test('rootkit vmcore alone: the culprit is the hidden module holding the stack-protector address, on the crash path', { skip }, () => {
+  const r = reportOf('rootkit-hidden-module');
+  const c = r.diagnosis.culprit!;
+  // 0xffffffffc04f2116 lies in ktl_rk's memory (base ffffffffc04f2000, 16384 bytes, found in mod_tree and
+  // vmap_area_list); its symtab is empty, so the function stays unknown.
+  assert.deepEqual([c.function, c.module, c.moduleFlags, c.thirdParty, c.frame?.address, c.frame?.module, c.backtraceReliable],
+    [null, 'ktl_rk', 'OE', true, 'ffffffffc04f2116', 'ktl_rk', false]);
+  assert.equal(c.reason, 'code of ktl_rk, a module hidden from the module list (no symbol names it)');
+  const text = renderText(r, { width: 400 });
+  assert.match(text, /\n  Culprit +0xffffffffc04f2116 \[ktl_rk, hidden\], module ktl_rk \(OE: out-of-tree, unsigned\), third-party\n/);
+  assert.match(renderMarkdown(r), /\*\*Culprit:\*\* `0xffffffffc04f2116 \[ktl_rk, hidden\]`/);
+  // The dump's own panic stack runs through ktl_rk's memory (frames #3 and #4): it is on the crash path.
+  const tp = r.diagnosis.findings.filter((f) => f.id === 'third-party-module');
+  assert.deepEqual(tp.map((f) => [f.severity, f.summary, f.data.onStack]), [
+    ['high', 'Third-party module ktl_rk (OE) has code on the crash path: the first suspect', true],
+  ]);
+  assert.deepEqual(tp[0]!.evidence.map((e) => e.text), [
+    'task_struct ffff8db05ff48000 (pid 111) stack, from crash_kexec: #3 [ffffd038803a3ee8] ffffffffc04f2116 at ffffffffc04f2116',
+    'mod_tree, vmap_area_list: struct module ffffffffc04f4040: ktl_rk (OE)',
+  ]);
+  assert.equal(r.diagnosis.findings.find((f) => f.id === 'stack-protector')!.summary,
+    'Stack corruption detected by the stack protector in 0xffffffffc04f2116, in the memory of module ktl_rk, hidden from the module list (no symbol names it)');
+  // A module that hid itself is no vendor's product: incident response, no "contact its vendor" or modinfo.
+  const ids = r.diagnosis.recommendations.map((x) => x.id);
+  assert.ok(ids.includes('incident-response') && !ids.includes('module-ktl_rk') && !ids.includes('next-vendor'), ids.join());
+});
+
 test('reports of the rootkit vmcore render the dump\'s facts (text, Markdown, HTML, JSON)', { skip }, () => {
   const r = reportOf('rootkit-hidden-module');
   const text = renderText(r, { width: 400 });
