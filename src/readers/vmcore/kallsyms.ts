@@ -324,22 +324,9 @@ function decodeKallsyms(dump: Dump, opts: { deadlineMs?: number }): KallsymsResu
     const num = dump.readU32(sym.get('kallsyms_num_syms')!);
     if (num === null) return { table: null, encoding: null, gaps: [gap('kallsyms_num_syms is not in the dump')] };
     if (num === 0 || num > MAX_SYMS) return { table: null, encoding: null, gaps: [gap(`kallsyms_num_syms is ${num} (at most ${MAX_SYMS})`)] };
-    const tokIdx = region(dump, sym.get('kallsyms_token_index')!, 512);
-    if (!tokIdx) return { table: null, encoding: null, gaps: [gap('kallsyms_token_index is not in the dump')] };
-    let maxTok = 0;
-    for (let i = 0; i < 256; i++) maxTok = Math.max(maxTok, tokIdx.readUInt16LE(i * 2));
-    const tokTabVa = sym.get('kallsyms_token_table')!;
-    const tokTab = region(dump, tokTabVa, maxTok + 256);
-    if (!tokTab) return { table: null, encoding: null, gaps: [gap('kallsyms_token_table is not in the dump')] };
-    const tokStart = new Int32Array(256);
-    const tokLen = new Int32Array(256);
-    for (let i = 0; i < 256; i++) {
-      const o = tokIdx.readUInt16LE(i * 2);
-      let e = o;
-      while (e < tokTab.length && tokTab[e] !== 0 && e - o < 255) e++;
-      tokStart[i] = o;
-      tokLen[i] = e - o;
-    }
+    const tokens = readTokens(dump, sym);
+    if (typeof tokens === 'string') return { table: null, encoding: null, gaps: [gap(tokens)] };
+    const { tokTab, tokStart, tokLen } = tokens;
     const offsetsVa = sym.get('kallsyms_offsets')!;
     const offsets = region(dump, offsetsVa, num * 4);
     if (!offsets) return { table: null, encoding: null, gaps: [gap('kallsyms_offsets is not (all) in the dump')] };
@@ -369,6 +356,26 @@ function decodeKallsyms(dump: Dump, opts: { deadlineMs?: number }): KallsymsResu
   }
 }
 
+/** The 256 tokens of kallsyms_token_table (start and length of each, through kallsyms_token_index), or why not. */
+function readTokens(dump: Dump, sym: Map<string, bigint>): { tokTab: Buffer; tokStart: Int32Array; tokLen: Int32Array } | string {
+  const tokIdx = region(dump, sym.get('kallsyms_token_index')!, 512);
+  if (!tokIdx) return 'kallsyms_token_index is not in the dump';
+  let maxTok = 0;
+  for (let i = 0; i < 256; i++) maxTok = Math.max(maxTok, tokIdx.readUInt16LE(i * 2));
+  const tokTab = region(dump, sym.get('kallsyms_token_table')!, maxTok + 256);
+  if (!tokTab) return 'kallsyms_token_table is not in the dump';
+  const tokStart = new Int32Array(256);
+  const tokLen = new Int32Array(256);
+  for (let i = 0; i < 256; i++) {
+    const o = tokIdx.readUInt16LE(i * 2);
+    let e = o;
+    while (e < tokTab.length && tokTab[e] !== 0 && e - o < 255) e++;
+    tokStart[i] = o;
+    tokLen[i] = e - o;
+  }
+  return { tokTab, tokStart, tokLen };
+}
+
 /**
  * Checks a table that did not come from this dump (the symbol cache) against the dump's own kallsyms, cheaply:
  * the symbol count, the first 256 names and types decoded from kallsyms_names, and the addresses of 32 symbols
@@ -380,21 +387,9 @@ export function verifyAgainstDump(dump: Dump, table: SymbolTable, encoding: Kall
   try {
     const num = dump.readU32(sym.get('kallsyms_num_syms')!);
     if (num !== table.count) return false;
-    const tokIdx = region(dump, sym.get('kallsyms_token_index')!, 512);
-    if (!tokIdx) return false;
-    let maxTok = 0;
-    for (let i = 0; i < 256; i++) maxTok = Math.max(maxTok, tokIdx.readUInt16LE(i * 2));
-    const tokTab = region(dump, sym.get('kallsyms_token_table')!, maxTok + 256);
-    if (!tokTab) return false;
-    const tokStart = new Int32Array(256);
-    const tokLen = new Int32Array(256);
-    for (let i = 0; i < 256; i++) {
-      const o = tokIdx.readUInt16LE(i * 2);
-      let e = o;
-      while (e < tokTab.length && tokTab[e] !== 0 && e - o < 255) e++;
-      tokStart[i] = o;
-      tokLen[i] = e - o;
-    }
+    const tokens = readTokens(dump, sym);
+    if (typeof tokens === 'string') return false;
+    const { tokTab, tokStart, tokLen } = tokens;
     const first = Math.min(num, 256);
     let va = sym.get('kallsyms_names')!;
     const names = expandNames(first, tokTab, tokStart, tokLen, () => {
