@@ -3,27 +3,16 @@
 // a file that is not a kernel log. Lab files are read where they are; outputs go to a temporary directory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { COMMANDS, main } from './main.js';
+import { COMMANDS } from './main.js';
 import { parseSize } from './analyze.js';
 import { LAB, SKIP_SHARED } from '../rules/testkit.js';
+import { runCli } from './testkit.js';
 
-function sink(): { w: Writable; text(): string } {
-  const parts: Buffer[] = [];
-  const w = new Writable({ write(c, _e, cb) { parts.push(Buffer.from(c)); cb(); } });
-  return { w, text: () => Buffer.concat(parts).toString('utf8') };
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = sink();
-  const e = sink();
-  const code = await main(argv, { stdout: o.w, stderr: e.w, isTTY: false, stdoutIsTTY: false });
-  return { code, out: o.text(), err: e.text() };
-}
+const cli = (...argv: string[]) => runCli(argv);
 
 const dir = mkdtempSync(join(tmpdir(), 'kt-cli-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

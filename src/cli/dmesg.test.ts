@@ -2,27 +2,16 @@
 // one-line errors. Hand-made dumps come from the vmcore reader's testkit; the lab dump when present.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { run as dmesg } from './dmesg.js';
 import { run as info } from './info.js';
 import { HELLO_LOG, helloImage, LAB, tempDir, writeKdump } from '../readers/vmcore/testkit.js';
-
-function sink(): { w: Writable; text(): string; buf(): Buffer } {
-  const chunks: Buffer[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(Buffer.from(c));
-      cb();
-    },
-  });
-  return { w, text: () => Buffer.concat(chunks).toString('latin1'), buf: () => Buffer.concat(chunks) };
-}
+import { sink } from './testkit.js';
 
 async function call(fn: typeof dmesg, args: string[]): Promise<{ code: number; out: string; err: string; outBuf: Buffer }> {
-  const o = sink();
-  const e = sink();
+  const o = sink('latin1');
+  const e = sink('latin1');
   const code = await fn(args, { stdout: o.w, stderr: e.w, isTTY: false });
   return { code, out: o.text(), err: e.text(), outBuf: o.buf() };
 }

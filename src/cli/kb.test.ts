@@ -2,27 +2,15 @@
 // errors, the KTRIAGE_KB / XDG_CACHE_HOME defaults. Records are hand-made in the CNA's layout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './main.js';
 import { kbDir } from '../knowledge/cve/search.js';
 import { handMadeRecord, pastedReport, reshape, rng } from '../knowledge/cve/testkit.js';
 import { KASAN_REPORT } from '../knowledge/cve/test-reports.js';
+import { runCli } from './testkit.js';
 
-function sink(): { w: Writable; text(): string } {
-  const chunks: Buffer[] = [];
-  const w = new Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
-  return { w, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = sink();
-  const e = sink();
-  const code = await main(args, { stdout: o.w, stderr: e.w, isTTY: false });
-  return { code, out: o.text(), err: e.text() };
-}
+const run = (args: string[]) => runCli(args);
 
 const REC = handMadeRecord({
   id: 'CVE-2099-30001', subject: 'nbd: fix uaf in nbd_recv_work()', body: `There is a use-after-free:\n\n${KASAN_REPORT}`,

@@ -3,24 +3,12 @@
 // crash's outputs on every dump are in src/readers/vmcore/verbs.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from './main.js';
 import { LAB, tempDir, unzstd } from '../readers/vmcore/testkit.js';
+import { runCli } from './testkit.js';
 
-function sink(): { w: Writable; text(): string } {
-  const parts: Buffer[] = [];
-  const w = new Writable({ write(c, _e, cb) { parts.push(Buffer.from(c)); cb(); } });
-  return { w, text: () => Buffer.concat(parts).toString('latin1') };
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = sink();
-  const e = sink();
-  const code = await main(argv, { stdout: o.w, stderr: e.w, isTTY: false, stdoutIsTTY: false });
-  return { code, out: o.text(), err: e.text() };
-}
+const cli = (...argv: string[]) => runCli(argv, 'latin1');
 
 const RK = join(LAB, 'rootkit-hidden-module');
 const skip = existsSync(join(RK, 'vmcore.zst')) ? false : 'lab rootkit dump missing';
