@@ -103,6 +103,16 @@ export async function benchFleet(argv: string[]): Promise<string> {
       const cpu1 = cpuMs(proc.pid);
       const stored = (await (await fetch(`${url}/metrics`)).text()).match(/^ktriage_fleet_reports_ingested_total (\d+)$/m)?.[1];
       out.push(`  acknowledged ${ingest.reqs - ingest.non2xx}, stored ${stored}; server CPU ${((cpu1 - cpu0) / ingest.reqs).toFixed(2)} ms per report (PGlite included; load-independent)`);
+      // The same, every report distinct (as a fleet's are: each body stored, compressed, in the WAL).
+      const parts = report.split('"schemaVersion"');
+      const cpu2 = cpuMs(proc.pid);
+      const distinct = await cannon(`ingest distinct JSON reports (${(report.length / 1024).toFixed(0)} KB)`, {
+        url, amount,
+        requests: [{ method: 'POST', path: '/api/v1/reports?host=x', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: report,
+          setupRequest: (req) => ({ ...req, body: parts.join(`"benchSeq":${n},"schemaVersion"`), path: `/api/v1/reports?host=bench-${n++ % 5000}&time=${new Date(Date.UTC(2026, 10, 1) + n * 1000).toISOString()}` }) }],
+      });
+      out.push(row(distinct));
+      out.push(`  acknowledged ${distinct.reqs - distinct.non2xx}; server CPU ${((cpuMs(proc.pid) - cpu2) / distinct.reqs).toFixed(2)} ms per report`);
       out.push(row(await cannon(`ingest raw log, analysed by the server (${(raw.length / 1024).toFixed(0)} KB)`, {
         url, amount: 400, connections: 4,
         requests: [{ method: 'POST', path: '/api/v1/reports?host=raw', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: raw,

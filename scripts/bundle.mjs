@@ -8,7 +8,8 @@ import { rmSync } from 'node:fs';
 
 rmSync('dist/chunks', { recursive: true, force: true });
 await build({
-  entryPoints: { ktriage: 'src/cli/bin.ts' },
+  // The fleet service's ingest threads run their own entry (src/fleet/ingest-pool.ts finds it beside the CLI).
+  entryPoints: { ktriage: 'src/cli/bin.ts', 'ktriage-ingest-worker': 'src/fleet/ingest-worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',

@@ -16,12 +16,13 @@ The fleet service: JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json), web
   --max-report SIZE     largest report accepted; --max-vmcore SIZE: largest dump upload
   --spool-dir DIR       where uploaded dumps wait for a worker
   --max-inflight N      requests in progress before 503; --lease-seconds N: a worker's job lease
+  --ingest-threads N    threads that parse and analyse reports (default: the CPUs but one, 1-4; 0: none)
 `;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let p;
   try {
-    p = parseArgs(argv, ['--database', '--data-dir', '--listen', '--ingest-token', '--tokens-file', '--read-token', '--max-report', '--max-vmcore', '--spool-dir', '--max-inflight', '--lease-seconds']);
+    p = parseArgs(argv, ['--database', '--data-dir', '--listen', '--ingest-token', '--tokens-file', '--read-token', '--max-report', '--max-vmcore', '--spool-dir', '--max-inflight', '--lease-seconds', '--ingest-threads']);
   } catch (err) {
     return usageError(io, (err as Error).message);
   }
@@ -48,6 +49,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       maxVmcoreBytes: one(p, '--max-vmcore') ? sizeOf(one(p, '--max-vmcore')!) : undefined,
       maxInflight: one(p, '--max-inflight') ? Number(one(p, '--max-inflight')) : undefined,
       leaseMs: one(p, '--lease-seconds') ? Number(one(p, '--lease-seconds')) * 1000 : undefined,
+      ingestThreads: one(p, '--ingest-threads') !== undefined ? Number(one(p, '--ingest-threads')) : undefined,
     });
     const addr = await fleet.app.listen({ host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) });
     io.stderr.write(`ktriage serve: ${addr} (${db.kind}${db.kind === 'pglite' ? `, data in ${dataDir}` : ''})\n`);

@@ -7,12 +7,14 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
-import { analyze } from '../analyze.js';
-import type { Report } from '../model/types.js';
+import { availableParallelism } from 'node:os';
 import { VERSION } from '../version.js';
 import type { Db } from './db.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { checkReport, Store, type Labels } from './store.js';
+import { IngestPool, BadReport } from './ingest-pool.js';
+import { parseJsonBody } from './ingest-work.js';
+import type { Prepared } from './ingest-work.js';
 import * as Q from './queries.js';
 import { detectPatterns, type Pattern, type PatternCrash } from './patterns.js';
 import { Tokens } from './auth.js';
@@ -34,6 +36,8 @@ export interface ServeOptions {
   maxAnalyses?: number;
   /** Job lease (default 120 s). */
   leaseMs?: number;
+  /** Worker threads that parse and analyse reports (default: the CPUs but one, 1-4; 0: in the event loop). */
+  ingestThreads?: number;
   logger?: boolean;
 }
 
@@ -110,13 +114,15 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   const maxReport = o.maxReportBytes ?? 16 * 1024 * 1024;
   const maxVmcore = o.maxVmcoreBytes ?? 8 * 1024 * 1024 * 1024;
   const maxInflight = o.maxInflight ?? 256;
-  const maxAnalyses = o.maxAnalyses ?? 2;
+  // One core stays the event loop's; the others (up to 4) parse and analyse.
+  const pool = new IngestPool(Math.max(0, Math.floor(o.ingestThreads ?? Math.max(1, Math.min(4, availableParallelism() - 1)))));
+  // Raw analyses at once: one per ingest thread (per core), at least 2.
+  const maxAnalyses = o.maxAnalyses ?? Math.max(2, pool.size);
   const leaseMs = o.leaseMs ?? 120_000;
   const spool = o.spoolDir ?? join(process.cwd(), 'vmcores');
   const metrics = { ingested: 0, duplicates: 0, rejected429: 0, rejected503: 0, errors: 0, analyses: 0, vmcores: 0, jobsDone: 0 };
   let inflight = 0;
   let analyses = 0;
-  const rawJson = new WeakMap<object, string>();
 
   const app = Fastify({
     logger: o.logger ?? false,
@@ -128,6 +134,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     keepAliveTimeout: 10_000,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
+  app.addHook('onClose', async () => pool.close());
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -137,17 +144,26 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   });
   // JSON bodies are parsed once, and a report's own text is what the store keeps (never serialised again).
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxReport }, (req, body, done) => {
+  // A report's bytes go to the ingest pool as they came (parsed off the event loop, stored undecoded);
+  // other JSON bodies (the workers' job calls) are parsed here.
+  const reportBytes = new WeakMap<object, Buffer>();
+  const isReport = (req: FastifyRequest) => req.method === 'POST' && req.url.startsWith('/api/v1/reports');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: maxReport }, (req, body, done) => {
+    const bytes = body as Buffer;
+    if (isReport(req)) {
+      reportBytes.set(req, bytes);
+      return done(null, null);
+    }
     try {
-      const text = body as string;
-      const v = parseJsonBody(text);
-      rawJson.set(req, text);
-      done(null, v);
+      done(null, parseJsonBody(bytes.toString('utf8')));
     } catch (err) {
       done(new HttpError(400, (err as Error).message.split('\n')[0]!.slice(0, 200)), undefined);
     }
   });
-  app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: maxReport }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer', bodyLimit: maxReport }, (req, body, done) => {
+    if (isReport(req)) reportBytes.set(req, body as Buffer);
+    done(null, null);
+  });
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
@@ -158,7 +174,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     }
     // One line; the database's own message for a 503 stays in the log.
     if (status >= 500) app.log.error(err);
-    const msg = status >= 500 ? 'service unavailable: the store did not answer' : err.message.split('\n')[0]!.slice(0, 300);
+    const msg = status >= 500 && !(err instanceof HttpError) ? 'service unavailable: the store did not answer' : err.message.split('\n')[0]!.slice(0, 300);
     void reply.code(status).send({ error: msg });
   });
 
@@ -204,8 +220,8 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     else if (!timer) timer = setTimeout(() => void flush().catch((e) => app.log.error(e)), 500);
   };
 
-  const ingestOne = async (report: Report, body: string, q: Record<string, unknown>, source: 'raw' | 'json' | 'vmcore') => {
-    const r = await store.ingest(report, body, { host: parseHost(q.host), timeMs: parseTime(q.time), labels: parseLabels(q.label), source });
+  const ingestOne = async (p: Prepared, q: Record<string, unknown>, source: 'raw' | 'json' | 'vmcore') => {
+    const r = await store.ingestFacts(p.facts, p.body, { host: parseHost(q.host), timeMs: parseTime(q.time), labels: parseLabels(q.label), source }, p.sha);
     if (r.created) {
       metrics.ingested++;
       schedule();
@@ -224,17 +240,20 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   }, async (req, reply) => {
     {
       const q = req.query as Record<string, unknown>;
+      // The query is checked before any work is spent on the body.
       parseHost(q.host);
-      let report: Report;
-      let body: string;
+      parseTime(q.time);
+      parseLabels(q.label);
+      let prepared: Prepared;
       let source: 'raw' | 'json';
       const ct = String(req.headers['content-type'] ?? '');
+      const bytes = reportBytes.get(req);
       if (ct.startsWith('application/json')) {
-        report = asBadRequest(() => checkReport(req.body));
-        body = rawJson.get(req) ?? JSON.stringify(report);
+        if (!bytes || bytes.length === 0) throw new HttpError(400, 'empty report');
+        prepared = await pool.run('json', bytes).catch(badRequest);
         source = 'json';
       } else if (ct.startsWith('text/plain')) {
-        if (typeof req.body !== 'string' || req.body.length === 0) throw new HttpError(400, 'empty report');
+        if (!bytes || bytes.length === 0) throw new HttpError(400, 'empty report');
         if (analyses >= maxAnalyses) {
           metrics.rejected503++;
           reply.header('Retry-After', '1');
@@ -242,15 +261,14 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
         }
         analyses++;
         try {
-          report = analyze([{ name: 'upload', data: Buffer.from(req.body, 'utf8') }]);
+          prepared = await pool.run('raw', bytes).catch(badRequest);
           metrics.analyses++;
         } finally {
           analyses--;
         }
-        body = JSON.stringify(report);
         source = 'raw';
       } else throw new HttpError(415, 'Content-Type must be text/plain (a kernel log or crash session) or application/json (a ktriage report)');
-      const r = await ingestOne(report, body, q, source);
+      const r = await ingestOne(prepared, q, source);
       return reply.code(202).send(r);
     }
   });
@@ -521,26 +539,11 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   };
 }
 
-/**
- * JSON.parse, refusing what Fastify's own parser refuses (prototype poisoning: a `__proto__` key, or a
- * `constructor` key holding a `prototype`). The tree is walked only when the text may spell one of them.
- */
-export function parseJsonBody(text: string): unknown {
-  const v: unknown = JSON.parse(text);
-  if (text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) {
-    const stack: unknown[] = [v];
-    while (stack.length > 0) {
-      const o = stack.pop();
-      if (!o || typeof o !== 'object') continue;
-      if (Object.prototype.hasOwnProperty.call(o, '__proto__')) throw new Error('Object contains forbidden prototype property');
-      const c = (o as Record<string, unknown>).constructor;
-      if (Object.prototype.hasOwnProperty.call(o, 'constructor') && c && typeof c === 'object' && Object.prototype.hasOwnProperty.call(c, 'prototype')) {
-        throw new Error('Object contains forbidden prototype property');
-      }
-      for (const x of Object.values(o)) if (x && typeof x === 'object') stack.push(x);
-    }
-  }
-  return v;
+/** A report the ingest pool refused (not JSON, not a ktriage report) is the client's 400; anything else a 503. */
+function badRequest(err: unknown): never {
+  if (err instanceof BadReport) throw new HttpError(400, err.message);
+  // A worker lost (its report took too long, or it ran out of memory): the request may be retried.
+  throw new HttpError(503, (err as Error).message);
 }
 
 function asBadRequest<T>(f: () => T): T {

@@ -87,7 +87,7 @@ export function crashFacts(report: Report): CrashFacts {
   };
 }
 
-function sha256(s: string): string {
+export function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
@@ -97,12 +97,18 @@ interface PendingRow {
   modules: string[]; third_party: string[]; findings: string[]; labels: Labels; report_sha: string; source: string;
 }
 
+/**
+ * A report's text as the store keeps it: a string, or its UTF-8 bytes as they came off the socket (checked
+ * UTF-8 by the ingest pool); either goes to the text column as one bind parameter, never decoded here.
+ */
+export type Body = string | Buffer;
+
 export class Store {
   private knownBuckets = new Set<string>();
-  private queue: { row: PendingRow; body: string; resolve?: (r: { id: number; created: boolean }) => void; reject?: (e: unknown) => void }[] = [];
+  private queue: { row: PendingRow; body: Body; resolve?: (r: { id: number; created: boolean }) => void; reject?: (e: unknown) => void }[] = [];
   private writing = 0;
   private pumpScheduled = false;
-  private lastBody = '';
+  private lastBody: Body = '';
   private lastSha = '';
   /** Group commit of concurrent ingests (off for a Store bound to one transaction). */
   batching = true;
@@ -123,8 +129,12 @@ export class Store {
    * same host again (same crash identity, same given time) returns the first crash's id, created=false.
    */
   async ingest(report: Report, body: string, meta: IngestMeta): Promise<IngestResult> {
-    const facts = crashFacts(report);
-    const row = await this.rowOf(facts, body, meta);
+    return this.ingestFacts(crashFacts(report), body, meta);
+  }
+
+  /** The same, for a report whose facts (and content address) were computed already (the ingest pool). */
+  async ingestFacts(facts: CrashFacts, body: Body, meta: IngestMeta, sha?: string): Promise<IngestResult> {
+    const row = await this.rowOf(facts, body, meta, sha);
     const r = this.batching ? await this.enqueue(row, body) : (await this.writeBatch([{ row, body }]))[0]!;
     return { id: r.id, created: r.created, title: facts.title, bucket1: row.bucket1, bucket2: row.bucket2 };
   }
@@ -139,13 +149,16 @@ export class Store {
     return (await this.writeBatch(batch)).filter((r) => r.created).length;
   }
 
-  private async rowOf(facts: CrashFacts, body: string, meta: IngestMeta): Promise<PendingRow> {
+  private async rowOf(facts: CrashFacts, body: Body, meta: IngestMeta, sha?: string): Promise<PendingRow> {
     const now = Date.now();
     const timeMs = facts.wallclockMs ?? meta.timeMs ?? now;
     const labels = meta.labels ?? {};
-    const reportSha = body === this.lastBody ? this.lastSha : sha256(body);
-    this.lastBody = body;
-    this.lastSha = reportSha;
+    let reportSha = sha;
+    if (reportSha === undefined) {
+      reportSha = body === this.lastBody ? this.lastSha : sha256(typeof body === 'string' ? body : body.toString('utf8'));
+      this.lastBody = body;
+      this.lastSha = reportSha;
+    }
     const identity = facts.title ? facts.identity : reportSha;
     const ident = sha256(JSON.stringify([meta.host, identity, facts.wallclockMs === null ? meta.timeMs ?? null : null]));
     const b = facts.buckets;
@@ -163,7 +176,7 @@ export class Store {
    * as one statement and one commit (up to 500 rows); every request is answered after its batch
    * committed. PGlite writes one batch at a time, PostgreSQL up to four.
    */
-  private enqueue(row: PendingRow, body: string): Promise<{ id: number; created: boolean }> {
+  private enqueue(row: PendingRow, body: Body): Promise<{ id: number; created: boolean }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, body, resolve, reject });
       this.schedulePump();
@@ -199,8 +212,8 @@ export class Store {
     }
   }
 
-  private async writeBatch(batch: { row: PendingRow; body: string }[]): Promise<{ id: number; created: boolean }[]> {
-    const bodies = new Map<string, string>();
+  private async writeBatch(batch: { row: PendingRow; body: Body }[]): Promise<{ id: number; created: boolean }[]> {
+    const bodies = new Map<string, Body>();
     for (const x of batch) bodies.set(x.row.report_sha, x.body);
     // Rows in key order (reports by content address, crashes by identity): two batches in flight that
     // share keys then wait on one another in the same order, never in a deadlock.
