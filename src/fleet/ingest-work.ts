@@ -2,8 +2,7 @@
 // analysed), its crash facts and bucket keys, and the body's content address. Pure functions of the body:
 // the ingest pool (ingest-pool.ts) runs them in worker threads so the event loop only moves bytes.
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { checkReport, crashFacts, type Body, type CrashFacts } from './store.js';
+import { checkReport, crashFacts, sha256, type Body, type CrashFacts } from './store.js';
 
 /** What the store needs of one report: the facts, the body as stored, and its sha256. */
 export interface Prepared {
@@ -49,8 +48,7 @@ export function prepareJson(body: Body): Prepared {
     throw new Error((err as Error).message.split('\n')[0]!.slice(0, 200));
   }
   const report = checkReport(v);
-  // The digest of the bytes is the digest of the text (createHash hashes a string as UTF-8).
-  return { facts: crashFacts(report), body, sha: createHash('sha256').update(body).digest('hex') };
+  return { facts: crashFacts(report), body, sha: sha256(body) };
 }
 
 /** A raw kernel log or crash session, analysed here (the same analysis as `ktriage analyze`). */
@@ -58,5 +56,5 @@ export async function prepareRaw(body: Body): Promise<Prepared> {
   const { analyze } = await import('../analyze.js');
   const report = analyze([{ name: 'upload', data: typeof body === 'string' ? Buffer.from(body, 'utf8') : body }]);
   const json = JSON.stringify(report);
-  return { facts: crashFacts(report), body: json, sha: createHash('sha256').update(json).digest('hex') };
+  return { facts: crashFacts(report), body: json, sha: sha256(json) };
 }

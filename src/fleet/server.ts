@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { VERSION } from '../version.js';
 import type { Db } from './db.js';
 import { migrate, schemaVersion } from './migrations.js';
-import { checkReport, Store, type Labels } from './store.js';
+import { checkReport, Store, type IngestMeta, type Labels } from './store.js';
 import { IngestPool, BadReport } from './ingest-pool.js';
 import { parseJsonBody } from './ingest-work.js';
 import type { Prepared } from './ingest-work.js';
@@ -220,8 +220,8 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     else if (!timer) timer = setTimeout(() => void flush().catch((e) => app.log.error(e)), 500);
   };
 
-  const ingestOne = async (p: Prepared, q: Record<string, unknown>, source: 'raw' | 'json' | 'vmcore') => {
-    const r = await store.ingestFacts(p.facts, p.body, { host: parseHost(q.host), timeMs: parseTime(q.time), labels: parseLabels(q.label), source }, p.sha);
+  const ingestOne = async (p: Prepared, meta: Omit<IngestMeta, 'source'>, source: 'raw' | 'json' | 'vmcore') => {
+    const r = await store.ingestFacts(p.facts, p.body, { ...meta, source }, p.sha);
     if (r.created) {
       metrics.ingested++;
       schedule();
@@ -241,9 +241,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     {
       const q = req.query as Record<string, unknown>;
       // The query is checked before any work is spent on the body.
-      parseHost(q.host);
-      parseTime(q.time);
-      parseLabels(q.label);
+      const meta = { host: parseHost(q.host), timeMs: parseTime(q.time), labels: parseLabels(q.label) };
       let prepared: Prepared;
       let source: 'raw' | 'json';
       const ct = String(req.headers['content-type'] ?? '');
@@ -268,7 +266,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
         }
         source = 'raw';
       } else throw new HttpError(415, 'Content-Type must be text/plain (a kernel log or crash session) or application/json (a ktriage report)');
-      const r = await ingestOne(prepared, q, source);
+      const r = await ingestOne(prepared, meta, source);
       return reply.code(202).send(r);
     }
   });

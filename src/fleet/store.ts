@@ -87,7 +87,8 @@ export function crashFacts(report: Report): CrashFacts {
   };
 }
 
-export function sha256(s: string): string {
+/** The content address of a body: the digest of its UTF-8 bytes (a string is hashed as UTF-8). */
+export function sha256(s: Body): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
@@ -155,7 +156,7 @@ export class Store {
     const labels = meta.labels ?? {};
     let reportSha = sha;
     if (reportSha === undefined) {
-      reportSha = body === this.lastBody ? this.lastSha : sha256(typeof body === 'string' ? body : body.toString('utf8'));
+      reportSha = body === this.lastBody ? this.lastSha : sha256(body);
       this.lastBody = body;
       this.lastSha = reportSha;
     }
