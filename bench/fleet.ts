@@ -20,11 +20,12 @@ import type { Pattern } from '../src/fleet/patterns.js';
 
 const TOKEN = 'bench-token-0123';
 const DAY = 86_400_000;
-// KTRIAGE_BENCH_BIN: another build's bin.js (to compare two versions of the server with one bench).
+// KTRIAGE_BENCH_BIN: another build's bin.js (to compare two versions of the server with one bench);
+// KTRIAGE_BENCH_SERVE_ARGS: extra `serve` arguments (e.g. `--ingest-threads 0`).
 const BIN = process.env.KTRIAGE_BENCH_BIN ?? join(repoRoot(), 'dist', 'src', 'cli', 'bin.js');
 
 async function serve(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [...(process.env.KTRIAGE_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'serve', '--listen', '127.0.0.1:0', '--ingest-token', TOKEN, '--max-inflight', '512', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...(process.env.KTRIAGE_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'serve', '--listen', '127.0.0.1:0', '--ingest-token', TOKEN, '--max-inflight', '512', ...(process.env.KTRIAGE_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stderr!.on('data', (d: Buffer) => {
@@ -49,11 +50,19 @@ function cpuMs(pid: number | undefined): number {
 
 const stop = (p: ChildProcess) => new Promise<void>((r) => { p.once('exit', () => r()); p.kill('SIGTERM'); });
 
-interface Run { label: string; reqs: number; rps: number; p50: number; p97: number; p99: number; non2xx: number; errors: number }
+interface Run { label: string; reqs: number; rps: number; p50: number; p97: number; p99: number; non2xx: number; errors: number; cannonMs: number }
 
 async function cannon(label: string, o: autocannon.Options): Promise<Run> {
-  const r = await autocannon({ connections: 32, timeout: 30, ...o });
-  return { label, reqs: r.requests.total, rps: r.requests.average, p50: r.latency.p50, p97: r.latency.p97_5, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let last = t0;
+  // The rate from the last response's time: autocannon ends a run (and its duration) on its 1 s sample tick.
+  const inst = autocannon({ connections: 32, timeout: 30, ...o }) as unknown as Promise<autocannon.Result> & autocannon.Instance;
+  inst.on('response', () => (last = performance.now()));
+  const r = await inst;
+  const wallS = Math.max(1e-3, (last - t0) / 1000);
+  const c = process.cpuUsage(c0);
+  return { label, cannonMs: (c.user + c.system) / 1000 / Math.max(1, r.requests.total), reqs: r.requests.total, rps: r.requests.total / wallS /* not requests.average nor duration: both in whole seconds' samples */, p50: r.latency.p50, p97: r.latency.p97_5, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
 }
 
 function row(r: Run): string {
@@ -102,7 +111,7 @@ export async function benchFleet(argv: string[]): Promise<string> {
       out.push(row(ingest));
       const cpu1 = cpuMs(proc.pid);
       const stored = (await (await fetch(`${url}/metrics`)).text()).match(/^ktriage_fleet_reports_ingested_total (\d+)$/m)?.[1];
-      out.push(`  acknowledged ${ingest.reqs - ingest.non2xx}, stored ${stored}; server CPU ${((cpu1 - cpu0) / ingest.reqs).toFixed(2)} ms per report (PGlite included; load-independent)`);
+      out.push(`  acknowledged ${ingest.reqs - ingest.non2xx}, stored ${stored}; server CPU ${((cpu1 - cpu0) / ingest.reqs).toFixed(2)} ms per report (PGlite included; load-independent); load generator CPU ${ingest.cannonMs.toFixed(2)} ms per request`);
       // The same, every report distinct (as a fleet's are: each body stored, compressed, in the WAL).
       const parts = report.split('"schemaVersion"');
       const cpu2 = cpuMs(proc.pid);
@@ -112,7 +121,7 @@ export async function benchFleet(argv: string[]): Promise<string> {
           setupRequest: (req) => ({ ...req, body: parts.join(`"benchSeq":${n},"schemaVersion"`), path: `/api/v1/reports?host=bench-${n++ % 5000}&time=${new Date(Date.UTC(2026, 10, 1) + n * 1000).toISOString()}` }) }],
       });
       out.push(row(distinct));
-      out.push(`  acknowledged ${distinct.reqs - distinct.non2xx}; server CPU ${((cpuMs(proc.pid) - cpu2) / distinct.reqs).toFixed(2)} ms per report`);
+      out.push(`  acknowledged ${distinct.reqs - distinct.non2xx}; server CPU ${((cpuMs(proc.pid) - cpu2) / distinct.reqs).toFixed(2)} ms per report; load generator CPU ${distinct.cannonMs.toFixed(2)} ms per request`);
       out.push(row(await cannon(`ingest raw log, analysed by the server (${(raw.length / 1024).toFixed(0)} KB)`, {
         url, amount: 400, connections: 4,
         requests: [{ method: 'POST', path: '/api/v1/reports?host=raw', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: raw,

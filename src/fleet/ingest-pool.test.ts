@@ -9,6 +9,7 @@ import { sharedDir } from '../util/repo.js';
 import { analyze } from '../analyze.js';
 import { IngestPool, BadReport } from './ingest-pool.js';
 import { crashFacts } from './store.js';
+import { readBody } from './report-body.js';
 
 const LOG = join(sharedDir(), 'lab', 'out', 'oops-null-module', 'console.log');
 const haveLab = existsSync(LOG);
@@ -22,23 +23,27 @@ for (const size of [1, 0]) {
     const report = haveLab ? analyze([LOG]) : null;
     const json = JSON.stringify(report);
 
-    test('a ktriage JSON report: the facts of the report, its bytes back unchanged, their sha256', async () => {
+    const unpack = (packed: string) => readBody({ body_br: Buffer.from(packed, 'base64') });
+
+    test('a ktriage JSON report: the facts of the report, its bytes packed unchanged, their sha256', async () => {
       const p = await pool.run('json', Buffer.from(json, 'utf8'));
       assert.equal(p.facts.title, TITLE);
       assert.equal(p.facts.kind, 'null-deref');
       assert.deepEqual(p.facts, crashFacts(report!));
-      assert.equal(p.sha, sha(json));
-      assert.ok(Buffer.isBuffer(p.body));
-      assert.equal((p.body as Buffer).toString('utf8'), json);
+      assert.equal(p.body.sha, sha(json));
+      assert.equal(p.body.bytes, Buffer.byteLength(json));
+      assert.equal(unpack(p.body.packed), json);
+      // brotli: the 28 KB report packs to less than a fifth of its size.
+      assert.ok(p.body.packed.length * 0.75 < p.body.bytes / 5, `${p.body.packed.length} base64 chars for ${p.body.bytes} bytes`);
     });
 
     test('a raw console log is analysed as `ktriage analyze` does', async () => {
       const p = await pool.run('raw', readFileSync(LOG));
       assert.equal(p.facts.title, TITLE);
       assert.equal(p.facts.modules[0], 'ktl_null');
-      assert.equal(typeof p.body, 'string');
-      assert.equal(p.sha, sha(p.body as string));
-      assert.equal(JSON.parse(p.body as string).crash.title, TITLE);
+      const text = unpack(p.body.packed)!;
+      assert.equal(p.body.sha, sha(text));
+      assert.equal(JSON.parse(text).crash.title, TITLE);
     });
 
     test('bodies that are not reports fail alone, with one line', async () => {

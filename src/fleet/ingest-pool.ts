@@ -1,13 +1,15 @@
 // The ingest pool: the CPU work of an ingest (JSON.parse of a 10-100 KB report and its facts, or the
 // analysis of a raw log) in worker threads, so the server's event loop only moves bytes and talks to the
 // store. Measured on the bench's 28 KB report: parse and facts were ~0.17 ms of the ~0.4 ms of server
-// CPU per report, all on the one thread that also reads every request (and, embedded, runs PGlite).
+// CPU per report, all on the one thread that also reads every request (and, embedded, runs PGlite); the
+// brotli of the body (report-body.ts) is another ~0.07 ms.
 // A worker that dies or runs past its time (a hostile report) is replaced; its tasks fail, the server lives.
 // Size 0 runs the same functions inline (one thread).
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { prepareJson, prepareRaw, type Prepared } from './ingest-work.js';
 import type { CrashFacts } from './store.js';
+import type { StoredBody } from './report-body.js';
 
 export interface IngestTask {
   id: number;
@@ -16,7 +18,7 @@ export interface IngestTask {
   body: Uint8Array;
 }
 export type IngestAnswer =
-  | { id: number; ok: true; facts: CrashFacts; sha: string; bytes?: Uint8Array; json?: string }
+  | { id: number; ok: true; facts: CrashFacts; body: StoredBody }
   | { id: number; ok: false; error: string };
 
 /** The report itself is wrong (not JSON, not a ktriage report): the client's fault, a 400. */
@@ -80,9 +82,7 @@ export class IngestPool {
       slot.pending.delete(a.id);
       clearTimeout(p.timer);
       if (!a.ok) return p.reject(new BadReport(a.error));
-      const body = a.bytes ? Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength) : a.json;
-      if (body === undefined) p.reject(new Error('ingest worker answered without the body'));
-      else p.resolve({ facts: a.facts, sha: a.sha, body });
+      p.resolve({ facts: a.facts, body: a.body });
     });
     const lost = (why: string) => {
       const i = this.slots.indexOf(slot);

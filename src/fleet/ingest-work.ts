@@ -1,15 +1,16 @@
 // The CPU work of one ingest, apart from the store: a ktriage JSON body parsed and checked (or a raw log
-// analysed), its crash facts and bucket keys, and the body's content address. Pure functions of the body:
-// the ingest pool (ingest-pool.ts) runs them in worker threads so the event loop only moves bytes.
+// analysed), its crash facts and bucket keys, the body's content address and its compressed form. Pure
+// functions of the body: the ingest pool (ingest-pool.ts) runs them in worker threads so the event loop
+// only moves bytes.
 import { isUtf8 } from 'node:buffer';
-import { checkReport, crashFacts, sha256, type Body, type CrashFacts } from './store.js';
+import { checkReport, crashFacts, type CrashFacts } from './store.js';
+import { packBody, type Body, type StoredBody } from './report-body.js';
 
-/** What the store needs of one report: the facts, the body as stored, and its sha256. */
+/** What the store needs of one report: the facts and the body packed (report-body.ts). */
 export interface Prepared {
   facts: CrashFacts;
-  /** The body the store keeps: the JSON as sent (its bytes), or the analysis of a raw log serialised. */
-  body: Body;
-  sha: string;
+  /** The body the store keeps: the JSON as sent, or the analysis of a raw log serialised; packed. */
+  body: StoredBody;
 }
 
 /**
@@ -48,7 +49,7 @@ export function prepareJson(body: Body): Prepared {
     throw new Error((err as Error).message.split('\n')[0]!.slice(0, 200));
   }
   const report = checkReport(v);
-  return { facts: crashFacts(report), body, sha: sha256(body) };
+  return { facts: crashFacts(report), body: packBody(body) };
 }
 
 /** A raw kernel log or crash session, analysed here (the same analysis as `ktriage analyze`). */
@@ -56,5 +57,5 @@ export async function prepareRaw(body: Body): Promise<Prepared> {
   const { analyze } = await import('../analyze.js');
   const report = analyze([{ name: 'upload', data: typeof body === 'string' ? Buffer.from(body, 'utf8') : body }]);
   const json = JSON.stringify(report);
-  return { facts: crashFacts(report), body: json, sha: sha256(json) };
+  return { facts: crashFacts(report), body: packBody(json) };
 }

@@ -147,6 +147,17 @@ DROP INDEX crashes_b2_time;
 DO $$ BEGIN ALTER TABLE reports ALTER COLUMN body SET COMPRESSION lz4; EXCEPTION WHEN feature_not_supported THEN NULL; END $$;
 `,
   },
+  {
+    version: 6,
+    name: 'report bodies compressed by the ingest (brotli), stored without the database compressing them again',
+    // report-body.ts: new rows fill body_br; rows written before keep body.
+    sql: `
+ALTER TABLE reports ADD COLUMN body_br bytea;
+ALTER TABLE reports ALTER COLUMN body DROP NOT NULL;
+ALTER TABLE reports ALTER COLUMN body_br SET STORAGE EXTERNAL;
+ALTER TABLE reports ADD CONSTRAINT reports_has_body CHECK (body IS NOT NULL OR body_br IS NOT NULL);
+`,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */

@@ -3,6 +3,7 @@
 import type { Store } from './store.js';
 import { DAY_MS } from './store.js';
 import { branchOf, compareFleetVersions } from './versions.js';
+import { readBody } from './report-body.js';
 
 export interface CrashFilter {
   host?: string; kernel?: string; module?: string; kind?: string; title?: string; bucket?: string;
@@ -61,7 +62,7 @@ export async function getCrash(store: Store, id: number): Promise<{ crash: Crash
   const rows = await store.db.query<Row>(`SELECT ${CRASH_COLS}, report_sha FROM crashes WHERE id = $1`, [id]);
   const r = rows[0];
   if (!r) return null;
-  const body = (await store.db.query<{ body: string }>('SELECT body FROM reports WHERE sha256 = $1', [r.report_sha]))[0]?.body ?? 'null';
+  const body = readBody((await store.db.query<{ body: string | null; body_br: Uint8Array | null }>('SELECT body, body_br FROM reports WHERE sha256 = $1', [r.report_sha]))[0]) ?? 'null';
   return { crash: crashRow(r), report: JSON.parse(body), reportBody: body };
 }
 

@@ -221,7 +221,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   };
 
   const ingestOne = async (p: Prepared, meta: Omit<IngestMeta, 'source'>, source: 'raw' | 'json' | 'vmcore') => {
-    const r = await store.ingestFacts(p.facts, p.body, { ...meta, source }, p.sha);
+    const r = await store.ingestFacts(p.facts, p.body, { ...meta, source });
     if (r.created) {
       metrics.ingested++;
       schedule();

@@ -1,11 +1,13 @@
 // The fleet store: idempotent ingest of ktriage reports, incremental bucket aggregates, and the queries
 // the API and the UI read. SQL only (one dialect for PGlite and PostgreSQL); no analysis here: reports
 // come from analyze() (raw uploads) or from clients that ran it.
-import { createHash } from 'node:crypto';
 import type { Report } from '../model/types.js';
 import type { Db, Sql } from './db.js';
 import { bucketKeys, GROUPING_VERSION } from './buckets.js';
 import { fleetVersion } from './versions.js';
+import { packBody, readBody, sha256, type Body, type StoredBody } from './report-body.js';
+
+export { sha256, type Body, type StoredBody } from './report-body.js';
 
 export const DAY_MS = 86_400_000;
 export const INTEGRITY_FINDINGS = new Set(['syscall-table-hooked', 'rootkit-suspected', 'unknown-code-address', 'hidden-module']);
@@ -87,30 +89,20 @@ export function crashFacts(report: Report): CrashFacts {
   };
 }
 
-/** The content address of a body: the digest of its UTF-8 bytes (a string is hashed as UTF-8). */
-export function sha256(s: Body): string {
-  return createHash('sha256').update(s).digest('hex');
-}
-
 interface PendingRow {
   ident: string; host: string; time_ms: number; received_ms: number; kernel: string | null; kernel_version: string | null;
   title: string; kind: string | null; bucket1: string | null; bucket2: string | null; grouping_version: number;
   modules: string[]; third_party: string[]; findings: string[]; labels: Labels; report_sha: string; source: string;
 }
 
-/**
- * A report's text as the store keeps it: a string, or its UTF-8 bytes as they came off the socket (checked
- * UTF-8 by the ingest pool); either goes to the text column as one bind parameter, never decoded here.
- */
-export type Body = string | Buffer;
-
 export class Store {
   private knownBuckets = new Set<string>();
-  private queue: { row: PendingRow; body: Body; resolve?: (r: { id: number; created: boolean }) => void; reject?: (e: unknown) => void }[] = [];
+  private queue: { row: PendingRow; body: StoredBody; resolve?: (r: { id: number; created: boolean }) => void; reject?: (e: unknown) => void }[] = [];
   private writing = 0;
   private pumpScheduled = false;
+  /** The last body packed here and its result (a client pushing one report to many hosts). */
   private lastBody: Body = '';
-  private lastSha = '';
+  private lastStored: StoredBody | null = null;
   /** Group commit of concurrent ingests (off for a Store bound to one transaction). */
   batching = true;
   private aggregating: Promise<number> | null = null;
@@ -130,12 +122,12 @@ export class Store {
    * same host again (same crash identity, same given time) returns the first crash's id, created=false.
    */
   async ingest(report: Report, body: string, meta: IngestMeta): Promise<IngestResult> {
-    return this.ingestFacts(crashFacts(report), body, meta);
+    return this.ingestFacts(crashFacts(report), this.pack(body), meta);
   }
 
-  /** The same, for a report whose facts (and content address) were computed already (the ingest pool). */
-  async ingestFacts(facts: CrashFacts, body: Body, meta: IngestMeta, sha?: string): Promise<IngestResult> {
-    const row = await this.rowOf(facts, body, meta, sha);
+  /** The same, for a report whose facts were computed and whose body was packed already (the ingest pool). */
+  async ingestFacts(facts: CrashFacts, body: StoredBody, meta: IngestMeta): Promise<IngestResult> {
+    const row = await this.rowOf(facts, body, meta);
     const r = this.batching ? await this.enqueue(row, body) : (await this.writeBatch([{ row, body }]))[0]!;
     return { id: r.id, created: r.created, title: facts.title, bucket1: row.bucket1, bucket2: row.bucket2 };
   }
@@ -145,21 +137,27 @@ export class Store {
    * with the facts of each distinct report computed once by the caller. Returns how many were created.
    */
   async ingestMany(items: { facts: CrashFacts; body: string; meta: IngestMeta }[]): Promise<number> {
-    const batch: { row: PendingRow; body: string }[] = [];
-    for (const x of items) batch.push({ row: await this.rowOf(x.facts, x.body, x.meta), body: x.body });
+    const batch: { row: PendingRow; body: StoredBody }[] = [];
+    for (const x of items) {
+      const body = this.pack(x.body);
+      batch.push({ row: await this.rowOf(x.facts, body, x.meta), body });
+    }
     return (await this.writeBatch(batch)).filter((r) => r.created).length;
   }
 
-  private async rowOf(facts: CrashFacts, body: Body, meta: IngestMeta, sha?: string): Promise<PendingRow> {
+  /** A body packed in this thread (the vmcore jobs' reports, the bench's bulk load); the last one is kept. */
+  private pack(body: Body): StoredBody {
+    if (this.lastStored && body === this.lastBody) return this.lastStored;
+    this.lastStored = packBody(body);
+    this.lastBody = body;
+    return this.lastStored;
+  }
+
+  private async rowOf(facts: CrashFacts, body: StoredBody, meta: IngestMeta): Promise<PendingRow> {
     const now = Date.now();
     const timeMs = facts.wallclockMs ?? meta.timeMs ?? now;
     const labels = meta.labels ?? {};
-    let reportSha = sha;
-    if (reportSha === undefined) {
-      reportSha = body === this.lastBody ? this.lastSha : sha256(body);
-      this.lastBody = body;
-      this.lastSha = reportSha;
-    }
+    const reportSha = body.sha;
     const identity = facts.title ? facts.identity : reportSha;
     const ident = sha256(JSON.stringify([meta.host, identity, facts.wallclockMs === null ? meta.timeMs ?? null : null]));
     const b = facts.buckets;
@@ -177,7 +175,7 @@ export class Store {
    * as one statement and one commit (up to 500 rows); every request is answered after its batch
    * committed. PGlite writes one batch at a time, PostgreSQL up to four.
    */
-  private enqueue(row: PendingRow, body: Body): Promise<{ id: number; created: boolean }> {
+  private enqueue(row: PendingRow, body: StoredBody): Promise<{ id: number; created: boolean }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, body, resolve, reject });
       this.schedulePump();
@@ -213,20 +211,20 @@ export class Store {
     }
   }
 
-  private async writeBatch(batch: { row: PendingRow; body: Body }[]): Promise<{ id: number; created: boolean }[]> {
-    const bodies = new Map<string, Body>();
+  private async writeBatch(batch: { row: PendingRow; body: StoredBody }[]): Promise<{ id: number; created: boolean }[]> {
+    const bodies = new Map<string, StoredBody>();
     for (const x of batch) bodies.set(x.row.report_sha, x.body);
     // Rows in key order (reports by content address, crashes by identity): two batches in flight that
     // share keys then wait on one another in the same order, never in a deadlock.
     const shas = [...bodies.keys()].sort();
     const sorted = [...batch].sort((a, b) => (a.row.ident < b.row.ident ? -1 : a.row.ident > b.row.ident ? 1 : 0));
-    // Each distinct body is one bind parameter of its own (sent as it is: no array or JSON escaping of
-    // 10-100 KB of text); the crash rows, small, go as one JSON array.
-    const values = shas.map((_, i) => `($${3 + 3 * i}, $${4 + 3 * i}, $${5 + 3 * i}::int)`).join(', ');
+    // Each distinct body is one bind parameter of its own (its brotli bytes in base64, decoded by SQL: see
+    // report-body.ts); the crash rows, small, go as one JSON array.
+    const values = shas.map((_, i) => `($${3 + 3 * i}, decode($${4 + 3 * i}, 'base64'), $${5 + 3 * i}::int)`).join(', ');
     const params: unknown[] = [JSON.stringify(sorted.map((x) => x.row)), [...new Set(sorted.map((x) => x.row.ident))]];
-    for (const k of shas) params.push(k, bodies.get(k)!, Buffer.byteLength(bodies.get(k)!));
+    for (const k of shas) params.push(k, bodies.get(k)!.packed, bodies.get(k)!.bytes);
     const rows = await this.db.query<{ id: string | number; ident: string; created: boolean }>(
-      `WITH r AS (INSERT INTO reports (sha256, body, bytes) VALUES ${values} ON CONFLICT DO NOTHING),
+      `WITH r AS (INSERT INTO reports (sha256, body_br, bytes) VALUES ${values} ON CONFLICT DO NOTHING),
        c AS (INSERT INTO crashes (ident, host, time_ms, received_ms, kernel, kernel_version, title, kind, bucket1, bucket2,
                grouping_version, modules, third_party, findings, labels, report_sha, source)
              SELECT x.ident, x.host, x.time_ms, x.received_ms, x.kernel, x.kernel_version, x.title, x.kind, x.bucket1, x.bucket2,
@@ -367,7 +365,7 @@ export class Store {
       `SELECT DISTINCT report_sha FROM crashes WHERE grouping_version = $1 AND report_sha > $2 ORDER BY report_sha LIMIT $3`, [from, after, limit]);
     let crashes = 0;
     for (const { report_sha } of shas) {
-      const body = (await q.query<{ body: string }>('SELECT body FROM reports WHERE sha256 = $1', [report_sha]))[0]?.body;
+      const body = readBody((await q.query<{ body: string | null; body_br: Uint8Array | null }>('SELECT body, body_br FROM reports WHERE sha256 = $1', [report_sha]))[0]);
       let b: ReturnType<typeof bucketKeys> = null;
       try {
         if (body !== undefined) b = bucketKeys(checkReport(JSON.parse(body)), to);
