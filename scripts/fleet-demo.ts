@@ -15,6 +15,7 @@
 //                      lab vmcores are pushed and must be analysed
 //   --out DIR          screenshots, logs and the ground truth (default /tmp/ktriage-demo)
 //   --timeout-min M    the whole run's bound (default 120)
+//   --lab-time ISO     push the lab logs (no wall clock in them) with this crash time instead of the push's
 //   --keep             keep the embedded data dir (printed)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -30,10 +31,10 @@ const BIN = join(repoRoot(), 'dist', 'ktriage.mjs');
 const PATTERN_IDS = ['fleet-simultaneous', 'fleet-spreading', 'fleet-compromise', 'fleet-regression'] as const;
 const LAB_HOST = 'lab-qemu';
 
-interface Opts { hosts: number; days: number; rate: number; seed: number; database: string | null; workers: number; out: string; timeoutMin: number; keep: boolean }
+interface Opts { hosts: number; days: number; rate: number; seed: number; database: string | null; workers: number; out: string; timeoutMin: number; keep: boolean; labTime: string | null }
 
 function parse(argv: string[]): Opts {
-  const o: Opts = { hosts: 10000, days: 30, rate: 0.333, seed: 42, database: null, workers: -1, out: '/tmp/ktriage-demo', timeoutMin: 120, keep: false };
+  const o: Opts = { hosts: 10000, days: 30, rate: 0.333, seed: 42, database: null, workers: -1, out: '/tmp/ktriage-demo', timeoutMin: 120, keep: false, labTime: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -55,6 +56,7 @@ function parse(argv: string[]): Opts {
     else if (a === '--out') o.out = v();
     else if (a === '--timeout-min') o.timeoutMin = num();
     else if (a === '--keep') o.keep = true;
+    else if (a === '--lab-time') o.labTime = v();
     else throw new Error(`unknown argument ${a}`);
   }
   if (o.workers < 0) o.workers = o.database ? 2 : 0;
@@ -183,7 +185,8 @@ async function main(): Promise<number> {
 
     // 2. The lab's console logs, raw: the server analyses them.
     const logs = readdirSync(lab).sort().map((d) => join(lab, d, 'console.log')).filter((f) => existsSync(f));
-    const push = await run(['push', '--server', url, '--token', token, '--host', LAB_HOST, ...logs], join(o.out, 'push.log'), 300_000);
+    const labTime = o.labTime ? ['--time', o.labTime] : [];
+    const push = await run(['push', '--server', url, '--token', token, '--host', LAB_HOST, ...labTime, ...logs], join(o.out, 'push.log'), 300_000);
     const pushed = push.stdout.split('\n').filter((l) => /\tcrash \d+/.test(l));
     check(`ktriage push of ${logs.length} lab console logs`, push.code === 0 && pushed.length === logs.length, `${pushed.length} crashes stored, exit ${push.code}${push.code ? `: ${push.stderr.slice(-300)}` : ''}`);
     timings.push(['push: lab console logs (raw, analysed by the server)', `${logs.length} in ${(push.ms / 1000).toFixed(1)} s (${(logs.length / (push.ms / 1000)).toFixed(1)}/s, one process)`]);
@@ -194,7 +197,7 @@ async function main(): Promise<number> {
     if (o.workers > 0) {
       const dumps = [join(lab, 'oops-null-module', 'vmcore.zst'), join(lab, 'stack-protector-module', 'vmcore')].filter((f) => existsSync(f));
       const tv = performance.now();
-      const pv = await run(['push', '--server', url, '--token', token, '--host', `${LAB_HOST}-kdump`, ...dumps], join(o.out, 'push-vmcores.log'), 300_000);
+      const pv = await run(['push', '--server', url, '--token', token, '--host', `${LAB_HOST}-kdump`, ...labTime, ...dumps], join(o.out, 'push-vmcores.log'), 300_000);
       const jobs = [...pv.stdout.matchAll(/\tjob (\d+)/g)].map((m) => Number(m[1]));
       check(`ktriage push of ${dumps.length} lab vmcores`, pv.code === 0 && jobs.length === 2, `jobs ${jobs.join(', ')}${pv.code ? `: ${pv.stderr.slice(-300)}` : ''}`);
       const workersSeen = new Set<string>();
