@@ -15,7 +15,8 @@
 //                      lab vmcores are pushed and must be analysed
 //   --out DIR          screenshots, logs and the ground truth (default /tmp/ktriage-demo)
 //   --timeout-min M    the whole run's bound (default 120)
-//   --lab-time ISO     push the lab logs (no wall clock in them) with this crash time instead of the push's
+//   --lab-time ISO     push the lab logs (no wall clock in them) with this crash time instead of the push's;
+//                      `before`: a day before the simulated fleet (outside the patterns' 30 days)
 //   --keep             keep the embedded data dir (printed)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -183,6 +184,10 @@ async function main(): Promise<number> {
     if (!check('the store starts empty', before.json.buckets.length === 0, `${before.json.buckets.length} buckets already there: use an empty database`)) return 1;
     for (let k = 0; k < o.workers; k++) procs.push(cli(['worker', '--server', url, '--token', token, '--name', `demo-worker-${k + 1}`, '--poll-ms', '500'], join(o.out, `worker-${k + 1}.log`)));
 
+    // The simulated fleet ends now (the patterns page looks at the 30 days before the latest crash).
+    const startMs = Math.floor((Date.now() - o.days * 86_400_000) / 3_600_000) * 3_600_000;
+    if (o.labTime === 'before') o.labTime = new Date(startMs - 86_400_000).toISOString();
+
     // 2. The lab's console logs, raw: the server analyses them.
     const logs = readdirSync(lab).sort().map((d) => join(lab, d, 'console.log')).filter((f) => existsSync(f));
     const labTime = o.labTime ? ['--time', o.labTime] : [];
@@ -215,8 +220,8 @@ async function main(): Promise<number> {
       timings.push(['vmcores: upload and analysis by the workers', `${dumps.length} in ${((performance.now() - tv) / 1000).toFixed(1)} s (${[...workersSeen].join(', ')})`]);
     }
 
-    // 4. The simulated fleet, ending now (the patterns page looks at the 30 days before the latest crash).
-    const start = new Date(Math.floor((Date.now() - o.days * 86_400_000) / 3_600_000) * 3_600_000).toISOString();
+    // 4. The simulated fleet.
+    const start = new Date(startMs).toISOString();
     const truthFile = join(o.out, 'truth.json');
     const sim = await run(['fleet', 'simulate', '--hosts', String(o.hosts), '--days', String(o.days), '--rate', String(o.rate), '--seed', String(o.seed), '--start', start,
       '--server', url, '--token', token, '--truth', truthFile, '--json'], join(o.out, 'simulate.log'), o.timeoutMin * 60_000);
@@ -247,7 +252,7 @@ async function main(): Promise<number> {
     // The tables.
     const w = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n));
     const out: string[] = [];
-    out.push(`fleet demo (${store}${o.workers ? `, ${o.workers} workers` : ''}): ${fmt(stored)} crashes on ${fmt(o.hosts)} simulated hosts and the lab; ${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs, load average ${load0[0]!.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at the end`, '');
+    out.push(`fleet demo (${store}${o.workers ? `, ${o.workers} workers` : ''}): ${fmt(stored)} crashes on ${fmt(o.hosts)} simulated hosts and the lab (lab logs at ${o.labTime ?? 'the time of the push'}); ${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs, load average ${load0[0]!.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at the end`, '');
     out.push('episode  injected             found                                 ok   what');
     for (const r of ev.rows) out.push(`${String(r.episode).padEnd(8)} ${r.pattern.padEnd(20)} ${w(r.found.join(',') || '-', 37)} ${r.ok ? 'yes' : 'NO '}  ${r.what}`);
     out.push(`patterns found: ${patterns.length}; false patterns: ${ev.falsePatterns.length}; every episode found: ${ev.allFound ? 'yes' : 'no'}`, '');
