@@ -44,7 +44,7 @@ test('times read as UTC to the second or minute; statistics with separators, tin
   assert.deepEqual([statText(2030814), statText(1.197e-19), statText(0.37773), statText(null), statText('hypervisor=hv26')], ['2,030,814', '1.197e-19', '0.37773', '–', 'hypervisor=hv26']);
 });
 
-test('timeline ticks fall on round UTC hours or days, at most 10, none cut off at the right', () => {
+test('timeline ticks fall on round UTC hours or days, at most 11, none cut off at the right', () => {
   const d = Date.UTC(2026, 10, 12);
   // 12 h 10 min from 12:12: every 2 hours from 14:00.
   assert.deepEqual(timeTicks(d + 12 * 3_600_000 + 12 * 60_000, d + 24 * 3_600_000 + 22 * 60_000).map((t) => t.label),
@@ -192,6 +192,11 @@ for (const s of testStores()) {
         await page.goto(`${base}/timeline?from=${new Date(sim.startMs - 6 * 3_600_000).toISOString()}&to=${new Date(sim.endMs + 6 * 3_600_000).toISOString()}`);
         assert.ok((await page.locator('svg.timeline rect.mark.fleet-simultaneous').count()) >= 1);
         await shot('timeline-simultaneous');
+        // With room for 3 rows only, the episode's 8 hosts are still rows, named in red (a pattern's hosts
+        // come before the busiest ones).
+        await page.goto(`${base}/timeline?hosts=3&from=${new Date(sim.startMs - 6 * 3_600_000).toISOString()}&to=${new Date(sim.endMs + 6 * 3_600_000).toISOString()}`);
+        const red = await page.locator('svg.timeline text.hit').allTextContents();
+        for (const h of sim.hosts) assert.ok(red.includes(h), `${h} of the hypervisor episode is not a red row: ${red.join(',')}`);
         assert.deepEqual(errors, []);
       } finally {
         await ctx.close();
