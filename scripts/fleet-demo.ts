@@ -378,6 +378,15 @@ async function browse(url: string, out: string, c: BrowseCtx): Promise<PageResul
   return results;
 }
 
+// Interrupted (Ctrl-C, SIGTERM): the service, its workers and the pusher go too.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`fleet-demo: ${sig}: stopping ${children.size} child processes\n`);
+    for (const p of children) p.kill('SIGTERM');
+    setTimeout(() => process.exit(130), 3000).unref();
+  });
+}
+
 main().then((code) => {
   process.exitCode = code;
 }, (err) => {
