@@ -224,7 +224,7 @@ ${hs.map((h) => `<tr><td><a href="/hosts/${encodeURIComponent(h.host)}">${e(h.ho
     const f = d.crashFilter(q);
     const inRange = marks.filter((m) => (f.to === undefined || m.startMs < f.to) && (f.from === undefined || m.endMs >= f.from));
     const t = await d.timeline({ ...q, include: inRange.flatMap((m) => m.hosts) });
-    return html(reply, page('Timeline', `<h1>Fleet timeline</h1><p class="muted">One row per host (the ${t.hosts.length} with most crashes in the range, ordered by their first crash); a dot per crash, coloured by bucket; times in UTC. Red bands: fleet-simultaneous windows; blue: the patterns of the bucket shown; the hosts of a band in red.</p>
+    return html(reply, page('Timeline', `<h1>Fleet timeline</h1><p class="muted">One row per host (${t.hosts.length}: ${inRange.length ? 'the hosts of the marked patterns, then ' : ''}those with most crashes in the range; ordered by their first crash in it); a dot per crash, coloured by bucket; times in UTC. Red bands: fleet-simultaneous windows; blue: the patterns of the bucket shown; the hosts of a band in red.</p>
 <form class="filters" method="get" action="/timeline"><input name="from" placeholder="from (ISO)" value="${e(q.from ?? '')}"><input name="to" placeholder="to (ISO)" value="${e(q.to ?? '')}"><input name="bucket" placeholder="bucket id" value="${e(q.bucket ?? '')}"><input name="label" placeholder="label k=v" value="${e(q.label ?? '')}"><button>show</button></form>
 <div class="card" style="overflow-x:auto">${timelineSvg(t, marks)}</div>`));
   });
