@@ -4,7 +4,12 @@
 // that of a few files. The commands main.ts imports on demand become chunks (dist/chunks/), so `dmesg`
 // does not compile `analyze` and the reports. esbuild does the bundling (devDependency).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+
+// The runtime dependencies (fastify, pg, PGlite, uplot) stay packages that Node loads from node_modules:
+// they are CommonJS that require() Node's modules (which an ESM bundle cannot) or read files beside
+// themselves (PGlite's wasm, uPlot's dist).
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
 rmSync('dist/chunks', { recursive: true, force: true });
 await build({
@@ -19,6 +24,7 @@ await build({
   format: 'esm',
   target: 'node20',
   define: { KTRIAGE_BUNDLED: 'true' },
+  external: Object.keys(pkg.dependencies ?? {}),
   logLevel: 'warning',
   legalComments: 'none',
 });

@@ -42,3 +42,42 @@ test('bundled CLI: dmesg and info of a lab dump match the module CLI (dmesg runs
   assert.equal(i.code, j.code);
   assert.equal(i.out, j.out);
 });
+
+test('bundled CLI: `ktriage serve` starts on the embedded store, analyses a pushed log in its ingest thread, stops on SIGTERM', { timeout: 120_000 }, async () => {
+  // The bundle once died here: fastify's CommonJS require('node:events') cannot run inside an ESM bundle
+  // (scripts/bundle.mjs now keeps the runtime dependencies external).
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'ktriage-bundle-serve-'));
+  const p = spawn(process.execPath, [BUNDLE, 'serve', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--ingest-token', 'bundle-test-token', '--ingest-threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      p.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /ktriage serve: (http:\/\/[\d.:]+)/.exec(err);
+        if (m) resolve(m[1]!);
+      });
+      p.once('exit', (c) => reject(new Error(`serve exited ${c}: ${err}`)));
+    });
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { ok: boolean; database: string };
+    assert.deepEqual([health.ok, health.database], [true, 'pglite']);
+    const r = await fetch(`${url}/api/v1/reports?host=bundle-test`, {
+      method: 'POST', headers: { authorization: 'Bearer bundle-test-token', 'content-type': 'text/plain' },
+      body: readFileSync(join(repoRoot(), 'samples', 'oops-null-module.console.log')),
+    });
+    assert.equal(r.status, 202);
+    assert.equal(((await r.json()) as { title: string }).title, 'BUG: unable to handle kernel NULL pointer dereference in ktl_null_process');
+    const html = await (await fetch(`${url}/?host=bundle-test`)).text();
+    assert.match(html, /ktl_null_process/);
+  } finally {
+    const code = await new Promise<number | null>((resolve) => {
+      if (p.exitCode !== null) return resolve(p.exitCode);
+      p.once('exit', (c) => resolve(c));
+      p.kill('SIGTERM');
+    });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0, err);
+  }
+});

@@ -202,8 +202,13 @@ export async function getHost(store: Store, name: string) {
   };
 }
 
-/** Timeline rows: hosts (ordered by their first crash in the range) × their crashes. */
-export async function timeline(store: Store, o: { from?: number; to?: number; bucket?: string; label?: Record<string, string>; hosts?: number }) {
+/**
+ * Timeline rows: hosts (ordered by their first crash in the range) × their crashes. `include` hosts (a
+ * pattern's: at 10,000 hosts a 12-hour range holds ~1,400 hosts with one crash each, and the most-crashes
+ * cut would drop the eight that died together) come first, up to 500; the rest are the hosts with the most
+ * crashes in the range, up to `hosts` (default 150).
+ */
+export async function timeline(store: Store, o: { from?: number; to?: number; bucket?: string; label?: Record<string, string>; hosts?: number; include?: string[] }) {
   const maxHosts = Math.min(Math.max(1, o.hosts ?? 150), 500);
   const p: unknown[] = [];
   const where: string[] = [];
@@ -213,7 +218,13 @@ export async function timeline(store: Store, o: { from?: number; to?: number; bu
   if (o.label && Object.keys(o.label).length) { p.push(JSON.stringify(o.label)); where.push(`labels @> $${p.length}::jsonb`); }
   const w = where.length ? 'WHERE ' + where.join(' AND ') : '';
   // The hosts with the most crashes in the range, then all their crashes in it (bounded).
-  const hosts = await store.db.query<Row>(`SELECT host, min(time_ms) AS f, count(*) AS n FROM crashes ${w} GROUP BY host ORDER BY n DESC, host LIMIT ${maxHosts}`, p);
+  const include = [...new Set(o.include ?? [])].slice(0, 500);
+  const wanted = include.length
+    ? await store.db.query<Row>(`SELECT host, min(time_ms) AS f, count(*) AS n FROM crashes ${w ? w + ' AND' : 'WHERE'} host = ANY($${p.length + 1}::text[]) GROUP BY host`, [...p, include])
+    : [];
+  const top = await store.db.query<Row>(`SELECT host, min(time_ms) AS f, count(*) AS n FROM crashes ${w} GROUP BY host ORDER BY n DESC, host LIMIT ${maxHosts}`, p);
+  const seen = new Set(wanted.map((h) => String(h.host)));
+  const hosts = [...wanted, ...top.filter((h) => !seen.has(String(h.host))).slice(0, Math.max(0, maxHosts - wanted.length))];
   const names = hosts.map((h) => String(h.host));
   if (names.length === 0) return { hosts: [], points: [], from: o.from ?? null, to: o.to ?? null };
   p.push(names);

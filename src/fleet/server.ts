@@ -523,7 +523,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     return reply.header('content-type', 'text/plain; version=0.0.4').send(lines.join('\n') + '\n');
   });
 
-  registerUi(app, store, { needRead, patterns, timeline: (q) => Q.timeline(store, timelineFilter(q)), crashFilter });
+  registerUi(app, store, { needRead, patterns, timeline: (q) => Q.timeline(store, { ...timelineFilter(q), include: Array.isArray(q.include) ? q.include.map(String) : undefined }), crashFilter });
 
   return {
     app, store, flush,

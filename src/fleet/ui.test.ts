@@ -14,6 +14,7 @@ import { Tokens } from './auth.js';
 import { testStores } from './testkit.js';
 import { simulate } from './simulate.js';
 import type { Report } from '../model/types.js';
+import { timeTicks, timelineSvg, when, statText } from './ui.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const LAB = join(sharedDir(), 'lab', 'out');
@@ -35,6 +36,29 @@ function hostileReport(): Report {
   r.modules = [{ ...r.modules[0]!, name: EVIL, thirdParty: true }, { ...r.modules[0]!, name: huge, thirdParty: true }, ...r.modules.slice(1)];
   return r;
 }
+
+test('times read as UTC to the second or minute; statistics with separators, tiny p-values as exponents, none as a dash', () => {
+  assert.equal(when('2026-11-12T18:12:01.657Z'), '2026-11-12 18:12:01');
+  assert.equal(when('2026-11-12T18:12:01.657Z', 'min'), '2026-11-12 18:12');
+  assert.equal(when(null), '');
+  assert.deepEqual([statText(2030814), statText(1.197e-19), statText(0.37773), statText(null), statText('hypervisor=hv26')], ['2,030,814', '1.197e-19', '0.37773', '–', 'hypervisor=hv26']);
+});
+
+test('timeline ticks fall on round UTC hours or days, at most 11, none cut off at the right', () => {
+  const d = Date.UTC(2026, 10, 12);
+  // 12 h 10 min from 12:12: every 2 hours from 14:00.
+  assert.deepEqual(timeTicks(d + 12 * 3_600_000 + 12 * 60_000, d + 24 * 3_600_000 + 22 * 60_000).map((t) => t.label),
+    ['11-12 14:00', '11-12 16:00', '11-12 18:00', '11-12 20:00', '11-12 22:00', '11-13 00:00']);
+  // 30 days from 17:00: every 5 days (days since 1970 divisible by 5: 2026-11-08 is day 20,765), as dates.
+  assert.deepEqual(timeTicks(Date.UTC(2026, 10, 3, 17), Date.UTC(2026, 11, 3, 17)).map((t) => t.label),
+    ['2026-11-08', '2026-11-13', '2026-11-18', '2026-11-23', '2026-11-28', '2026-12-03']);
+  const svg = timelineSvg({ hosts: ['a', 'b'], points: [{ id: 1, host: 'a', timeMs: d, bucket: 'x', title: 't' }, { id: 2, host: 'b', timeMs: d + 10 * 86_400_000 - 1, bucket: 'x', title: 't' }], from: d, to: d + 10 * 86_400_000 },
+    [{ id: 'fleet-simultaneous', hosts: ['b'], startMs: d, endMs: d + 60_000, summary: 's' } as never]);
+  // The last tick (11-22 00:00, at the right edge) is anchored at its end; the marked host's name is red.
+  assert.match(svg, /text-anchor="end">2026-11-22<\/text>/);
+  assert.match(svg, /class="hit">b<\/text>/);
+  assert.doesNotMatch(svg, /class="hit">a</);
+});
 
 for (const s of testStores()) {
   describe(`web UI in Chromium on ${s.name}`, { skip: s.skip ?? (!haveChromium ? `${CHROMIUM} is missing` : !existsSync(LAB) && 'needs ../shared/lab') }, () => {
@@ -99,6 +123,10 @@ for (const s of testStores()) {
         const page = ctx.pages()[0] ?? (await ctx.newPage());
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));
+        // A failed load (a 404 favicon, a blocked script) is a console error too.
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
         const pwned = () => page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned ?? null);
         const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${s.name}-${name}.png`), fullPage: false });
 
@@ -111,6 +139,17 @@ for (const s of testStores()) {
 
         await page.goto(`${base}/`);
         assert.ok((await page.locator('table.crashes tbody tr').count()) >= 100);
+        // Time, host and kernel stay on one line each (no break inside 2026-10-21 06:12:01 or node-017).
+        for (const col of [1, 2, 4]) {
+          const lines = await page.locator(`table.crashes tbody tr td:nth-child(${col})`).evaluateAll((tds) => Math.max(...tds.map((td) => {
+            // (runs in the page: a DOM Range over the cell's text, one client rect per line)
+            const r = (globalThis as unknown as { document: { createRange(): { selectNodeContents(n: unknown): void; getClientRects(): { top: number }[] } } }).document.createRange();
+            r.selectNodeContents(td);
+            return new Set(Array.from(r.getClientRects(), (x) => Math.round(x.top))).size;
+          })));
+          assert.equal(lines, 1, `column ${col} of the crash list wraps onto ${lines} lines`);
+        }
+        assert.match((await page.locator('table.crashes tbody tr:first-child td:nth-child(1)').textContent()) ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
         await shot('crashes');
 
         await page.goto(`${base}/buckets?level=1&sort=hosts`);
@@ -153,6 +192,11 @@ for (const s of testStores()) {
         await page.goto(`${base}/timeline?from=${new Date(sim.startMs - 6 * 3_600_000).toISOString()}&to=${new Date(sim.endMs + 6 * 3_600_000).toISOString()}`);
         assert.ok((await page.locator('svg.timeline rect.mark.fleet-simultaneous').count()) >= 1);
         await shot('timeline-simultaneous');
+        // With room for 3 rows only, the episode's 8 hosts are still rows, named in red (a pattern's hosts
+        // come before the busiest ones).
+        await page.goto(`${base}/timeline?hosts=3&from=${new Date(sim.startMs - 6 * 3_600_000).toISOString()}&to=${new Date(sim.endMs + 6 * 3_600_000).toISOString()}`);
+        const red = await page.locator('svg.timeline text.hit').allTextContents();
+        for (const h of sim.hosts) assert.ok(red.includes(h), `${h} of the hypervisor episode is not a red row: ${red.join(',')}`);
         assert.deepEqual(errors, []);
       } finally {
         await ctx.close();
