@@ -35,6 +35,14 @@ export interface Pattern {
   curve?: { host: string; firstSeen: string }[];
 }
 
+/** What the service answers: the patterns, when they were computed, and whether crashes came since. */
+export interface PatternResult {
+  patterns: Pattern[];
+  computedAt: string;
+  /** True while a newer computation runs (the result is served meanwhile). */
+  stale: boolean;
+}
+
 export interface PatternOptions {
   /** fleet-simultaneous window (default 5 minutes). */
   windowMs?: number;
