@@ -188,22 +188,34 @@ export function columnsOf(all: PatternCrash[], loopMs?: number): IncidentColumns
  * a crash is kept when its host's previous crash of the same bucket is more than loopMs older (the
  * statement reads that far back). Only the integrity findings leave the database.
  */
-export async function loadColumns(db: Sql, fromMs: number, toMs: number, opt: { loopMs?: number; chunkMs?: number } = {}): Promise<IncidentColumns> {
+export async function loadColumns(db: Sql, fromMs: number, toMs: number, opt: { loopMs?: number; chunkMs?: number; parallel?: number } = {}): Promise<IncidentColumns> {
   const loop = opt.loopMs ?? 3_600_000;
   const chunk = opt.chunkMs ?? DAY_MS;
   const b = new ColumnBuilder();
   const newBuckets: { row: number; bucket: string }[] = [];
   const titles = new Map<string, string>();
-  for (let a = fromMs; a < toMs; a += chunk) {
-    const end = Math.min(toMs, a + chunk);
-    const rows = await db.query<{ id: string | number; host: string; bucket2: string | null; time_ms: string | number; labels: string; kernel_version: string | null; findings: string[] | null }>(
-      `WITH c AS (SELECT id, host, bucket2, time_ms, labels, kernel_version, findings,
-                    lag(time_ms) OVER (PARTITION BY host, bucket2 ORDER BY time_ms, id) AS prev
-                  FROM crashes WHERE time_ms >= $1 AND time_ms < $3 AND title <> '')
-       SELECT id, host, bucket2, time_ms, labels::text AS labels, kernel_version,
-         CASE WHEN findings && $5::text[] THEN findings END AS findings
-       FROM c WHERE time_ms >= $2 AND (prev IS NULL OR time_ms - prev > $4) ORDER BY time_ms, id`,
-      [Math.max(fromMs, a - loop), a, end, loop, [...INTEGRITY_FINDINGS]]);
+  // The next day's statement runs while this one's rows are read (PostgreSQL: on another core).
+  const fetch = (a: number) => handled(db.query<{ id: string | number; host: string; bucket2: string | null; time_ms: string | number; labels: string; kernel_version: string | null; findings: string[] | null }>(
+    `WITH c AS (SELECT id, host, bucket2, time_ms, labels, kernel_version, findings,
+                  lag(time_ms) OVER (PARTITION BY host, bucket2 ORDER BY time_ms, id) AS prev
+                FROM crashes WHERE time_ms >= $1 AND time_ms < $3 AND title <> '')
+     SELECT id, host, bucket2, time_ms, labels::text AS labels, kernel_version,
+       CASE WHEN findings && $5::text[] THEN findings END AS findings
+     FROM c WHERE time_ms >= $2 AND (prev IS NULL OR time_ms - prev > $4) ORDER BY time_ms, id`,
+    [Math.max(fromMs, a - loop), a, Math.min(toMs, a + chunk), loop, [...INTEGRITY_FINDINGS]]));
+  // Up to `parallel` statements in flight (PostgreSQL: other cores work while these rows are read).
+  const pending: Promise<Awaited<ReturnType<typeof fetch>>>[] = [];
+  let a = fromMs;
+  const more = () => {
+    while (pending.length < Math.max(1, opt.parallel ?? 1) && a < toMs) {
+      pending.push(fetch(a));
+      a += chunk;
+    }
+  };
+  more();
+  while (pending.length) {
+    const rows = await pending.shift()!;
+    more();
     for (const r of rows) {
       if (r.bucket2 !== null && !titles.has(r.bucket2)) {
         titles.set(r.bucket2, '');
@@ -221,6 +233,12 @@ export async function loadColumns(db: Sql, fromMs: number, toMs: number, opt: { 
     for (const x of newBuckets) cols.titles[cols.bucket[x.row]!] = byId.get(cols.id[x.row]!) ?? '';
   }
   return cols;
+}
+
+/** A promise whose rejection is reported where it is awaited, never as an unhandled one meanwhile. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
 }
 
 export function detectPatterns(all: PatternCrash[], opt: PatternOptions = {}): Pattern[] {
@@ -311,21 +329,18 @@ function simultaneous(c: IncidentColumns, opt: PatternOptions, burst: Uint8Array
   // Hosts seen per scope, up to minHosts (a scope of fewer hosts is not tested).
   const hostsIn = new Int32Array(nS);
   const firstHosts: (Set<number> | undefined)[] = new Array(nS);
-  const scopesOf = (i: number, f: (s: number) => void) => {
-    f(0);
-    const b = c.bucket[i]!;
-    if (b >= 0) f(bucketScope[b]!);
-    const ls = lsetScopes[c.lset[i]!]!;
-    for (let k = 0; k < ls.length; k++) f(ls[k]!);
+  const addHost = (s: number, h: number) => {
+    if (hostsIn[s]! >= minHosts) return;
+    const set = (firstHosts[s] ??= new Set());
+    set.add(h);
+    hostsIn[s] = set.size;
   };
   for (let i = 0; i < n; i++) {
     const h = c.host[i]!;
-    scopesOf(i, (s) => {
-      if (hostsIn[s]! >= minHosts) return;
-      const set = (firstHosts[s] ??= new Set());
-      set.add(h);
-      hostsIn[s] = set.size;
-    });
+    const b = c.bucket[i]!;
+    if (b >= 0) addHost(bucketScope[b]!, h);
+    const ls = lsetScopes[c.lset[i]!]!;
+    for (let k = 0; k < ls.length; k++) addHost(ls[k]!, h);
   }
   let tested = 1;
   for (let s = 1; s < nS; s++) if (hostsIn[s]! >= minHosts) tested++;
@@ -337,20 +352,48 @@ function simultaneous(c: IncidentColumns, opt: PatternOptions, burst: Uint8Array
   const cnt = new Int32Array(nS);
   const touched: number[] = [];
   const seen = new Set<number>();
+  // A host crashes once in most windows: its scopes are counted directly; only a host with several
+  // incidents in one window goes through the set of (scope, host) pairs.
+  const stamp = new Int32Array(nH).fill(-1);
+  const times = new Int32Array(nH);
+  let stampId = 0;
+  const count = (s: number) => {
+    if (cnt[s]++ === 0) touched.push(s);
+  };
+  const countOnce = (s: number, h: number) => {
+    const key = s * nH + h;
+    if (seen.has(key)) return;
+    seen.add(key);
+    count(s);
+  };
   [0, W / 2].forEach((off, g) => {
     const sg = series[g]!;
     for (let i = 0; i < n;) {
       const w = Math.floor((c.time[i]! - t0 + off) / W);
       let j = i;
+      stampId++;
       while (j < n && Math.floor((c.time[j]! - t0 + off) / W) === w) {
         const h = c.host[j]!;
-        scopesOf(j, (s) => {
-          const key = s * nH + h;
-          if (seen.has(key)) return;
-          seen.add(key);
-          if (cnt[s]++ === 0) touched.push(s);
-        });
+        if (stamp[h] !== stampId) {
+          stamp[h] = stampId;
+          times[h] = 0;
+        }
+        times[h]!++;
         j++;
+      }
+      for (let k = i; k < j; k++) {
+        const h = c.host[k]!;
+        const b = c.bucket[k]!;
+        const ls = lsetScopes[c.lset[k]!]!;
+        if (times[h] === 1) {
+          count(0);
+          if (b >= 0) count(bucketScope[b]!);
+          for (let x = 0; x < ls.length; x++) count(ls[x]!);
+        } else {
+          countOnce(0, h);
+          if (b >= 0) countOnce(bucketScope[b]!, h);
+          for (let x = 0; x < ls.length; x++) countOnce(ls[x]!, h);
+        }
       }
       active[g]!++;
       for (const s of touched) {
@@ -360,7 +403,7 @@ function simultaneous(c: IncidentColumns, opt: PatternOptions, burst: Uint8Array
         cnt[s] = 0;
       }
       touched.length = 0;
-      seen.clear();
+      if (seen.size) seen.clear();
       i = j;
     }
   });

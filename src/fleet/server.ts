@@ -471,7 +471,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   const patternCache = new Map<string, { key: string; computedAt: number; patterns: Pattern[] }>();
   let computing: Promise<void> | null = null;
   const computePatterns = async (range: string, key: string, from: number, to: number) => {
-    const cols = await loadColumns(o.db, from, to);
+    const cols = await loadColumns(o.db, from, to, { parallel: o.db.kind === 'postgres' ? 2 : 1 });
     // The tests run in this thread after the last statement: let pending requests through first.
     await new Promise((r) => setImmediate(r));
     const ps = detectColumns(cols);
