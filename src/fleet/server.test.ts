@@ -10,8 +10,8 @@ import { analyze } from '../analyze.js';
 import { createFleetApp, type FleetApp } from './server.js';
 import { Tokens } from './auth.js';
 import { testStores } from './testkit.js';
-import { simulate, evaluate } from './simulate.js';
-import type { Pattern } from './patterns.js';
+import { simulate, evaluate, patternRows } from './simulate.js';
+import { detectPatterns, type Pattern } from './patterns.js';
 
 const LAB = join(sharedDir(), 'lab', 'out');
 const haveLab = existsSync(LAB);
@@ -223,7 +223,15 @@ for (const s of testStores()) {
         }
       }));
       await fleet.flush();
-      const ps: Pattern[] = (await fleet.app.inject({ url: `/api/v1/patterns?from=${new Date(f.startMs).toISOString()}&to=${new Date(f.endMs).toISOString()}` })).json().patterns;
+      const url = `/api/v1/patterns?from=${new Date(f.startMs).toISOString()}&to=${new Date(f.endMs).toISOString()}`;
+      // Two requests at once share one computation.
+      const [r1, r2] = await Promise.all([fleet.app.inject({ url }), fleet.app.inject({ url })]);
+      assert.equal(r1.json().computedAt, r2.json().computedAt);
+      assert.equal(r1.json().stale, false);
+      const ps: Pattern[] = r1.json().patterns;
+      // Counted in SQL and typed arrays, the same patterns as the detectors over the simulator's own rows.
+      const mine = detectPatterns(patternRows(f));
+      assert.deepEqual(ps.map((p) => [p.id, p.key, p.hosts.join(','), p.crashCount]), mine.map((p) => [p.id, p.key, p.hosts.join(','), p.crashCount]));
       const ev = evaluate(ps, f.episodes);
       assert.deepEqual(ev.rows.filter((r) => !r.ok), []);
       assert.deepEqual(ev.falsePatterns.map((p) => p.summary), []);
@@ -231,6 +239,22 @@ for (const s of testStores()) {
       const comp = ps.find((p) => p.id === 'fleet-compromise')!;
       assert.equal(comp.curve!.length, 6);
       assert.ok(comp.evidence.every((e) => typeof e.crash === 'number' && e.host && e.time));
+      // A crash arrives: the next request is answered at once with the result before it (stale), while
+      // the new one is computed; then the new one is served.
+      const c = f.crashes[0]!;
+      const r = await fleet.app.inject({ method: 'POST', url: `/api/v1/reports?host=late-host&time=${new Date(f.startMs + 3_600_000).toISOString()}`, headers: { ...auth, 'content-type': 'application/json' }, body: f.body(c) });
+      assert.equal(r.statusCode, 202);
+      await fleet.flush();
+      const stale = (await fleet.app.inject({ url })).json();
+      assert.equal(stale.stale, true);
+      assert.equal(stale.computedAt, r1.json().computedAt);
+      let fresh = stale;
+      for (let i = 0; i < 100 && fresh.stale; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        fresh = (await fleet.app.inject({ url })).json();
+      }
+      assert.equal(fresh.stale, false);
+      assert.ok(fresh.computedAt > stale.computedAt);
     });
 
     test('under overload the service answers 429 and loses nothing it acknowledged', async () => {

@@ -16,7 +16,7 @@ import { IngestPool, BadReport } from './ingest-pool.js';
 import { parseJsonBody } from './ingest-work.js';
 import type { Prepared } from './ingest-work.js';
 import * as Q from './queries.js';
-import { detectPatterns, type Pattern, type PatternCrash } from './patterns.js';
+import { detectColumns, loadColumns, type Pattern, type PatternResult } from './patterns.js';
 import { Tokens } from './auth.js';
 import { registerUi } from './ui.js';
 import { DAY_MS } from './store.js';
@@ -423,7 +423,7 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
       return { done: st.last === null, crashes: next.crashes, reports: st.reports, groupingVersion: p.to };
     });
     if (finished) {
-      patternCache = null;
+      patternCache.clear();
       const a = await store.afterRebucket();
       metrics.jobsDone++;
       return { ...r, buckets: a.buckets };
@@ -464,36 +464,62 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
     return h;
   });
 
-  let patternCache: { key: string; at: number; patterns: Pattern[] } | null = null;
-  /** Patterns over [from, to) (default: the `days` before the latest crash), cached until a crash arrives. */
-  const patterns = async (days: number, fromMs?: number, toMs?: number): Promise<Pattern[]> => {
+  // Patterns: one computation at a time (concurrent requests share it); a result is cached until a crash
+  // arrives, and served stale (with `stale: true`) while the next one is computed, for up to
+  // PATTERN_STALE_MS: a request never waits for a recompute when a result for its range exists.
+  const PATTERN_STALE_MS = 15 * 60_000;
+  const patternCache = new Map<string, { key: string; computedAt: number; patterns: Pattern[] }>();
+  let computing: Promise<void> | null = null;
+  const computePatterns = async (range: string, key: string, from: number, to: number) => {
+    const cols = await loadColumns(o.db, from, to, { parallel: o.db.kind === 'postgres' ? 2 : 1 });
+    // The tests run in this thread after the last statement: let pending requests through first.
+    await new Promise((r) => setImmediate(r));
+    const ps = detectColumns(cols);
+    patternCache.set(range, { key, computedAt: Date.now(), patterns: ps });
+    if (patternCache.size > 16) patternCache.delete(patternCache.keys().next().value!);
+  };
+  /** Runs `job` after the computation in progress (one at a time); resolves when it finished. */
+  const serialised = (job: () => Promise<void>): Promise<void> => {
+    const run: Promise<void> = (computing ?? Promise.resolve()).catch(() => {}).then(job).finally(() => {
+      if (computing === run) computing = null;
+    });
+    computing = run;
+    return run;
+  };
+  const patternJobs = new Map<string, Promise<void>>();
+  /** Patterns over [from, to) (default: the `days` before the latest crash). */
+  const patterns = async (days: number, fromMs?: number, toMs?: number): Promise<PatternResult> => {
     // The cache key reads indexes and the small buckets table, never counts the crashes (0.1-0.7 s at
     // 1,000,000): the newest id and time, and the crashes aggregated so far (moves within a second of any).
     const st = await o.db.query<{ n: unknown; m: unknown; t: unknown }>(
       `SELECT (SELECT coalesce(sum(crashes), 0) FROM buckets WHERE level = 1) AS n, max(id) AS m, max(time_ms) AS t FROM crashes`);
     const to = toMs ?? Number(st[0]?.t ?? 0) + 1;
     const from = fromMs ?? to - days * DAY_MS;
-    const key = `${st[0]?.n}/${st[0]?.m}/${from}/${to}/${store.groupingVersion}`;
-    if (patternCache?.key === key) return patternCache.patterns;
-    const rows = await o.db.query<Record<string, unknown>>(
-      `SELECT id, host, time_ms, bucket2, title, labels, kernel_version, findings FROM crashes
-       WHERE time_ms >= $1 AND time_ms < $2 AND title <> '' ORDER BY time_ms LIMIT 2000000`, [from, to]);
-    const crashes: PatternCrash[] = rows.map((r) => ({
-      id: Number(r.id), host: String(r.host), timeMs: Number(r.time_ms), bucket: (r.bucket2 as string) ?? null, title: String(r.title),
-      labels: typeof r.labels === 'string' ? JSON.parse(r.labels) : (r.labels as Labels), kernelVersion: (r.kernel_version as string) ?? null,
-      findings: (r.findings as string[]) ?? [],
-    }));
-    const ps = detectPatterns(crashes);
-    patternCache = { key, at: Date.now(), patterns: ps };
-    return ps;
+    // The range as asked (a default range moves with the newest crash) and the data it covers.
+    const range = `${fromMs ?? ''}/${toMs ?? ''}/${fromMs === undefined ? days : ''}/${store.groupingVersion}`;
+    const key = `${st[0]?.n}/${st[0]?.m}/${from}/${to}`;
+    const hit = patternCache.get(range);
+    if (hit?.key === key) return { patterns: hit.patterns, computedAt: new Date(hit.computedAt).toISOString(), stale: false };
+    let job = patternJobs.get(range + '\0' + key);
+    if (!job) {
+      job = serialised(() => computePatterns(range, key, from, to)).finally(() => patternJobs.delete(range + '\0' + key));
+      patternJobs.set(range + '\0' + key, job);
+    }
+    if (hit && Date.now() - hit.computedAt < PATTERN_STALE_MS) {
+      job.catch((err: unknown) => app.log.error(err));
+      return { patterns: hit.patterns, computedAt: new Date(hit.computedAt).toISOString(), stale: true };
+    }
+    await job;
+    const done = patternCache.get(range)!;
+    return { patterns: done.patterns, computedAt: new Date(done.computedAt).toISOString(), stale: done.key !== key };
   };
   app.get('/api/v1/patterns', {
     schema: { summary: 'Cross-host patterns (fleet-simultaneous, fleet-spreading, fleet-compromise, fleet-regression) with their evidence and statistics', querystring: { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 3650 }, from: { type: 'string' }, to: { type: 'string' }, id: { type: 'string' } } } },
     preHandler: [needRead],
   }, async (req) => {
     const q = req.query as { days?: number; id?: string; from?: string; to?: string };
-    const ps = await patterns(q.days ?? 30, timeOf(q.from), timeOf(q.to));
-    return { patterns: q.id ? ps.filter((p) => p.id === q.id) : ps };
+    const r = await patterns(q.days ?? 30, timeOf(q.from), timeOf(q.to));
+    return { ...r, patterns: q.id ? r.patterns.filter((p) => p.id === q.id) : r.patterns };
   });
   app.get('/api/v1/timeline', { schema: { summary: 'Hosts x time: crashes of the hosts with most crashes in a range', querystring: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, bucket: { type: 'string' }, label: { type: 'array', items: { type: 'string' } }, hosts: { type: 'integer', minimum: 1, maximum: 500 } } } }, preHandler: [needRead] },
     async (req) => Q.timeline(store, timelineFilter(req.query as Record<string, unknown>)));

@@ -10,13 +10,13 @@ import { escapeHtml } from '../util/escape.js';
 import type { Report } from '../model/types.js';
 import type { Store } from './store.js';
 import * as Q from './queries.js';
-import type { Pattern } from './patterns.js';
+import type { Pattern, PatternResult } from './patterns.js';
 
 type Tl = Awaited<ReturnType<typeof Q.timeline>>;
 
 export interface UiDeps {
   needRead: (req: FastifyRequest) => Promise<void>;
-  patterns: (days: number, from?: number, to?: number) => Promise<Pattern[]>;
+  patterns: (days: number, from?: number, to?: number) => Promise<PatternResult>;
   timeline: (q: Record<string, unknown>) => Promise<Tl>;
   crashFilter: (q: Record<string, unknown>) => Q.CrashFilter;
 }
@@ -210,14 +210,15 @@ ${hs.map((h) => `<tr><td><a href="/hosts/${encodeURIComponent(h.host)}">${e(h.ho
     return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(render(c.report as Report, 'html'));
   });
   app.get('/patterns', opts, async (r, reply) => {
-    const ps = await d.patterns(Number((r.query as Record<string, string>).days ?? 30) || 30);
+    const res = await d.patterns(Number((r.query as Record<string, string>).days ?? 30) || 30);
+    const ps = [...res.patterns];
     const order = ['fleet-compromise', 'fleet-simultaneous', 'fleet-spreading', 'fleet-regression'];
     ps.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id) || a.startMs - b.startMs);
-    return html(reply, page('Patterns', `<h1>Patterns across hosts (${ps.length})</h1>${ps.length ? ps.map(patternBlock).join('\n') : '<p class="muted">No pattern.</p>'}`));
+    return html(reply, page('Patterns', `<h1>Patterns across hosts (${ps.length})</h1><p class="muted">Computed ${e(res.computedAt)}${res.stale ? '; crashes arrived since, a new computation is running (reload to see it)' : ''}.</p>${ps.length ? ps.map(patternBlock).join('\n') : '<p class="muted">No pattern.</p>'}`));
   });
   app.get('/timeline', opts, async (r, reply) => {
     const q = r.query as Record<string, unknown>;
-    const ps = await d.patterns(30);
+    const ps = (await d.patterns(30)).patterns;
     const marks = ps.filter((p) => p.id === 'fleet-simultaneous' || (typeof q.bucket === 'string' && p.buckets.some((b) => b.id === q.bucket)));
     // The marked patterns' hosts are rows whatever their crash counts (else a burst of one crash per host
     // is lost among the busiest hosts of a large fleet).
