@@ -4,7 +4,7 @@
 // coincides with a rollout, raise nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectPatterns, MODULE_LABEL, type PatternCrash } from './patterns.js';
+import { densestRun, detectPatterns, MODULE_LABEL, type PatternCrash } from './patterns.js';
 import { simulate, patternRows, evaluate, mulberry32, SIM_MODULE } from './simulate.js';
 import { DAY_MS } from './store.js';
 
@@ -79,4 +79,38 @@ test('a rate that rises only on the new module version is found (hand-made fleet
   assert.equal(reg[0]!.statistics.version, '2.0');
   assert.equal(reg[0]!.buckets[0]!.id, 'B');
   assert.ok(Number(reg[0]!.statistics.rateRatio) > 3 && Number(reg[0]!.statistics.rateRatio) < 12, String(reg[0]!.statistics.rateRatio));
+});
+
+test('a spread is found when one more host meets its bucket two weeks later (the lab machine of the Done-when run)', () => {
+  const f = simulate({ hosts: 600, days: 30, seed: 5 });
+  const rows = patternRows(f);
+  const ep = f.episodes.find((e) => e.pattern === 'fleet-spreading')!;
+  const spreadRows = rows.filter((r) => r.title === ep.title && ep.hosts.includes(r.host));
+  const late = spreadRows.at(-1)!;
+  // A host outside the episode crashes in the same bucket 14 days after the spread's last new host.
+  rows.push({ ...late, id: rows.length + 1, host: 'lab-qemu', timeMs: Math.max(...spreadRows.map((r) => r.timeMs)) + 14 * DAY_MS, labels: {} });
+  rows.sort((a, b) => a.timeMs - b.timeMs || a.id - b.id);
+  const ps = detectPatterns(rows);
+  const ev = evaluate(ps, f.episodes);
+  assert.deepEqual(ev.falsePatterns.map((p) => p.summary), []);
+  assert.ok(ev.allFound, JSON.stringify(ev.rows));
+  const sp = ps.filter((p) => p.id === 'fleet-spreading' && p.buckets[0]!.title === ep.title);
+  assert.equal(sp.length, 1);
+  assert.deepEqual([...sp[0]!.hosts].sort(), [...new Set(ep.hosts)].sort());
+  assert.equal(sp[0]!.statistics.hostsOutside, 1);
+});
+
+test('densestRun: the run of first crashes least likely under a steady rate (hand-made times)', () => {
+  const d = (x: number) => x * DAY_MS;
+  // Ten hosts over days 10-15 of 30, one on day 29: the ten are the run.
+  const t = [10, 10.5, 11, 11.6, 12, 12.8, 13, 14, 14.5, 15, 29].map(d);
+  const r = densestRun(t, d(30))!;
+  assert.deepEqual([r.from, r.to], [0, 9]);
+  // 11 * 11 * C(10, 9) * (5/30)^9 = 1.2e-4
+  assert.ok(Math.abs(r.p - 11 * 11 * 10 * Math.pow(5 / 30, 9)) < 1e-12, String(r.p));
+  // Hosts spread evenly over the 30 days: no run is unlikely.
+  assert.equal(densestRun([0, 3, 6, 9, 12, 15, 18, 21, 24, 27].map(d), d(30))!.p, 1);
+  // Fewer than 5 hosts, or all within one day: none.
+  assert.equal(densestRun([1, 2, 3, 4].map(d), d(30)), null);
+  assert.equal(densestRun([1, 1.1, 1.2, 1.3, 1.4, 1.5].map(d), d(30)), null);
 });
