@@ -281,8 +281,19 @@ async function benchFleetBulk(argv: string[]): Promise<string> {
       }
       if (argv.includes('--no-patterns')) return out.join('\n');
       const pt = Date.now();
-      const ps = ((await (await fetch(`${url}/api/v1/patterns?from=${new Date(f.startMs).toISOString()}&to=${new Date(f.endMs).toISOString()}`)).json()) as { patterns: Pattern[] }).patterns;
-      out.push(`patterns over ${f.crashes.length} crashes: ${((Date.now() - pt) / 1000).toFixed(1)} s (uncached)`);
+      const purl = `${url}/api/v1/patterns?from=${new Date(f.startMs).toISOString()}&to=${new Date(f.endMs).toISOString()}`;
+      // While the computation runs: a second request for it (shares it) and a bucket list (not blocked).
+      const first = fetch(purl).then((r) => r.json() as Promise<{ patterns: Pattern[]; computedAt: string }>);
+      await new Promise((r) => setTimeout(r, 1000));
+      const second = fetch(purl).then((r) => r.json() as Promise<{ computedAt: string }>);
+      const during = await sequential('GET /api/v1/buckets during the computation', `${url}/api/v1/buckets?level=2&sort=crashes`, 20);
+      const res = await first;
+      const ps = res.patterns;
+      out.push(`patterns over ${f.crashes.length} crashes: ${((Date.now() - pt) / 1000).toFixed(1)} s (uncached); a second request meanwhile shared it: ${(await second).computedAt === res.computedAt}`);
+      out.push(during);
+      const ct = performance.now();
+      await (await fetch(purl)).arrayBuffer();
+      out.push(`patterns again (cached): ${(performance.now() - ct).toFixed(0)} ms`);
       const ev = evaluate(ps, f.episodes);
       for (const r of ev.rows) out.push(`  ${String(r.episode).padEnd(3)} ${r.pattern.padEnd(20)} ${(r.found.join(',') || '-').padEnd(37)} ${r.ok ? 'yes' : 'NO '}  ${r.what}`);
       out.push(`  false patterns: ${ev.falsePatterns.length}${ev.falsePatterns.map((p) => `\n    ${p.id}: ${p.summary.slice(0, 160)}`).join('')}`);

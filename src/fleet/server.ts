@@ -16,7 +16,7 @@ import { IngestPool, BadReport } from './ingest-pool.js';
 import { parseJsonBody } from './ingest-work.js';
 import type { Prepared } from './ingest-work.js';
 import * as Q from './queries.js';
-import { detectColumns, loadColumns, type Pattern, type PatternResult } from './patterns.js';
+import { detectColumnsYielding, loadColumns, type Pattern, type PatternResult } from './patterns.js';
 import { Tokens } from './auth.js';
 import { registerUi } from './ui.js';
 import { DAY_MS } from './store.js';
@@ -472,9 +472,9 @@ export async function createFleetApp(o: ServeOptions): Promise<FleetApp> {
   let computing: Promise<void> | null = null;
   const computePatterns = async (range: string, key: string, from: number, to: number) => {
     const cols = await loadColumns(o.db, from, to, { parallel: o.db.kind === 'postgres' ? 2 : 1 });
-    // The tests run in this thread after the last statement: let pending requests through first.
+    // The tests run in this thread after the last statement: pending requests go first, and between them.
     await new Promise((r) => setImmediate(r));
-    const ps = detectColumns(cols);
+    const ps = await detectColumnsYielding(cols);
     patternCache.set(range, { key, computedAt: Date.now(), patterns: ps });
     if (patternCache.size > 16) patternCache.delete(patternCache.keys().next().value!);
   };
