@@ -70,3 +70,22 @@ test('a crash loop counts as one incident and raises nothing; compromise is rais
   assert.deepEqual(ps.map((p) => [p.id, p.statistics.findings, p.curve!.map((x) => x.host)]), [['fleet-compromise', 'rootkit-suspected,syscall-table-hooked', ['a', 'b']]]);
   assert.deepEqual(detectPatterns([c(1, 'a', 0, rk, 'b2-r')]), []);
 });
+
+test('fleet-compromise: findings on mostly the same hosts are one compromise, disjoint outbreaks two', () => {
+  const base = Date.UTC(2026, 9, 1);
+  const c = (id: number, host: string, t: number, findings: string[]): PatternCrash =>
+    ({ id, host, timeMs: base + t * 3_600_000, bucket: 'b2-r', title: 'T', labels: {}, kernelVersion: 'debian:6.1.192-2', findings });
+  // a and b left crash sessions (three findings), c only its console log (one of them: the lab's rootkit
+  // log alone); y and z: a hidden module, on other hosts; z also runs code no module owns.
+  const all = ['rootkit-suspected', 'syscall-table-hooked', 'unknown-code-address'];
+  const ps = detectPatterns([c(1, 'a', 0, all), c(2, 'b', 5, all), c(3, 'c', 30, ['unknown-code-address']),
+    c(4, 'y', 100, ['hidden-module']), c(5, 'z', 101, ['hidden-module', 'unknown-code-address'])]);
+  const got = ps.map((p) => [p.id, p.statistics.findings, p.statistics.hostsPerFinding, p.curve!.map((x) => x.host).join(','), p.crashCount])
+    .sort((x, y) => String(x[1]).localeCompare(String(y[1])));
+  assert.deepEqual(got, [
+    // z shares one of y's two hosts: not more than half, so not the same compromise
+    ['fleet-compromise', 'hidden-module', 'hidden-module=2', 'y,z', 2],
+    // unknown-code-address on a, b, c, z holds both hosts of the other two findings
+    ['fleet-compromise', 'rootkit-suspected,syscall-table-hooked,unknown-code-address', 'rootkit-suspected=2,syscall-table-hooked=2,unknown-code-address=4', 'a,b,c,z', 4],
+  ]);
+});

@@ -4,7 +4,7 @@
 // coincides with a rollout, raise nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { densestRun, detectPatterns, MODULE_LABEL, type PatternCrash } from './patterns.js';
+import { densestRun, detectPatterns, incidents, MODULE_LABEL, type PatternCrash } from './patterns.js';
 import { simulate, patternRows, evaluate, mulberry32, SIM_MODULE } from './simulate.js';
 import { DAY_MS } from './store.js';
 
@@ -98,6 +98,10 @@ test('a spread is found when one more host meets its bucket two weeks later (the
   assert.equal(sp.length, 1);
   assert.deepEqual([...sp[0]!.hosts].sort(), [...new Set(ep.hosts)].sort());
   assert.equal(sp[0]!.statistics.hostsOutside, 1);
+  // Its window, crashes and evidence are the spread's: the outside host's crash is in none of them.
+  assert.equal(sp[0]!.endMs, Math.max(...spreadRows.map((r) => r.timeMs)));
+  assert.equal(sp[0]!.crashCount, incidents(spreadRows).length);
+  assert.ok(!sp[0]!.evidence.some((e) => e.host === 'lab-qemu'));
 });
 
 test('densestRun: the run of first crashes least likely under a steady rate (hand-made times)', () => {

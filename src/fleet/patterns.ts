@@ -547,7 +547,6 @@ function spreading(c: IncidentColumns, opt: PatternOptions): Pattern[] {
   for (const [b, rows] of late) {
     const bucket = c.buckets[b]!;
     const start = c.time[rows[0]!]!;
-    const endMs = c.time[rows[rows.length - 1]!]!;
     const priorDays = (start - t0) / DAY_MS;
     const firstByHost = new Map<string, number>();
     for (const i of rows) {
@@ -565,16 +564,21 @@ function spreading(c: IncidentColumns, opt: PatternOptions): Pattern[] {
     const k = hostFirsts.length;
     const p = run.p;
     const others = allFirsts.length - k;
+    // The pattern's crashes, window and evidence: those of the run's hosts (an outside host's are not the spread's).
+    const inRun = new Set(hostFirsts.map(([h]) => h));
+    const runRows = others ? rows.filter((i) => inRun.has(c.hosts[c.host[i]!]!)) : rows;
+    const runStart = c.time[runRows[0]!]!;
+    const runEnd = c.time[runRows[runRows.length - 1]!]!;
     out.push({
       id: 'fleet-spreading', key: keyOf('spread', bucket), severity: 'high',
       summary: `${c.titles[b] || bucket} reached ${k} hosts over ${span.toFixed(1)} days, new hosts on ${days.size} days ` +
         `(${(k / span).toFixed(2)} new hosts a day; first host ${hostFirsts[0]![0]} at ${iso(hostFirsts[0]![1])}; ` +
         `absent for the ${priorDays.toFixed(1)} days before${others ? `; ${others} more host${others > 1 ? 's' : ''} outside the spread` : ''})`,
-      start: iso(start), end: iso(endMs), startMs: start, endMs,
-      hosts: hostFirsts.map(([h]) => h), buckets: bucketsOfRows(c, rows), labels: labelsOf(c, rows),
+      start: iso(runStart), end: iso(runEnd), startMs: runStart, endMs: runEnd,
+      hosts: hostFirsts.map(([h]) => h), buckets: bucketsOfRows(c, runRows), labels: labelsOf(c, runRows),
       statistics: { firstHost: hostFirsts[0]![0], hosts: k, hostsOutside: others, daysWithNewHosts: days.size, spanDays: Number(span.toFixed(3)),
         newHostsPerDay: Number((k / span).toFixed(3)), priorDays: Number(priorDays.toFixed(3)), dataDays: Number((total / DAY_MS).toFixed(3)), p, threshold: alpha / tested },
-      evidence: evidenceRows(c, rows), crashCount: rows.length,
+      evidence: evidenceRows(c, runRows), crashCount: runRows.length,
       curve: hostFirsts.map(([host, t]) => ({ host, firstSeen: iso(t) })),
     });
   }
@@ -619,17 +623,31 @@ function compromise(c: IncidentColumns): Pattern[] {
     if (!byFinding.has(f)) byFinding.set(f, []);
     byFinding.get(f)!.push(i);
   }
-  // Findings that rest on exactly the same hosts are one pattern (a rootkit raises several at once).
-  const bySet = new Map<string, { findings: string[]; rows: number[] }>();
-  for (const [f, rows] of [...byFinding].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    const hosts = hostsOfRows(c, rows);
-    if (hosts.length < 2) continue;
-    const k = hosts.join('\0');
-    const e = bySet.get(k) ?? { findings: [], rows };
-    e.findings.push(f);
-    bySet.set(k, e);
+  // Findings that rest on mostly the same hosts are one pattern: a rootkit raises several at once, and a
+  // host that left only its console log shows fewer of them (unknown-code-address without the crash
+  // session's syscall-table-hooked) but is the same compromise. Two findings join when more than half of
+  // the hosts of the smaller set have both (union-find over the findings); disjoint outbreaks stay apart.
+  const sets = [...byFinding].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([f, rows]) => ({ f, rows, hosts: new Set(hostsOfRows(c, rows)) }))
+    .filter((x) => x.hosts.size >= 2);
+  const parent = sets.map((_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  for (let i = 0; i < sets.length; i++) for (let j = i + 1; j < sets.length; j++) {
+    const [a, b] = sets[i]!.hosts.size <= sets[j]!.hosts.size ? [sets[i]!, sets[j]!] : [sets[j]!, sets[i]!];
+    let both = 0;
+    for (const h of a.hosts) if (b.hosts.has(h)) both++;
+    if (2 * both > a.hosts.size) parent[root(j)] = root(i);
   }
-  return [...bySet.values()].map(({ findings, rows }) => {
+  const bySet = new Map<number, { findings: string[]; rows: number[]; perFinding: string[] }>();
+  for (let i = 0; i < sets.length; i++) {
+    const e = bySet.get(root(i)) ?? { findings: [], rows: [], perFinding: [] };
+    e.findings.push(sets[i]!.f);
+    e.perFinding.push(`${sets[i]!.f}=${sets[i]!.hosts.size}`);
+    e.rows.push(...sets[i]!.rows);
+    bySet.set(root(i), e);
+  }
+  for (const e of bySet.values()) e.rows = [...new Set(e.rows)].sort((a, b) => a - b);
+  return [...bySet.values()].map(({ findings, rows, perFinding }) => {
     const firsts = new Map<string, number>();
     for (const i of rows) {
       const h = c.hosts[c.host[i]!]!;
@@ -644,7 +662,7 @@ function compromise(c: IncidentColumns): Pattern[] {
         `last new host ${curve[curve.length - 1]!.host} at ${curve[curve.length - 1]!.firstSeen}: treat every one as compromised`,
       start: iso(start), end: iso(end), startMs: start, endMs: end,
       hosts: curve.map((x) => x.host), buckets: bucketsOfRows(c, rows), labels: labelsOf(c, rows),
-      statistics: { findings: findings.join(','), hosts: curve.length, spanDays: Number(((end - start) / DAY_MS).toFixed(3)) },
+      statistics: { findings: findings.join(','), hostsPerFinding: perFinding.join(','), hosts: curve.length, spanDays: Number(((end - start) / DAY_MS).toFixed(3)) },
       evidence: evidenceRows(c, rows), crashCount: rows.length, curve,
     };
   });

@@ -173,6 +173,14 @@ for (const s of testStores()) {
         assert.equal(await pwned(), null);
         assert.match(await page.title(), /null-deref in ktl_null_process \[ktl_null\]/); // the report leads with the verdict
         await shot('report');
+        // The report's line of links leads back into the fleet: its host's page, its bucket's page.
+        assert.deepEqual(await page.locator('nav.fleet-nav a').evaluateAll((els) => els.map((a) => a.textContent)), ['crashes', 'host evil-host', 'its bucket', "its title's bucket", 'JSON']);
+        await page.locator('nav.fleet-nav a', { hasText: 'its bucket' }).first().click();
+        await page.waitForSelector('#chart[data-ready="1"] canvas', { timeout: 15_000 });
+        assert.match(page.url(), /\/buckets\/b2-/);
+        await page.goBack();
+        await page.locator('nav.fleet-nav a', { hasText: 'host evil-host' }).click();
+        assert.equal(await page.locator('h1').textContent(), 'Host evil-host');
 
         await page.goto(`${base}/patterns`);
         const ids = await page.locator('[data-pattern]').evaluateAll((els) => els.map((e) => e.getAttribute('data-pattern')));

@@ -206,8 +206,17 @@ ${hs.map((h) => `<tr><td><a href="/hosts/${encodeURIComponent(h.host)}">${e(h.ho
   app.get('/crashes/:id', opts, async (r, reply) => {
     const c = await Q.getCrash(store, Number((r.params as { id: string }).id));
     if (!c) return reply.code(404).send({ error: 'no such crash' });
-    // The same self-contained HTML report as `ktriage analyze --format html` (it forbids every load itself).
-    return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(render(c.report as Report, 'html'));
+    // The same self-contained HTML report as `ktriage analyze --format html` (it forbids every load itself),
+    // with one line of links back into the fleet: the crash list, this crash's host and buckets.
+    const k = c.crash;
+    const links = [`<a href="/">crashes</a>`, `<a href="/hosts/${encodeURIComponent(k.host)}">host ${e(k.host)}</a>`,
+      ...(k.bucket2 ? [`<a href="/buckets/${encodeURIComponent(k.bucket2)}">its bucket</a>`] : []),
+      ...(k.bucket1 ? [`<a href="/buckets/${encodeURIComponent(k.bucket1)}">its title's bucket</a>`] : []),
+      `<a href="/api/v1/crashes/${k.id}">JSON</a>`];
+    // No style here: the report's own Content-Security-Policy admits only its one hashed stylesheet.
+    const nav = `<nav class="fleet-nav"><b>ktriage fleet</b> · crash ${k.id} at ${e(k.time)} · ${links.join(' · ')}</nav>`;
+    const report = render(c.report as Report, 'html').replace('<body>', () => `<body>${nav}`);
+    return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(report);
   });
   app.get('/patterns', opts, async (r, reply) => {
     const res = await d.patterns(Number((r.query as Record<string, string>).days ?? 30) || 30);
