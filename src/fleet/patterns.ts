@@ -245,14 +245,23 @@ export function detectPatterns(all: PatternCrash[], opt: PatternOptions = {}): P
   return detectColumns(columnsOf(all, opt.loopMs), opt);
 }
 
+/**
+ * The four detectors over incidents in columns, one per step. A burst already explained as simultaneous
+ * (every crash of every significant window of its bucket or scope) is no evidence of a rate that rises
+ * with a version: the first step's burst mask feeds the last.
+ */
+function* detectorSteps(c: IncidentColumns, opt: PatternOptions): Generator<Pattern[]> {
+  if (c.n === 0) return;
+  const burst = new Uint8Array(c.n);
+  yield simultaneous(c, opt, burst);
+  yield spreading(c, opt);
+  yield compromise(c);
+  yield regression(c, opt, burst);
+}
+
 /** The four detectors over incidents in columns (columnsOf, loadColumns). */
 export function detectColumns(c: IncidentColumns, opt: PatternOptions = {}): Pattern[] {
-  if (c.n === 0) return [];
-  // A burst already explained as simultaneous (every crash of every significant window of its bucket or
-  // scope) is no evidence of a rate that rises with a version.
-  const burst = new Uint8Array(c.n);
-  const sim = simultaneous(c, opt, burst);
-  return [...sim, ...spreading(c, opt), ...compromise(c), ...regression(c, opt, burst)];
+  return [...detectorSteps(c, opt)].flat();
 }
 
 /**
@@ -260,16 +269,12 @@ export function detectColumns(c: IncidentColumns, opt: PatternOptions = {}): Pat
  * seconds at 1M incidents, and requests and ingest must not wait for all of them).
  */
 export async function detectColumnsYielding(c: IncidentColumns, opt: PatternOptions = {}): Promise<Pattern[]> {
-  if (c.n === 0) return [];
-  const turn = () => new Promise((r) => setImmediate(r));
-  const burst = new Uint8Array(c.n);
-  const sim = simultaneous(c, opt, burst);
-  await turn();
-  const spread = spreading(c, opt);
-  await turn();
-  const comp = compromise(c);
-  await turn();
-  return [...sim, ...spread, ...comp, ...regression(c, opt, burst)];
+  const out: Pattern[] = [];
+  for (const ps of detectorSteps(c, opt)) {
+    out.push(...ps);
+    await new Promise((r) => setImmediate(r));
+  }
+  return out;
 }
 
 function labelsOf(c: IncidentColumns, rows: ArrayLike<number>): Record<string, string> {
@@ -638,16 +643,15 @@ function compromise(c: IncidentColumns): Pattern[] {
     for (const h of a.hosts) if (b.hosts.has(h)) both++;
     if (2 * both > a.hosts.size) parent[root(j)] = root(i);
   }
-  const bySet = new Map<number, { findings: string[]; rows: number[]; perFinding: string[] }>();
+  const groups = new Map<number, typeof sets>();
   for (let i = 0; i < sets.length; i++) {
-    const e = bySet.get(root(i)) ?? { findings: [], rows: [], perFinding: [] };
-    e.findings.push(sets[i]!.f);
-    e.perFinding.push(`${sets[i]!.f}=${sets[i]!.hosts.size}`);
-    e.rows.push(...sets[i]!.rows);
-    bySet.set(root(i), e);
+    const r = root(i);
+    if (!groups.has(r)) groups.set(r, []);
+    groups.get(r)!.push(sets[i]!);
   }
-  for (const e of bySet.values()) e.rows = [...new Set(e.rows)].sort((a, b) => a - b);
-  return [...bySet.values()].map(({ findings, rows, perFinding }) => {
+  return [...groups.values()].map((members) => {
+    const findings = members.map((m) => m.f);
+    const rows = [...new Set(members.flatMap((m) => m.rows))].sort((a, b) => a - b);
     const firsts = new Map<string, number>();
     for (const i of rows) {
       const h = c.hosts[c.host[i]!]!;
@@ -662,7 +666,7 @@ function compromise(c: IncidentColumns): Pattern[] {
         `last new host ${curve[curve.length - 1]!.host} at ${curve[curve.length - 1]!.firstSeen}: treat every one as compromised`,
       start: iso(start), end: iso(end), startMs: start, endMs: end,
       hosts: curve.map((x) => x.host), buckets: bucketsOfRows(c, rows), labels: labelsOf(c, rows),
-      statistics: { findings: findings.join(','), hostsPerFinding: perFinding.join(','), hosts: curve.length, spanDays: Number(((end - start) / DAY_MS).toFixed(3)) },
+      statistics: { findings: findings.join(','), hostsPerFinding: members.map((m) => `${m.f}=${m.hosts.size}`).join(','), hosts: curve.length, spanDays: Number(((end - start) / DAY_MS).toFixed(3)) },
       evidence: evidenceRows(c, rows), crashCount: rows.length, curve,
     };
   });
